@@ -1,0 +1,2 @@
+/** The supervisor, the Undertow front and the command-line tools. */
+package io.forkserve.runtime;
