@@ -7,6 +7,13 @@ public final class Serve {
   static final int EXIT_USAGE = 2;
   static final int EXIT_STARTUP = 1;
 
+  /** Held so the JDK keeps our level on these loggers. */
+  private static final java.util.logging.Logger[] QUIET = {
+    java.util.logging.Logger.getLogger("io.undertow"),
+    java.util.logging.Logger.getLogger("org.xnio"),
+    java.util.logging.Logger.getLogger("org.jboss")
+  };
+
   private Serve() {}
 
   /** Entry point; a wrong setting prints one line on stderr and exits non-zero. */
@@ -14,6 +21,9 @@ public final class Serve {
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       System.out.print(Settings.usage());
       return;
+    }
+    for (java.util.logging.Logger logger : QUIET) {
+      logger.setLevel(java.util.logging.Level.WARNING);
     }
     Settings settings;
     try {

@@ -93,6 +93,19 @@ public final class Job {
     }
   }
 
+  /**
+   * Fails the job with {@code status} (and Retry-After) whatever its state: a waiting job gets a
+   * whole error response, a started stream ends with the error as its last chunk.
+   */
+  void fail(int status, byte[] body) {
+    if (respond(status, body, true)) {
+      return;
+    }
+    if (STATE.compareAndSet(this, STREAMING, DONE)) {
+      responder.end(status, body);
+    }
+  }
+
   private int getStateAcquire() {
     return (int) STATE.getAcquire(this);
   }

@@ -18,11 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class WorkerLink {
   /*
-   * Credit. The worker announced its capacity in HELLO. `credits` is capacity minus the jobs
-   * sent and not yet answered; only the sender takes credit (under the monitor, after a batch is
-   * formed) and only the reader gives it back (one per FINAL or END entry), waking the sender.
-   * The sender blocks on credit before it takes a job from the queue, so a job is never held by
-   * a worker that cannot start it soon.
+   * Credit. The worker grants credit in HELLO and CREDIT frames (how much it asks for is the
+   * worker's choice, see Wire). Only the sender takes credit (under the monitor, after a batch
+   * is formed) and only the reader adds it, waking the sender. The sender blocks on credit
+   * before it takes a job from the queue, so a job is never held by a worker that has not asked
+   * for it.
    *
    * Batching. With credit n, the sender takes one job (blocking), then whatever else is queued,
    * up to n. With max batch size b > 1 it keeps polling until the batch holds min(b, n) jobs or
@@ -45,7 +45,6 @@ public final class WorkerLink {
 
   private final int index;
   private final long pid;
-  private final int capacity;
   private final byte flags;
   private final String apiClass;
   private final SocketChannel channel;
@@ -57,6 +56,7 @@ public final class WorkerLink {
   private final ConcurrentHashMap<Long, Job> pending = new ConcurrentHashMap<>();
   private int credits;
   private volatile boolean closed;
+  private volatile Thread sender;
 
   private WorkerLink(
       SocketChannel channel,
@@ -70,10 +70,9 @@ public final class WorkerLink {
     this.reader = reader;
     this.index = hello.getInt();
     this.pid = hello.getLong();
-    this.capacity = hello.getInt();
+    this.credits = hello.getInt();
     this.flags = hello.get();
     this.apiClass = FrameReader.utf8(hello, hello.remaining());
-    this.credits = capacity;
     this.dispatcher = dispatcher;
     this.maxBatchSize = Math.max(1, maxBatchSize);
     this.batchTimeoutNanos = batchTimeoutNanos;
@@ -128,10 +127,11 @@ public final class WorkerLink {
     return pending.size();
   }
 
-  private void startThread(String role, Runnable body) {
+  private Thread startThread(String role, Runnable body) {
     Thread thread = new Thread(body, "worker-" + index + "-" + role);
     thread.setDaemon(true);
     thread.start();
+    return thread;
   }
 
   private void readLoop() {
@@ -153,12 +153,15 @@ public final class WorkerLink {
       case Wire.RESPONSES:
         responses(payload);
         break;
+      case Wire.CREDIT:
+        giveCredits(payload.getInt());
+        break;
       case Wire.HEALTH:
         listener.health(this, payload.get() != 0);
         break;
       case Wire.READY:
         dispatcher.register(this);
-        startThread("sender", this::sendLoop);
+        sender = startThread("sender", this::sendLoop);
         listener.ready(this, payload.getLong());
         break;
       case Wire.FAILED:
@@ -177,7 +180,6 @@ public final class WorkerLink {
 
   private void responses(ByteBuffer payload) {
     int count = payload.getInt();
-    int returned = 0;
     for (int i = 0; i < count; i++) {
       long id = payload.getLong();
       int status = payload.getShort();
@@ -191,7 +193,6 @@ public final class WorkerLink {
         }
         continue;
       }
-      returned++;
       Job job = pending.remove(id);
       if (job == null) {
         continue;
@@ -201,9 +202,6 @@ public final class WorkerLink {
       } else {
         job.respond(status, body, false);
       }
-    }
-    if (returned > 0) {
-      giveCredits(returned);
     }
   }
 
@@ -242,7 +240,7 @@ public final class WorkerLink {
     for (Job job : batch) {
       if (!job.isDone()) {
         pending.remove(job.id);
-        job.respond(503, workerGone(), true);
+        job.fail(503, workerGone());
       }
     }
   }
@@ -294,8 +292,9 @@ public final class WorkerLink {
 
   private void close(IOException cause) {
     closed = true;
-    synchronized (this) {
-      notifyAll();
+    Thread senderThread = sender;
+    if (senderThread != null) {
+      senderThread.interrupt();
     }
     dispatcher.unregister(this);
     try {
@@ -304,7 +303,7 @@ public final class WorkerLink {
       // already broken
     }
     for (Job job : pending.values()) {
-      job.end(503, workerGone());
+      job.fail(503, workerGone());
     }
     pending.clear();
     listener.closed(this, cause);

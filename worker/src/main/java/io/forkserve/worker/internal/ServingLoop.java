@@ -33,6 +33,8 @@ final class ServingLoop<I, O> {
   private final StageMetrics metrics;
   private final ObjectMapper mapper = new ObjectMapper();
   private final boolean streaming;
+  private final CreditWindow credit;
+  private long lastFlushNanos;
 
   private final List<Long> ids = new ArrayList<>();
   private final List<byte[]> bodies = new ArrayList<>();
@@ -53,6 +55,7 @@ final class ServingLoop<I, O> {
     this.writeLock = writeLock;
     this.metrics = metrics;
     this.streaming = api.isStreaming();
+    this.credit = new CreditWindow(this.maxBatchSize);
   }
 
   /** Serves until the channel closes (then throws the EOF). */
@@ -63,10 +66,37 @@ final class ServingLoop<I, O> {
         throw new IOException("unexpected frame type " + reader.type());
       }
       readRequests(payload);
+      long start = System.nanoTime();
       for (int from = 0; from < ids.size(); from += maxBatchSize) {
         serveBatch(from, Math.min(ids.size(), from + maxBatchSize));
+        if (System.nanoTime() - lastFlushNanos > Wire.CREDIT_WINDOW_NANOS) {
+          flush();
+        }
+      }
+      credit.served(ids.size(), System.nanoTime() - start);
+      grantAndFlush(credit.grant());
+    }
+  }
+
+  /** Appends a CREDIT frame and writes everything unless more requests are already buffered. */
+  private void grantAndFlush(int grant) throws IOException {
+    synchronized (writeLock) {
+      if (grant > 0) {
+        writer.beginFrame(Wire.CREDIT).putInt(grant).endFrame();
+      }
+      if (!reader.hasBufferedFrame()) {
+        flush();
       }
     }
+  }
+
+  private void flush() throws IOException {
+    synchronized (writeLock) {
+      if (writer.buffered() > 0) {
+        writer.flush();
+      }
+    }
+    lastFlushNanos = System.nanoTime();
   }
 
   private void readRequests(ByteBuffer payload) {
@@ -267,18 +297,6 @@ final class ServingLoop<I, O> {
         writer.putByte(Wire.KIND_FINAL).putSizedBytes(out[outFrom + i]);
       }
       writer.endFrame();
-      if (!reader.hasBufferedFrame()) {
-        writer.flush();
-      }
-    }
-  }
-
-  /** Flushes responses held back while more requests were already buffered. */
-  void flushPending() throws IOException {
-    synchronized (writeLock) {
-      if (writer.buffered() > 0) {
-        writer.flush();
-      }
     }
   }
 

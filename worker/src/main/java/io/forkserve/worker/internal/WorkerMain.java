@@ -117,17 +117,9 @@ public final class WorkerMain {
       flags |= Wire.FLAG_AUTHORIZE;
     }
     writer.beginFrame(Wire.HELLO).putInt(index).putLong(ProcessHandle.current().pid());
-    writer.putInt(capacity(maxBatchSize)).putByte(flags).putUtf8(api.getClass().getName());
+    writer.putInt(CreditWindow.initial(maxBatchSize)).putByte(flags).putUtf8(api.getClass().getName());
     writer.endFrame();
     writer.flush();
-  }
-
-  /**
-   * How many requests a worker holds at once: two batches, so the next batch is on its way
-   * while one is predicted, and at least 16, so small requests travel many per syscall.
-   */
-  static int capacity(int maxBatchSize) {
-    return Math.max(16, 2 * maxBatchSize);
   }
 
   /** True when {@code api}'s class overrides {@link ServingApi#authorize}. */
