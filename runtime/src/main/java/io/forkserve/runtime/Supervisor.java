@@ -13,7 +13,6 @@ import io.forkserve.worker.ServingApi;
 import io.forkserve.worker.internal.ApiLoader;
 import io.forkserve.worker.internal.WorkerMain;
 import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -252,7 +251,6 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
             .addHttpListener(settings.port, settings.host)
             .setIoThreads(ioThreads)
             .setWorkerThreads(4)
-            .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, settings.maxPayloadBytes)
             .setHandler(root)
             .build();
     try {
@@ -411,6 +409,8 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     info.put("api_path", settings.apiPath);
     info.put("streaming", api.isStreaming());
     info.put("healthy", isHealthy());
+    info.put("queue_depth", dispatcher.queueDepth());
+    info.put("in_workers", dispatcher.inWorkers());
     List<Map<String, Object>> workers = new ArrayList<>();
     for (int i = 0; i < slots.length; i++) {
       Slot slot = slots[i];

@@ -28,16 +28,21 @@ final class ApiHandler implements HttpHandler {
   private final Dispatcher dispatcher;
   private final boolean sendHeaders;
   private final Executor streamPool;
+  private final long maxPayloadBytes;
 
-  ApiHandler(Dispatcher dispatcher, boolean sendHeaders, Executor streamPool) {
+  ApiHandler(
+      Dispatcher dispatcher, boolean sendHeaders, Executor streamPool, long maxPayloadBytes) {
     this.dispatcher = dispatcher;
+    this.maxPayloadBytes = maxPayloadBytes;
     this.sendHeaders = sendHeaders;
     this.streamPool = streamPool;
   }
 
   @Override
   public void handleRequest(HttpServerExchange exchange) {
-    exchange.getRequestReceiver().receiveFullBytes(this::received, ApiHandler::failed);
+    Receiver receiver = exchange.getRequestReceiver();
+    receiver.setMaxBufferSize((int) Math.min(Integer.MAX_VALUE, maxPayloadBytes));
+    receiver.receiveFullBytes(this::received, this::failed);
   }
 
   private void received(HttpServerExchange exchange, byte[] body) {
@@ -57,11 +62,10 @@ final class ApiHandler implements HttpHandler {
     }
   }
 
-  private static void failed(HttpServerExchange exchange, IOException e) {
+  private void failed(HttpServerExchange exchange, IOException e) {
     exchange.setPersistent(false);
     if (e instanceof RequestTooBigException || e instanceof Receiver.RequestToLargeException) {
-      Errors.send(exchange, 413, "request body over the limit of " + exchange.getMaxEntitySize()
-          + " bytes");
+      Errors.send(exchange, 413, "request body over the limit of " + maxPayloadBytes + " bytes");
     } else {
       Errors.send(exchange, 400, "could not read the request body: " + e.getMessage());
     }

@@ -4,8 +4,8 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 
 /**
- * Answers 413 when the declared Content-Length is over the limit, and caps the entity size so a
- * chunked body over the limit fails too (the API handler turns that into 413).
+ * Answers 413 at once when the declared Content-Length is over the limit. (A chunked body has
+ * none; the API handler's receiver stops at the same limit and answers 413 too.)
  */
 final class PayloadLimitHandler implements HttpHandler {
   private final long maxBytes;
@@ -23,7 +23,6 @@ final class PayloadLimitHandler implements HttpHandler {
       Errors.send(exchange, 413, "request body over the limit of " + maxBytes + " bytes");
       return;
     }
-    exchange.setMaxEntitySize(maxBytes);
     next.handleRequest(exchange);
   }
 

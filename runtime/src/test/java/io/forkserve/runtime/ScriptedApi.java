@@ -1,0 +1,80 @@
+package io.forkserve.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.forkserve.worker.HttpError;
+import io.forkserve.worker.RequestInfo;
+import io.forkserve.worker.ServingApi;
+import io.forkserve.worker.WorkerContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Test API driven by the request: {@code {"input": X}} echoes with the batch size and worker;
+ * {@code "sleep_ms"} sleeps in predict; {@code "fail"} throws; {@code "http_status"} throws an
+ * HttpError; header {@code X-Deny} is refused by authorize.
+ */
+public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> {
+  private int worker;
+
+  @Override
+  public void setup(WorkerContext context) throws Exception {
+    worker = context.workerIndex();
+    long sleep = Long.parseLong(System.getenv().getOrDefault("SCRIPTED_SETUP_MS", "0"));
+    Thread.sleep(sleep);
+    if (System.getenv("SCRIPTED_SETUP_FAIL") != null) {
+      throw new IllegalStateException("model file missing");
+    }
+  }
+
+  @Override
+  public void authorize(RequestInfo request) {
+    if (request.header("x-deny") != null) {
+      throw new HttpError(403, "denied by authorize");
+    }
+  }
+
+  @Override
+  public JsonNode decodeRequest(JsonNode request) {
+    if (request.has("http_status")) {
+      throw new HttpError(request.get("http_status").asInt(), "teapot says no");
+    }
+    return request;
+  }
+
+  @Override
+  public JsonNode predict(JsonNode input) throws Exception {
+    return predictBatch(List.of(input)).get(0);
+  }
+
+  @Override
+  public List<JsonNode> predictBatch(List<JsonNode> inputs) throws Exception {
+    List<JsonNode> outputs = new ArrayList<>();
+    for (JsonNode input : inputs) {
+      if (input.has("fail")) {
+        throw new IllegalStateException(input.get("fail").asText());
+      }
+      if (input.has("sleep_ms")) {
+        Thread.sleep(input.get("sleep_ms").asLong());
+      }
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      out.set("output", input.get("input"));
+      out.put("batch", inputs.size());
+      out.put("worker", worker);
+      outputs.add(out);
+    }
+    return outputs;
+  }
+
+  @Override
+  public Object encodeResponse(JsonNode output) {
+    return output;
+  }
+
+  @Override
+  public Map<String, Object> metadata() {
+    return Map.of("name", "scripted", "version", "1");
+  }
+}
