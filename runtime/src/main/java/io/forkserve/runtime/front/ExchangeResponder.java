@@ -29,9 +29,18 @@ final class ExchangeResponder implements Responder {
     this.streamPool = streamPool;
   }
 
+  /**
+   * Sends on the exchange's IO thread: a burst of answers from one channel read then costs one
+   * selector wake-up per IO thread, not one per response, and Undertow goes on to read the
+   * connection's next request without another thread hop.
+   */
   @Override
   public void respond(int status, byte[] body, boolean retryAfter) {
-    send(exchange, status, body, retryAfter);
+    if (exchange.isInIoThread()) {
+      send(exchange, status, body, retryAfter);
+    } else {
+      exchange.getIoThread().execute(() -> send(exchange, status, body, retryAfter));
+    }
   }
 
   /** Sends a whole JSON response. */
