@@ -3,10 +3,13 @@ package io.forkserve.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.forkserve.worker.Callback;
 import io.forkserve.worker.HttpError;
 import io.forkserve.worker.RequestInfo;
 import io.forkserve.worker.ServingApi;
 import io.forkserve.worker.WorkerContext;
+import io.undertow.server.HandlerWrapper;
+import io.undertow.util.HttpString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +17,12 @@ import java.util.Map;
 /**
  * Test API driven by the request: {@code {"input": X}} echoes with the batch size and worker;
  * {@code "sleep_ms"} sleeps in predict; {@code "fail"} throws; {@code "http_status"} throws an
- * HttpError; header {@code X-Deny} is refused by authorize.
+ * HttpError; {@code "log"} is sent to the loggers; header {@code X-Deny} is refused by authorize.
+ * In the front it adds two middlewares and a logger mounted at {@code /logged}.
  */
-public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> {
+public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements FrontExtension {
   private int worker;
+  private final RecordingLogger logger = new RecordingLogger();
 
   @Override
   public void setup(WorkerContext context) throws Exception {
@@ -38,6 +43,9 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> {
 
   @Override
   public JsonNode decodeRequest(JsonNode request) {
+    if (request.has("log")) {
+      log("seen", request.get("log"));
+    }
     if (request.has("http_status")) {
       throw new HttpError(request.get("http_status").asInt(), "teapot says no");
     }
@@ -71,6 +79,29 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> {
   @Override
   public Object encodeResponse(JsonNode output) {
     return output;
+  }
+
+  @Override
+  public List<HandlerWrapper> middlewares() {
+    return List.of(header("outer"), header("inner"));
+  }
+
+  private static HandlerWrapper header(String name) {
+    return next ->
+        exchange -> {
+          exchange.getResponseHeaders().add(HttpString.tryFromString("X-Middleware"), name);
+          next.handleRequest(exchange);
+        };
+  }
+
+  @Override
+  public List<Logger> loggers() {
+    return List.of(logger);
+  }
+
+  @Override
+  public List<Callback> callbacks() {
+    return List.of(logger.counter);
   }
 
   @Override

@@ -168,6 +168,26 @@ class ServingIT {
   }
 
   @Test
+  void middlewaresRunInOrderAndLoggersSeeWorkerLogs() throws Exception {
+    HttpResponse<String> response = predict("{\"input\": 1, \"log\": {\"seen\": 42}}");
+    assertEquals(200, response.statusCode());
+    assertEquals(List.of("outer", "inner"), response.headers().allValues("X-Middleware"));
+    ServerProcess.await(
+        () -> {
+          try {
+            return server.get("/logged").body().contains("{\"seen\":{\"seen\":42}}");
+          } catch (Exception e) {
+            return false;
+          }
+        },
+        Duration.ofSeconds(5),
+        "the logged value to reach the front's logger");
+    JsonNode logged = JSON.readTree(server.get("/logged").body());
+    assertTrue(logged.get("requests").asInt() >= 1);
+    assertTrue(logged.get("responses").asInt() >= 1);
+  }
+
+  @Test
   void healthAndInfo() throws Exception {
     HttpResponse<String> health = server.get("/health");
     assertEquals(200, health.statusCode());
