@@ -23,6 +23,13 @@ import java.util.Set;
  * prometheus_client's multiprocess mode. Thread-safe; one registry per process and directory.
  */
 public final class MetricsRegistry implements Closeable {
+  /*
+   * Threading: registering a metric and opening a file happen under this object's monitor;
+   * creating a series happens under its file's writer (MetricFileWriter appends the entries and
+   * publishes `used` with a release store). Children are published through a
+   * ConcurrentHashMap and hold their mapping and value offsets, so updates take no lock: they
+   * are single atomic 8-byte operations on the mapping (compare-and-set loops for additions).
+   */
 
   /** Environment variable naming the directory; {@link #FALLBACK_ENV} is read when unset. */
   public static final String ENV = "METRICS_MULTIPROC_DIR";
