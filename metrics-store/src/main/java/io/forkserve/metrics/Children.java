@@ -32,7 +32,10 @@ final class Children<C> {
   C unlabelled() {
     if (unlabelled == null) {
       throw new IllegalStateException(
-          "metric " + metric + " has label names " + labelNames
+          "metric "
+              + metric
+              + " has label names "
+              + labelNames
               + ": update a child from labels(...) instead");
     }
     return unlabelled;

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A monotonically increasing counter. The family name drops a trailing {@code _total}; the
- * sample is always {@code NAME_total}, as in prometheus_client. Thread-safe.
+ * A monotonically increasing counter. The family name drops a trailing {@code _total}; the sample
+ * is always {@code NAME_total}, as in prometheus_client. Thread-safe.
  *
  * <pre>{@code
  * Counter requests = Counter.builder("requests").help("Requests.").labelNames("route")

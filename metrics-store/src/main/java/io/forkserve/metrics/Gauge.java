@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A value that goes up and down; {@link GaugeMode} says how processes' values merge. In the
- * {@code MOSTRECENT} modes {@code set()} also stores the time (format v2 only), and
- * {@code inc()}/{@code dec()} are refused, as in prometheus_client. Thread-safe.
+ * A value that goes up and down; {@link GaugeMode} says how processes' values merge. In the {@code
+ * MOSTRECENT} modes {@code set()} also stores the time (format v2 only), and {@code inc()}/{@code
+ * dec()} are refused, as in prometheus_client. Thread-safe.
  */
 public final class Gauge {
   private final Children<GaugeChild> children;
@@ -22,7 +22,11 @@ public final class Gauge {
     boolean mostRecent = mode.mergeRule() == GaugeMode.MOSTRECENT;
     if (mostRecent && registry.formatVersion() == FormatVersion.V1) {
       throw new IllegalStateException(
-          "gauge " + b.name + ": mode " + mode.fileToken() + " needs file format v2"
+          "gauge "
+              + b.name
+              + ": mode "
+              + mode.fileToken()
+              + " needs file format v2"
               + " (prometheus_client 0.18+), but the registry writes format v1");
     }
     List<String> labelNames =
@@ -92,6 +96,7 @@ public final class Gauge {
   private static final class GaugeChild implements Child {
     private final ByteBuffer buffer;
     private final int offset;
+
     /** Non-null in the mostrecent modes: the clock for timestamps. */
     private final MetricsRegistry clock;
 

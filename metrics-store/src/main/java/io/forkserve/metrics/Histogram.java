@@ -12,8 +12,8 @@ import java.util.Objects;
 
 /**
  * Classic histogram: one non-cumulative count per bucket and a sum, as prometheus_client stores
- * them. {@code _count} is derived from the {@code +Inf} bucket at merge time. A child's entries
- * are {@code NAME_sum}, then one {@code NAME_bucket} per bound with label {@code le} written as
+ * them. {@code _count} is derived from the {@code +Inf} bucket at merge time. A child's entries are
+ * {@code NAME_sum}, then one {@code NAME_bucket} per bound with label {@code le} written as
  * prometheus_client does ({@code 0.1}, {@code 1.0}, {@code +Inf}). Thread-safe.
  */
 public final class Histogram {
@@ -31,8 +31,7 @@ public final class Histogram {
     double[] bounds = withInfinity(b.name, b.upperBounds);
     String sum = b.name + "_sum";
     String bucket = b.name + "_bucket";
-    registry.reserve(
-        b.name, List.of(bucket, b.name + "_count", sum, b.name + "_created"));
+    registry.reserve(b.name, List.of(bucket, b.name + "_count", sum, b.name + "_created"));
     List<String> bucketLabelNames = new ArrayList<>(labelNames);
     bucketLabelNames.add("le");
     List<String> le = new ArrayList<>(bounds.length);
@@ -60,7 +59,9 @@ public final class Histogram {
     for (int i = 0; i < upperBounds.length; i++) {
       if (Double.isNaN(upperBounds[i]) || (i > 0 && !(upperBounds[i - 1] < upperBounds[i]))) {
         throw new IllegalArgumentException(
-            "histogram " + name + ": bucket bounds must be strictly increasing numbers, got "
+            "histogram "
+                + name
+                + ": bucket bounds must be strictly increasing numbers, got "
                 + Arrays.toString(upperBounds));
       }
     }

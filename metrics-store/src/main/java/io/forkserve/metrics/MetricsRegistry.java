@@ -16,10 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One process's metrics, written into memory-mapped files in a multiprocess directory, one file
- * per metric type ({@code counter_PID.db}, {@code gauge_MODE_PID.db}, ...), byte-compatible with
+ * One process's metrics, written into memory-mapped files in a multiprocess directory, one file per
+ * metric type ({@code counter_PID.db}, {@code gauge_MODE_PID.db}, ...), byte-compatible with
  * prometheus_client's multiprocess mode. Thread-safe; one registry per process and directory.
  */
 public final class MetricsRegistry implements Closeable {
@@ -33,10 +34,15 @@ public final class MetricsRegistry implements Closeable {
 
   /** Environment variable naming the directory; {@link #FALLBACK_ENV} is read when unset. */
   public static final String ENV = "METRICS_MULTIPROC_DIR";
+
   /** prometheus_client's variable, read when {@link #ENV} is unset. */
   public static final String FALLBACK_ENV = "PROMETHEUS_MULTIPROC_DIR";
 
+  /** (directory, pid) of the open registries: two writers of one file would corrupt it. */
+  private static final Set<String> OPEN = ConcurrentHashMap.newKeySet();
+
   private final Path directory;
+  private final String openKey;
   private final long pid;
   private final FormatVersion formatVersion;
   private final Clock clock;
@@ -46,6 +52,7 @@ public final class MetricsRegistry implements Closeable {
 
   private MetricsRegistry(Builder builder) {
     this.directory = builder.directory;
+    this.openKey = builder.openKey();
     this.pid = builder.pid;
     this.formatVersion = builder.formatVersion;
     this.clock = builder.clock;
@@ -65,7 +72,10 @@ public final class MetricsRegistry implements Closeable {
       }
     }
     throw new IllegalStateException(
-        "neither " + ENV + " nor " + FALLBACK_ENV
+        "neither "
+            + ENV
+            + " nor "
+            + FALLBACK_ENV
             + " is set: set one to the multiprocess metrics directory");
   }
 
@@ -114,7 +124,9 @@ public final class MetricsRegistry implements Closeable {
     names.addAll(all);
   }
 
-  /** Slots for {@code keys} in the file of {@code fileType} ({@code counter}, {@code gauge_all}). */
+  /**
+   * Slots for {@code keys} in the file of {@code fileType} ({@code counter}, {@code gauge_all}).
+   */
   MetricFileWriter.Slots slots(String fileType, List<String> keys) {
     return file(fileType).slots(keys);
   }
@@ -141,8 +153,8 @@ public final class MetricsRegistry implements Closeable {
   }
 
   /**
-   * Flushes and closes this registry's files; no metric can be registered and no new series
-   * created afterwards. Handles created before keep writing into the mapped files.
+   * Flushes and closes this registry's files; no metric can be registered and no new series created
+   * afterwards. Handles created before keep writing into the mapped files.
    */
   @Override
   public synchronized void close() {
@@ -150,6 +162,7 @@ public final class MetricsRegistry implements Closeable {
       return;
     }
     closed = true;
+    OPEN.remove(openKey);
     IOException failure = null;
     for (MetricFileWriter writer : files.values()) {
       try {
@@ -165,8 +178,13 @@ public final class MetricsRegistry implements Closeable {
 
   @Override
   public String toString() {
-    return "MetricsRegistry[" + directory + ", pid " + pid + ", format v"
-        + formatVersion.number() + "]";
+    return "MetricsRegistry["
+        + directory
+        + ", pid "
+        + pid
+        + ", format v"
+        + formatVersion.number()
+        + "]";
   }
 
   /** Options for {@link MetricsRegistry}. */
@@ -201,13 +219,25 @@ public final class MetricsRegistry implements Closeable {
       return this;
     }
 
-    /** Opens the registry; the directory must exist and be writable. */
+    /**
+     * Opens the registry; the directory must exist and be writable, and no other registry of
+     * this process may be open on it with the same pid.
+     */
     public MetricsRegistry open() {
       if (!Files.isDirectory(directory)) {
         throw new IllegalStateException(
             "metrics directory " + directory + " does not exist or is not a directory");
       }
+      if (!OPEN.add(openKey())) {
+        throw new IllegalStateException(
+            "a metrics registry for pid " + pid + " is already open on " + directory
+                + " in this process: share that one");
+      }
       return new MetricsRegistry(this);
+    }
+
+    private String openKey() {
+      return directory.toAbsolutePath().normalize() + "#" + pid;
     }
   }
 }

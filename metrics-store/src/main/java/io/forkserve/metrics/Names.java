@@ -28,7 +28,10 @@ final class Names {
     for (String label : labelNames) {
       if (label == null || !LABEL_NAME.matcher(label).matches()) {
         throw new IllegalArgumentException(
-            "invalid label name " + quote(label) + " for metric " + metric
+            "invalid label name "
+                + quote(label)
+                + " for metric "
+                + metric
                 + ": must match [a-zA-Z_][a-zA-Z0-9_]*");
       }
       if (label.startsWith("__") || List.of(reserved).contains(label)) {
@@ -52,7 +55,12 @@ final class Names {
     }
     if (values.length != names.size()) {
       throw new IllegalArgumentException(
-          "metric " + metric + " has label names " + names + " but got " + values.length
+          "metric "
+              + metric
+              + " has label names "
+              + names
+              + " but got "
+              + values.length
               + " label values");
     }
     for (int i = 0; i < values.length; i++) {

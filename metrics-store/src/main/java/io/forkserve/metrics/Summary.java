@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Count and sum of observations (no quantiles, as in prometheus_client's multiprocess mode).
- * A child's entries are {@code NAME_count} then {@code NAME_sum}. Thread-safe.
+ * Count and sum of observations (no quantiles, as in prometheus_client's multiprocess mode). A
+ * child's entries are {@code NAME_count} then {@code NAME_sum}. Thread-safe.
  */
 public final class Summary {
   private static final String FILE_TYPE = "summary";

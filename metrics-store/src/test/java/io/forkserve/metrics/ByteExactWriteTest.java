@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Replays every Python-written fixture file through the public API: registers the same metrics,
- * creates the same series in the same order and brings each to the same value, then compares
- * our file with Python's byte for byte up to {@code used}, and the file sizes.
+ * creates the same series in the same order and brings each to the same value, then compares our
+ * file with Python's byte for byte up to {@code used}, and the file sizes.
  */
 class ByteExactWriteTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -143,8 +143,7 @@ class ByteExactWriteTest {
           }
         }
         Series s =
-            series.computeIfAbsent(
-                family + " " + values, k -> new Series(family, names, values));
+            series.computeIfAbsent(family + " " + values, k -> new Series(family, names, values));
         s.keys.add(key);
         s.entries.add(entry);
         if (s.child == null) {
@@ -161,13 +160,15 @@ class ByteExactWriteTest {
         case "counter":
           return Counter.builder(family).help(help).labelNames(labels).register(registry);
         case "gauge":
-          return Gauge.builder(family).help(help).labelNames(labels).mode(mode)
-              .register(registry);
+          return Gauge.builder(family).help(help).labelNames(labels).mode(mode).register(registry);
         case "summary":
           return Summary.builder(family).help(help).labelNames(labels).register(registry);
         case "histogram":
-          return Histogram.builder(family).help(help).labelNames(labels)
-              .buckets(bucketsOf(family)).register(registry);
+          return Histogram.builder(family)
+              .help(help)
+              .labelNames(labels)
+              .buckets(bucketsOf(family))
+              .register(registry);
         default:
           throw new IllegalArgumentException(type);
       }

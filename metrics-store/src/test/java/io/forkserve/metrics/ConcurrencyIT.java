@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Several processes, several threads each, update shared and distinct series and create new
- * ones while others update (the files grow and are remapped meanwhile); the totals summed over
- * all files by a test-only parser are exact.
+ * Several processes, several threads each, update shared and distinct series and create new ones
+ * while others update (the files grow and are remapped meanwhile); the totals summed over all files
+ * by a test-only parser are exact.
  */
 class ConcurrencyIT {
   private static final int PROCESSES = 3;
@@ -40,8 +40,13 @@ class ConcurrencyIT {
     for (int p = 0; p < PROCESSES; p++) {
       processes.add(
           JavaProcesses.start(
-              tmp.resolve("w" + p + ".log"), ConcurrentWriterMain.class, dir.toString(), "" + p,
-              "" + THREADS, "" + OPS, "" + GROWN));
+              tmp.resolve("w" + p + ".log"),
+              ConcurrentWriterMain.class,
+              dir.toString(),
+              "" + p,
+              "" + THREADS,
+              "" + OPS,
+              "" + GROWN));
     }
     for (int p = 0; p < PROCESSES; p++) {
       Path log = tmp.resolve("w" + p + ".log");
@@ -67,7 +72,8 @@ class ConcurrencyIT {
     }
     // observe(k % 4) for k < OPS: values 0, 1, 2, 3 equally often (OPS is a multiple of 4).
     double quarter = all / 4.0;
-    assertEquals(2 * quarter, totals.remove(SampleKeys.of("h_bucket", "kind", "shared", "le", "1.0")));
+    assertEquals(
+        2 * quarter, totals.remove(SampleKeys.of("h_bucket", "kind", "shared", "le", "1.0")));
     assertEquals(quarter, totals.remove(SampleKeys.of("h_bucket", "kind", "shared", "le", "2.0")));
     assertEquals(quarter, totals.remove(SampleKeys.of("h_bucket", "kind", "shared", "le", "+Inf")));
     assertEquals(quarter * 6, totals.remove(SampleKeys.of("h_sum", "kind", "shared")));
@@ -77,8 +83,9 @@ class ConcurrencyIT {
     assertEquals(Map.of(), totals);
     try (Stream<Path> files = Files.list(dir)) {
       assertTrue(
-          files.anyMatch(f -> f.getFileName().toString().startsWith("counter_")
-              && f.toFile().length() > 65536),
+          files.anyMatch(
+              f ->
+                  f.getFileName().toString().startsWith("counter_") && f.toFile().length() > 65536),
           "the counter files grew past their first 64 KiB while threads were updating");
     }
   }

@@ -7,8 +7,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A writer process for {@link ConcurrencyIT}: {@code DIR PROC THREADS OPS GROWN}. Every thread
- * updates shared series, its own series, and creates GROWN new series (which grows the counter
- * file while the other threads keep updating).
+ * updates shared series, its own series, and creates GROWN new series (which grows the counter file
+ * while the other threads keep updating).
  */
 final class ConcurrentWriterMain {
   private ConcurrentWriterMain() {}
@@ -24,8 +24,7 @@ final class ConcurrentWriterMain {
       Counter perThread =
           Counter.builder("per_thread").labelNames("proc", "thread").register(registry);
       Counter grow = Counter.builder("grow").labelNames("proc", "thread", "i").register(registry);
-      Histogram hist =
-          Histogram.builder("h").labelNames("kind").buckets(1, 2).register(registry);
+      Histogram hist = Histogram.builder("h").labelNames("kind").buckets(1, 2).register(registry);
       Summary summary = Summary.builder("s").register(registry);
       Gauge inflight = Gauge.builder("inflight").mode(GaugeMode.LIVESUM).register(registry);
       CountDownLatch start = new CountDownLatch(1);

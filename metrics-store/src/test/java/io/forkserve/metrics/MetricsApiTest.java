@@ -85,7 +85,9 @@ class MetricsApiTest {
       c.inc(2.5);
       assertEquals(3.5, entries("counter_4242.db", FormatVersion.V2).get(0).value());
       assertMessage(IllegalArgumentException.class, "only increase", () -> c.inc(-1));
-      assertMessage(IllegalArgumentException.class, "already registered",
+      assertMessage(
+          IllegalArgumentException.class,
+          "already registered",
           () -> Counter.builder("jobs").register(r));
     }
   }
@@ -122,26 +124,42 @@ class MetricsApiTest {
 
   @Test
   void names_areValidatedLikePrometheus() {
-    assertMessage(IllegalArgumentException.class, "invalid metric name '1abc'",
+    assertMessage(
+        IllegalArgumentException.class,
+        "invalid metric name '1abc'",
         () -> Counter.builder("1abc"));
-    assertMessage(IllegalArgumentException.class, "invalid metric name 'a-b'",
-        () -> Gauge.builder("a-b"));
+    assertMessage(
+        IllegalArgumentException.class, "invalid metric name 'a-b'", () -> Gauge.builder("a-b"));
     try (MetricsRegistry r = registry(FormatVersion.V2)) {
-      assertMessage(IllegalArgumentException.class, "invalid label name 'a:b'",
+      assertMessage(
+          IllegalArgumentException.class,
+          "invalid label name 'a:b'",
           () -> Counter.builder("ok").labelNames("a:b").register(r));
-      assertMessage(IllegalArgumentException.class, "reserved",
+      assertMessage(
+          IllegalArgumentException.class,
+          "reserved",
           () -> Counter.builder("ok").labelNames("__x").register(r));
-      assertMessage(IllegalArgumentException.class, "reserved",
+      assertMessage(
+          IllegalArgumentException.class,
+          "reserved",
           () -> Histogram.builder("h").labelNames("le").register(r));
-      assertMessage(IllegalArgumentException.class, "reserved",
+      assertMessage(
+          IllegalArgumentException.class,
+          "reserved",
           () -> Summary.builder("s").labelNames("quantile").register(r));
-      assertMessage(IllegalArgumentException.class, "reserved",
+      assertMessage(
+          IllegalArgumentException.class,
+          "reserved",
           () -> Gauge.builder("g").labelNames("pid").register(r));
-      assertMessage(IllegalArgumentException.class, "appears twice",
+      assertMessage(
+          IllegalArgumentException.class,
+          "appears twice",
           () -> Gauge.builder("g").labelNames("a", "a").register(r));
       Gauge.builder("g_sum").mode(GaugeMode.SUM).labelNames("pid").register(r);
       Counter.builder("name:with_colons").register(r);
-      assertMessage(IllegalArgumentException.class, "already registered",
+      assertMessage(
+          IllegalArgumentException.class,
+          "already registered",
           () -> Gauge.builder("name:with_colons_total").register(r));
     }
   }
@@ -149,8 +167,8 @@ class MetricsApiTest {
   @Test
   void histogram_childWritesSumThenEveryBucket_andCountsAreNotCumulative() throws IOException {
     try (MetricsRegistry r = registry(FormatVersion.V2)) {
-      Histogram h = Histogram.builder("lat").help("L.").labelNames("r").buckets(0.1, 1, 1e6)
-          .register(r);
+      Histogram h =
+          Histogram.builder("lat").help("L.").labelNames("r").buckets(0.1, 1, 1e6).register(r);
       Histogram.Child c = h.labels("x");
       List<PyFile.Entry> created = entries("histogram_4242.db", FormatVersion.V2);
       assertEquals(
@@ -166,8 +184,7 @@ class MetricsApiTest {
       c.observe(0.7);
       c.observe(5e6);
       List<Double> v =
-          entries("histogram_4242.db", FormatVersion.V2).stream().map(PyFile.Entry::value)
-              .toList();
+          entries("histogram_4242.db", FormatVersion.V2).stream().map(PyFile.Entry::value).toList();
       assertEquals(List.of(0.1 + 0.5 + 0.7 + 5e6, 1.0, 2.0, 0.0, 1.0), v);
     }
   }
@@ -181,11 +198,17 @@ class MetricsApiTest {
       assertTrue(e.get(e.size() - 1).key().contains("\"le\": \"+Inf\""));
       assertEquals(1.0, e.get(8).value(), e.get(8).key());
       assertTrue(e.get(8).key().contains("\"le\": \"0.5\""));
-      assertMessage(IllegalArgumentException.class, "strictly increasing",
+      assertMessage(
+          IllegalArgumentException.class,
+          "strictly increasing",
           () -> Histogram.builder("b1").buckets(1, 0.5).register(r));
-      assertMessage(IllegalArgumentException.class, "strictly increasing",
+      assertMessage(
+          IllegalArgumentException.class,
+          "strictly increasing",
           () -> Histogram.builder("b2").buckets(1, 1).register(r));
-      assertMessage(IllegalArgumentException.class, "at least one finite",
+      assertMessage(
+          IllegalArgumentException.class,
+          "at least one finite",
           () -> Histogram.builder("b3").buckets(Double.POSITIVE_INFINITY).register(r));
     }
   }
@@ -232,11 +255,23 @@ class MetricsApiTest {
   @Test
   void gauge_mostRecentIsRefusedInFormatV1() {
     try (MetricsRegistry r = registry(FormatVersion.V1)) {
-      assertMessage(IllegalStateException.class, "needs file format v2",
+      assertMessage(
+          IllegalStateException.class,
+          "needs file format v2",
           () -> Gauge.builder("g").mode(GaugeMode.LIVEMOSTRECENT).register(r));
       Gauge.builder("g").mode(GaugeMode.LIVESUM).register(r).inc(1);
       assertTrue(Files.exists(dir.resolve("gauge_livesum_4242.db")));
     }
+  }
+
+  @Test
+  void secondRegistryForTheSamePidAndDirectory_isRefusedUntilTheFirstCloses() {
+    try (MetricsRegistry r = registry(FormatVersion.V2)) {
+      assertEquals(PID, r.pid());
+      assertMessage(IllegalStateException.class, "already open", () -> registry(FormatVersion.V2));
+      MetricsRegistry.builder(dir).pid(PID + 1).open().close();
+    }
+    registry(FormatVersion.V1).close();
   }
 
   @Test

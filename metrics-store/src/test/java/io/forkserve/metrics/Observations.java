@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds observations that give a histogram child exactly the non-cumulative bucket counts and
- * the float sum of a Python-written file, so a test can reproduce it through
- * {@link Histogram.Child#observe}. Every observation lands in its bucket; the last one (the
- * carrier) absorbs what is left of the sum, so the running double sum ends exactly on it.
+ * Finds observations that give a histogram child exactly the non-cumulative bucket counts and the
+ * float sum of a Python-written file, so a test can reproduce it through {@link
+ * Histogram.Child#observe}. Every observation lands in its bucket; the last one (the carrier)
+ * absorbs what is left of the sum, so the running double sum ends exactly on it.
  */
 final class Observations {
   private Observations() {}
@@ -73,7 +73,8 @@ final class Observations {
   }
 
   /** One value per observation, bucket by bucket, leaving out one observation of skip. */
-  private static List<Double> values(double[] lo, double[] hi, double[] counts, double t, int skip) {
+  private static List<Double> values(
+      double[] lo, double[] hi, double[] counts, double t, int skip) {
     List<Double> out = new ArrayList<>();
     for (int i = 0; i < counts.length; i++) {
       double rep = Math.min(hi[i], Math.max(Math.nextUp(lo[i]), lo[i] + t * (hi[i] - lo[i])));

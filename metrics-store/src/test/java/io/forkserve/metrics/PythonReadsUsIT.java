@@ -95,8 +95,8 @@ class PythonReadsUsIT {
     expected.put(SampleKeys.of("latency_seconds_sum", "route", route), valueSum * repeats);
 
     String[] defaultLe = {
-      "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5",
-      "5.0", "7.5", "10.0", "+Inf"
+      "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5", "5.0",
+      "7.5", "10.0", "+Inf"
     };
     for (int b = 0; b < defaultLe.length; b++) {
       double cumulative = b >= 6 ? repeats : 0; // 0.125 lands in le="0.25", the 7th bucket

@@ -3,9 +3,9 @@ package io.forkserve.metrics;
 import java.util.List;
 
 /**
- * What each writer process of {@link PythonReadsUsIT} is told to do, as plain data: process
- * {@code i} (0-based) applies amounts that depend on {@code i}. Chosen so that every sum is
- * exact in binary floating point, whatever order Python adds the files in.
+ * What each writer process of {@link PythonReadsUsIT} is told to do, as plain data: process {@code
+ * i} (0-based) applies amounts that depend on {@code i}. Chosen so that every sum is exact in
+ * binary floating point, whatever order Python adds the files in.
  */
 final class PythonScenario {
   static final int PROCESSES = 3;
@@ -20,8 +20,14 @@ final class PythonScenario {
   static final double[] LATENCY_VALUES = {0.25, 0.5, 2, 8, 64};
   static final List<GaugeMode> V1_GAUGE_MODES =
       List.of(
-          GaugeMode.ALL, GaugeMode.LIVEALL, GaugeMode.MIN, GaugeMode.LIVEMIN, GaugeMode.MAX,
-          GaugeMode.LIVEMAX, GaugeMode.SUM, GaugeMode.LIVESUM);
+          GaugeMode.ALL,
+          GaugeMode.LIVEALL,
+          GaugeMode.MIN,
+          GaugeMode.LIVEMIN,
+          GaugeMode.MAX,
+          GaugeMode.LIVEMAX,
+          GaugeMode.SUM,
+          GaugeMode.LIVESUM);
 
   private PythonScenario() {}
 
@@ -48,7 +54,9 @@ final class PythonScenario {
   /** Writes process i's share into {@code registry}, in format v1. */
   static void run(MetricsRegistry registry, int i) {
     Counter jobs =
-        Counter.builder("jobs_total").help(JOBS_HELP).labelNames("queue", "outcome")
+        Counter.builder("jobs_total")
+            .help(JOBS_HELP)
+            .labelNames("queue", "outcome")
             .register(registry);
     for (int q = 0; q < QUEUES.size(); q++) {
       jobs.labels(QUEUES.get(q), "ok").inc(jobsOk(i, q));
@@ -59,12 +67,17 @@ final class PythonScenario {
     Counter.builder("plain").help("No labels here.").register(registry).inc(i + 1);
 
     Histogram latency =
-        Histogram.builder("latency_seconds").help(LATENCY_HELP).labelNames("route")
-            .buckets(LATENCY_BUCKETS).register(registry);
+        Histogram.builder("latency_seconds")
+            .help(LATENCY_HELP)
+            .labelNames("route")
+            .buckets(LATENCY_BUCKETS)
+            .register(registry);
     Histogram.Child route = latency.labels("/ü/\"x\"");
     Histogram defaults = Histogram.builder("default_buckets").help("Defaults.").register(registry);
     Summary payload =
-        Summary.builder("payload_bytes").help("Payload sizes.").labelNames("kind")
+        Summary.builder("payload_bytes")
+            .help("Payload sizes.")
+            .labelNames("kind")
             .register(registry);
     for (int r = 0; r < repeats(i); r++) {
       for (double v : LATENCY_VALUES) {
@@ -75,8 +88,11 @@ final class PythonScenario {
     }
     for (GaugeMode mode : V1_GAUGE_MODES) {
       Gauge g =
-          Gauge.builder("g_" + mode.fileToken()).help("Gauge " + mode.fileToken() + ".")
-              .labelNames("shard").mode(mode).register(registry);
+          Gauge.builder("g_" + mode.fileToken())
+              .help("Gauge " + mode.fileToken() + ".")
+              .labelNames("shard")
+              .mode(mode)
+              .register(registry);
       g.labels("s1").set(gaugeSet(i));
       g.labels("s1").inc(0.25);
     }

@@ -25,13 +25,13 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * A multiprocess metrics directory owned by one server: validated, created when missing, and
- * held with an exclusive lock so that a second server cannot share it (prometheus_client #823).
- * Only the supervising process uses this class; its methods are thread-safe.
+ * A multiprocess metrics directory owned by one server: validated, created when missing, and held
+ * with an exclusive lock so that a second server cannot share it (prometheus_client #823). Only the
+ * supervising process uses this class; its methods are thread-safe.
  *
- * <p>It deletes only the files this format owns: {@code counter_*.db}, {@code gauge_*_*.db},
- * {@code histogram_*.db}, {@code summary_*.db} and the {@value #ARCHIVE_FOLDER} folder. Any other
- * file a user keeps in the directory survives.
+ * <p>It deletes only the files this format owns: {@code counter_*.db}, {@code gauge_*_*.db}, {@code
+ * histogram_*.db}, {@code summary_*.db} and the {@value #ARCHIVE_FOLDER} folder. Any other file a
+ * user keeps in the directory survives.
  */
 public final class MultiprocDirectory implements Closeable {
   /*
@@ -45,14 +45,17 @@ public final class MultiprocDirectory implements Closeable {
 
   /** forkserve's own archive folder inside the directory; wiped with the metric files. */
   public static final String ARCHIVE_FOLDER = "forkserve-archive";
+
   /** The lock file; never deleted by {@link #wipe()}. */
   public static final String LOCK_FILE = "forkserve.lock";
 
   /** The globs {@code counter_*.db}, {@code gauge_*_*.db}, {@code histogram_*.db}, ... */
   private static final Pattern OWNED =
       Pattern.compile("(?:counter_|histogram_|summary_|gauge_.*_).*\\.db", Pattern.DOTALL);
+
   /** prometheus_client's {@code gauge_live*_PID.db}. */
   private static final Pattern LIVE_GAUGE = Pattern.compile("gauge_live.*\\.db", Pattern.DOTALL);
+
   private static final Set<Path> LOCKED_HERE = new HashSet<>();
 
   private final Path path;
@@ -66,8 +69,8 @@ public final class MultiprocDirectory implements Closeable {
   }
 
   /**
-   * Checks that {@code dir} is a writable directory, creating it (mode 0700) when missing.
-   * Returns the absolute path.
+   * Checks that {@code dir} is a writable directory, creating it (mode 0700) when missing. Returns
+   * the absolute path.
    */
   public static Path validate(Path dir) {
     Path abs = dir.toAbsolutePath().normalize();
@@ -76,7 +79,9 @@ public final class MultiprocDirectory implements Closeable {
     }
     if (!Files.isDirectory(abs)) {
       throw new MultiprocDirectoryException(
-          "metrics directory " + abs + " is not a directory: point METRICS_MULTIPROC_DIR at a"
+          "metrics directory "
+              + abs
+              + " is not a directory: point METRICS_MULTIPROC_DIR at a"
               + " directory");
     }
     probeWritable(abs);
@@ -144,8 +149,13 @@ public final class MultiprocDirectory implements Closeable {
     } catch (IOException e) {
       closeQuietly(channel);
       throw new MultiprocDirectoryException(
-          "cannot lock metrics directory " + abs + " (" + lockFile.getFileName() + "): "
-              + describe(e), e);
+          "cannot lock metrics directory "
+              + abs
+              + " ("
+              + lockFile.getFileName()
+              + "): "
+              + describe(e),
+          e);
     }
   }
 
@@ -166,7 +176,10 @@ public final class MultiprocDirectory implements Closeable {
 
   private static MultiprocDirectoryException lockedBy(Path abs, String holder) {
     return new MultiprocDirectoryException(
-        "metrics directory " + abs + " is in use by another forkserve server (pid " + holder
+        "metrics directory "
+            + abs
+            + " is in use by another forkserve server (pid "
+            + holder
             + "): give each server its own METRICS_MULTIPROC_DIR");
   }
 
@@ -181,8 +194,8 @@ public final class MultiprocDirectory implements Closeable {
   }
 
   /**
-   * Deletes every metric file this format owns and the archive folder, and nothing else.
-   * Returns what was deleted.
+   * Deletes every metric file this format owns and the archive folder, and nothing else. Returns
+   * what was deleted.
    */
   public synchronized List<Path> wipe() {
     List<Path> deleted = deleteFiles(name -> OWNED.matcher(name).matches());
@@ -200,8 +213,8 @@ public final class MultiprocDirectory implements Closeable {
   }
 
   /**
-   * Deletes only the {@code gauge_live*} files of {@code pid}, as prometheus_client's
-   * {@code mark_process_dead} does.
+   * Deletes only the {@code gauge_live*} files of {@code pid}, as prometheus_client's {@code
+   * mark_process_dead} does.
    */
   public synchronized List<Path> deleteLiveGaugeFiles(long pid) {
     return deleteFiles(name -> LIVE_GAUGE.matcher(name).matches() && hasPid(name, pid));

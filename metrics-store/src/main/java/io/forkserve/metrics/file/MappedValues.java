@@ -5,10 +5,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 
 /**
- * Atomic access to the int32 and float64 fields of a mapped metric file. Offsets are absolute
- * and must be aligned (4 for ints, 8 for longs and doubles); every value in the format is.
- * Stateless: safe from any thread on a shared buffer, since it never touches the buffer's
- * position or limit.
+ * Atomic access to the int32 and float64 fields of a mapped metric file. Offsets are absolute and
+ * must be aligned (4 for ints, 8 for longs and doubles); every value in the format is. Stateless:
+ * safe from any thread on a shared buffer, since it never touches the buffer's position or limit.
  */
 public final class MappedValues {
   private static final VarHandle INTS =
@@ -54,8 +53,8 @@ public final class MappedValues {
   }
 
   /**
-   * Atomically adds {@code delta} to a float64 (a compare-and-set loop on the raw bits) and
-   * returns the previous value.
+   * Atomically adds {@code delta} to a float64 (a compare-and-set loop on the raw bits) and returns
+   * the previous value.
    */
   public static double getAndAddDouble(ByteBuffer buffer, int offset, double delta) {
     long prev;

@@ -19,9 +19,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Appends entries to one memory-mapped metric file of this process ({@code counter_PID.db},
- * ...). One writer per file and process; its methods are thread-safe. Values are then updated
- * through {@link MappedValues} on the {@link Slots} it hands out, by any thread, without locks.
+ * Appends entries to one memory-mapped metric file of this process ({@code counter_PID.db}, ...).
+ * One writer per file and process; its methods are thread-safe. Values are then updated through
+ * {@link MappedValues} on the {@link Slots} it hands out, by any thread, without locks.
  */
 public final class MetricFileWriter implements Closeable {
   /*
@@ -70,8 +70,9 @@ public final class MetricFileWriter implements Closeable {
     FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(FILE_MODE);
     FileChannel channel =
         FileChannel.open(
-            path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE), mode);
+            path,
+            Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+            mode);
     MetricFileWriter writer = new MetricFileWriter(path, version, channel);
     try {
       writer.init();
@@ -137,14 +138,19 @@ public final class MetricFileWriter implements Closeable {
 
   private IllegalStateException notOurs(String why) {
     return new IllegalStateException(
-        "metrics file " + path + " exists but is not a format v" + version.number()
-            + " metrics file (" + why + "); delete it or wipe the directory");
+        "metrics file "
+            + path
+            + " exists but is not a format v"
+            + version.number()
+            + " metrics file ("
+            + why
+            + "); delete it or wipe the directory");
   }
 
   /**
-   * The value slots for {@code keys}, appending the entries that do not exist yet, in order and
-   * all published at once. Throws {@link UncheckedIOException} when the disk is full and
-   * {@link IllegalStateException} when the file would pass the format's 2 GiB limit.
+   * The value slots for {@code keys}, appending the entries that do not exist yet, in order and all
+   * published at once. Throws {@link UncheckedIOException} when the disk is full and {@link
+   * IllegalStateException} when the file would pass the format's 2 GiB limit.
    */
   public synchronized Slots slots(List<String> keys) {
     if (closed) {
@@ -217,7 +223,10 @@ public final class MetricFileWriter implements Closeable {
   static int nextCapacity(long capacity, long required, Path path) {
     if (required > FileLayout.MAX_CAPACITY) {
       throw new IllegalStateException(
-          "metrics file " + path + " is full: it would need " + required
+          "metrics file "
+              + path
+              + " is full: it would need "
+              + required
               + " bytes, past the 2 GiB limit of the prometheus_client format (too many series?)");
     }
     long next = Math.max(capacity, FileLayout.INITIAL_CAPACITY);

@@ -6,10 +6,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Encodes the key of one entry exactly as prometheus_client does:
- * {@code json.dumps([metric_name, sample_name, labels, help_text], sort_keys=True)} with Python's
- * default separators and {@code ensure_ascii}, so every key is pure ASCII. Pure function, safe
- * from any thread.
+ * Encodes the key of one entry exactly as prometheus_client does: {@code json.dumps([metric_name,
+ * sample_name, labels, help_text], sort_keys=True)} with Python's default separators and {@code
+ * ensure_ascii}, so every key is pure ASCII. Pure function, safe from any thread.
  */
 public final class MetricKey {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -17,11 +16,15 @@ public final class MetricKey {
   private MetricKey() {}
 
   /**
-   * The key for one sample. {@code labelNames} and {@code labelValues} pair up by index; they
-   * are written sorted by name, as Python's {@code sort_keys} does.
+   * The key for one sample. {@code labelNames} and {@code labelValues} pair up by index; they are
+   * written sorted by name, as Python's {@code sort_keys} does.
    */
   public static String encode(
-      String family, String sample, List<String> labelNames, List<String> labelValues, String help) {
+      String family,
+      String sample,
+      List<String> labelNames,
+      List<String> labelValues,
+      String help) {
     if (labelNames.size() != labelValues.size()) {
       throw new IllegalArgumentException(
           labelNames.size() + " label names but " + labelValues.size() + " label values");

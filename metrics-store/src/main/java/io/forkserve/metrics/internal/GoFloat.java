@@ -5,16 +5,17 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 
 /**
- * Float formatting as prometheus_client does it: {@link #pythonRepr} is Python's {@code repr} of
- * a float (the shortest string that reads back as the same double) and {@link #goString} is
- * prometheus_client's {@code floatToGoString}, used for the {@code le} label of histogram
- * buckets. Pure functions, safe from any thread.
+ * Float formatting as prometheus_client does it: {@link #pythonRepr} is Python's {@code repr} of a
+ * float (the shortest string that reads back as the same double) and {@link #goString} is
+ * prometheus_client's {@code floatToGoString}, used for the {@code le} label of histogram buckets.
+ * Pure functions, safe from any thread.
  */
 public final class GoFloat {
   /** Python switches {@code repr} to exponent notation outside 1e-4 <= |d| < 1e16. */
   private static final int MIN_FIXED_DECPT = -3;
 
   private static final int MAX_FIXED_DECPT = 16;
+
   /** Go switches to exponent notation for positive values with more than six integer digits. */
   private static final int GO_MAX_INTEGER_DIGITS = 6;
 
@@ -22,9 +23,9 @@ public final class GoFloat {
 
   /**
    * Python's {@code floatToGoString}: {@code +Inf}, {@code -Inf}, {@code NaN}, else {@code repr}
-   * with an exponent for positive values of 1e6 and more ({@code 1e+06}). The exponent has at
-   * least two digits, as in Go and prometheus_client 0.25 ({@code 1e+10}; releases before it wrote
-   * {@code 1e+010} for 1e10 and above).
+   * with an exponent for positive values of 1e6 and more ({@code 1e+06}). The exponent has at least
+   * two digits, as in Go and prometheus_client 0.25 ({@code 1e+10}; releases before it wrote {@code
+   * 1e+010} for 1e10 and above).
    */
   public static String goString(double d) {
     if (d == Double.POSITIVE_INFINITY) {
@@ -39,7 +40,8 @@ public final class GoFloat {
     String s = pythonRepr(d);
     int dot = s.indexOf('.');
     if (d > 0 && dot > GO_MAX_INTEGER_DIGITS) {
-      String mantissa = stripTrailing(s.charAt(0) + "." + s.substring(1, dot) + s.substring(dot + 1));
+      String mantissa =
+          stripTrailing(s.charAt(0) + "." + s.substring(1, dot) + s.substring(dot + 1));
       return mantissa + "e+" + twoDigits(dot - 1);
     }
     return s;
@@ -87,7 +89,8 @@ public final class GoFloat {
     return exact.round(new MathContext(17, RoundingMode.HALF_EVEN));
   }
 
-  private static BigDecimal closer(BigDecimal exact, BigDecimal down, BigDecimal up, int precision) {
+  private static BigDecimal closer(
+      BigDecimal exact, BigDecimal down, BigDecimal up, int precision) {
     int cmp = exact.subtract(down).compareTo(up.subtract(exact));
     if (cmp != 0) {
       return cmp < 0 ? down : up;

@@ -48,8 +48,15 @@ class DirectoryLockIT {
     List<String> lines = JavaProcesses.read(secondLog).lines().toList();
     assertEquals(1, lines.size(), lines.toString());
     assertTrue(
-        lines.get(0).startsWith("metrics directory " + dir + " is in use by another forkserve"
-            + " server (pid " + holder.pid() + ")"),
+        lines
+            .get(0)
+            .startsWith(
+                "metrics directory "
+                    + dir
+                    + " is in use by another forkserve"
+                    + " server (pid "
+                    + holder.pid()
+                    + ")"),
         lines.get(0));
 
     holder.getOutputStream().close();

@@ -3,9 +3,9 @@ package io.forkserve.metrics.directory;
 import java.nio.file.Path;
 
 /**
- * A process for {@link DirectoryLockIT}: {@code DIR}. Takes the directory lock, prints
- * {@code locked PID}, holds it until stdin closes, then exits 0. If the lock is taken it prints
- * the error line and exits 3.
+ * A process for {@link DirectoryLockIT}: {@code DIR}. Takes the directory lock, prints {@code
+ * locked PID}, holds it until stdin closes, then exits 0. If the lock is taken it prints the error
+ * line and exits 3.
  */
 final class LockHolderMain {
   private LockHolderMain() {}

@@ -56,10 +56,26 @@ class MultiprocDirectoryTest {
   @Test
   void wipe_removesOnlyTheFilesThisFormatOwns() throws IOException {
     Path dir = Files.createDirectory(tmp.resolve("m"));
-    touch(dir, "counter_1.db", "counter_12_x.db", "histogram_2.db", "summary_3.db",
-        "gauge_all_4.db", "gauge_livesum_5.db", "gauge_mostrecent_6.db");
-    touch(dir, "notes.db", "counter.txt", "counter_1.db.bak", "gauge_7.db", "app.sqlite",
-        "histogram.db", "Counter_1.db", "README", "summary_3.dbx");
+    touch(
+        dir,
+        "counter_1.db",
+        "counter_12_x.db",
+        "histogram_2.db",
+        "summary_3.db",
+        "gauge_all_4.db",
+        "gauge_livesum_5.db",
+        "gauge_mostrecent_6.db");
+    touch(
+        dir,
+        "notes.db",
+        "counter.txt",
+        "counter_1.db.bak",
+        "gauge_7.db",
+        "app.sqlite",
+        "histogram.db",
+        "Counter_1.db",
+        "README",
+        "summary_3.dbx");
     Files.createDirectories(dir.resolve("sub/deeper"));
     touch(dir.resolve("sub"), "counter_9.db");
     Files.createDirectory(dir.resolve("counter_99.db"));
@@ -71,9 +87,19 @@ class MultiprocDirectoryTest {
     }
     assertEquals(
         new TreeSet<>(
-            List.of("notes.db", "counter.txt", "counter_1.db.bak", "gauge_7.db", "app.sqlite",
-                "histogram.db", "Counter_1.db", "README", "summary_3.dbx", "sub",
-                "counter_99.db", MultiprocDirectory.LOCK_FILE)),
+            List.of(
+                "notes.db",
+                "counter.txt",
+                "counter_1.db.bak",
+                "gauge_7.db",
+                "app.sqlite",
+                "histogram.db",
+                "Counter_1.db",
+                "README",
+                "summary_3.dbx",
+                "sub",
+                "counter_99.db",
+                MultiprocDirectory.LOCK_FILE)),
         names(dir));
     assertEquals(Set.of("counter_9.db", "deeper"), names(dir.resolve("sub")));
   }
@@ -81,14 +107,28 @@ class MultiprocDirectoryTest {
   @Test
   void deleteProcessFiles_andLiveGauges_likeMarkProcessDead() throws IOException {
     Path dir = Files.createDirectory(tmp.resolve("m"));
-    touch(dir, "counter_7.db", "histogram_7.db", "summary_7.db", "gauge_all_7.db",
-        "gauge_liveall_7.db", "gauge_livemostrecent_7.db", "counter_17.db",
-        "gauge_liveall_17.db", "notes_7.db");
+    touch(
+        dir,
+        "counter_7.db",
+        "histogram_7.db",
+        "summary_7.db",
+        "gauge_all_7.db",
+        "gauge_liveall_7.db",
+        "gauge_livemostrecent_7.db",
+        "counter_17.db",
+        "gauge_liveall_17.db",
+        "notes_7.db");
     try (MultiprocDirectory d = MultiprocDirectory.lock(dir)) {
       assertEquals(2, d.deleteLiveGaugeFiles(7).size());
       assertEquals(
-          Set.of("counter_7.db", "histogram_7.db", "summary_7.db", "gauge_all_7.db",
-              "counter_17.db", "gauge_liveall_17.db", "notes_7.db",
+          Set.of(
+              "counter_7.db",
+              "histogram_7.db",
+              "summary_7.db",
+              "gauge_all_7.db",
+              "counter_17.db",
+              "gauge_liveall_17.db",
+              "notes_7.db",
               MultiprocDirectory.LOCK_FILE),
           names(dir));
       assertEquals(4, d.deleteProcessFiles(7).size());

@@ -58,7 +58,8 @@ class MetricFileWriterTest {
 
   @Test
   void sameKeyTwice_isOneEntry() throws IOException {
-    try (MetricFileWriter w = MetricFileWriter.open(dir.resolve("gauge_all_3.db"), FormatVersion.V2)) {
+    try (MetricFileWriter w =
+        MetricFileWriter.open(dir.resolve("gauge_all_3.db"), FormatVersion.V2)) {
       int a = w.slots(List.of(key(1))).valueOffset(0);
       int used = w.used();
       assertEquals(a, w.slots(List.of(key(1))).valueOffset(0));
@@ -88,12 +89,14 @@ class MetricFileWriterTest {
       w.slots(List.of(key(1), key(22)));
     }
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> MetricFileWriter.open(v1, FormatVersion.V2));
+        assertThrows(
+            IllegalStateException.class, () -> MetricFileWriter.open(v1, FormatVersion.V2));
     assertTrue(e.getMessage().contains("not a format v2 metrics file"), e.getMessage());
 
     Path garbage = dir.resolve("counter_6.db");
     Files.write(garbage, "SQLite format 3\0 and more bytes".getBytes(StandardCharsets.US_ASCII));
-    assertThrows(IllegalStateException.class, () -> MetricFileWriter.open(garbage, FormatVersion.V1));
+    assertThrows(
+        IllegalStateException.class, () -> MetricFileWriter.open(garbage, FormatVersion.V1));
   }
 
   @Test
@@ -129,10 +132,13 @@ class MetricFileWriterTest {
       }
     }
     Process stat =
-        new ProcessBuilder("stat", "-c", "%b %B %s", file.toString()).redirectErrorStream(true)
+        new ProcessBuilder("stat", "-c", "%b %B %s", file.toString())
+            .redirectErrorStream(true)
             .start();
-    String[] out = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
-        .trim().split(" ");
+    String[] out =
+        new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
+            .trim()
+            .split(" ");
     assertEquals(0, stat.waitFor());
     long allocated = Long.parseLong(out[0]) * Long.parseLong(out[1]);
     assertTrue(

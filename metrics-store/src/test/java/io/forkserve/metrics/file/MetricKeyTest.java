@@ -48,9 +48,9 @@ class MetricKeyTest {
   }
 
   /**
-   * python/python-keys.tsv was written by /usr/bin/python3 (python/gen_keys.py): each input,
-   * with labels in a given (unsorted) order, and the key json.dumps(..., sort_keys=True) made of
-   * it. Covers quotes, backslashes, every control character, DEL, non-ASCII, astral characters
+   * python/python-keys.tsv was written by /usr/bin/python3 (python/gen_keys.py): each input, with
+   * labels in a given (unsorted) order, and the key json.dumps(..., sort_keys=True) made of it.
+   * Covers quotes, backslashes, every control character, DEL, non-ASCII, astral characters
    * (surrogate pairs), lone surrogates and label sorting.
    */
   @Test
@@ -86,7 +86,10 @@ class MetricKeyTest {
         "[\"jobs\", \"jobs_total\", {\"outcome\": \"ok\", \"queue\": \"caf\\u00e9 \\\"q\\\"\"},"
             + " \"Jobs done, by queue.\"]",
         MetricKey.encode(
-            "jobs", "jobs_total", List.of("queue", "outcome"), List.of("café \"q\"", "ok"),
+            "jobs",
+            "jobs_total",
+            List.of("queue", "outcome"),
+            List.of("café \"q\"", "ok"),
             "Jobs done, by queue."));
   }
 }

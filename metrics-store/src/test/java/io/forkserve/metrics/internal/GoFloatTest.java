@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 class GoFloatTest {
   /**
    * python/python-floats.tsv was written by /usr/bin/python3 (python/gen_floats.py): float.hex,
-   * repr and prometheus_client's floatToGoString (0.25.0 head) of ~900 doubles, random bit
-   * patterns included.
+   * repr and prometheus_client's floatToGoString (0.25.0 head) of ~900 doubles, random bit patterns
+   * included.
    */
   private static List<String[]> pythonRows() throws IOException {
     List<String[]> rows = new ArrayList<>();
@@ -62,8 +62,8 @@ class GoFloatTest {
     // le labels as they appear in the fixtures' keys (written by prometheus_client).
     double[] bounds = {.005, .01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 7.5, 10.0};
     String[] le = {
-      "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5",
-      "5.0", "7.5", "10.0"
+      "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5", "5.0",
+      "7.5", "10.0"
     };
     for (int i = 0; i < bounds.length; i++) {
       assertEquals(le[i], GoFloat.goString(bounds[i]));

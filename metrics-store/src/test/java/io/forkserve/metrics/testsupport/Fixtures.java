@@ -53,14 +53,15 @@ public final class Fixtures {
 
   /**
    * True for the two {@code summary_*.db} fixtures that hold an xxd hex dump (text) instead of a
-   * binary file: v0.16.0/histograms/summary_15554.db and v0.25.0/histograms/summary_15569.db.
-   * They are not files Python's writer produced, so tests that replay Python's writes skip them.
+   * binary file: v0.16.0/histograms/summary_15554.db and v0.25.0/histograms/summary_15569.db. They
+   * are not files Python's writer produced, so tests that replay Python's writes skip them.
    */
   public static boolean isHexDump(Path file) {
     try {
       byte[] head = new byte[10];
       try (var in = Files.newInputStream(file)) {
-        return in.readNBytes(head, 0, 10) == 10 && new String(head, java.nio.charset.StandardCharsets.US_ASCII).equals("00000000: ");
+        return in.readNBytes(head, 0, 10) == 10
+            && new String(head, java.nio.charset.StandardCharsets.US_ASCII).equals("00000000: ");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
