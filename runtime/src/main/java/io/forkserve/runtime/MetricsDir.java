@@ -1,41 +1,40 @@
 package io.forkserve.runtime;
 
+import io.forkserve.metrics.directory.MultiprocDirectory;
+import io.forkserve.metrics.directory.MultiprocDirectoryException;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * Chooses, checks and wipes the multiprocess metrics directory: {@code METRICS_MULTIPROC_DIR}
- * when set, else a private directory on tmpfs (/dev/shm, $XDG_RUNTIME_DIR) or the temp dir.
+ * Chooses the multiprocess metrics directory: {@code METRICS_MULTIPROC_DIR} when set, else a
+ * private directory on tmpfs (/dev/shm, $XDG_RUNTIME_DIR) or the temp dir; locks it for this
+ * server and wipes its metric files (metrics-store's {@link MultiprocDirectory}).
  */
 final class MetricsDir {
   final Path path;
   final boolean privateDir;
+  final MultiprocDirectory directory;
 
-  private MetricsDir(Path path, boolean privateDir) {
-    this.path = path;
+  private MetricsDir(MultiprocDirectory directory, boolean privateDir) {
+    this.directory = directory;
+    this.path = directory.path();
     this.privateDir = privateDir;
   }
 
-  /** Resolves and prepares the directory; IllegalArgumentException with one line if unusable. */
+  /** Resolves, locks and wipes the directory; IllegalArgumentException with one line if not. */
   static MetricsDir prepare(String configured) {
-    if (configured != null && !configured.isEmpty()) {
-      Path dir = Path.of(configured);
-      try {
-        Files.createDirectories(dir);
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "METRICS_MULTIPROC_DIR " + configured + " is unusable: cannot create it (" + e + ")");
-      }
-      check(dir);
-      wipe(dir);
-      return new MetricsDir(dir, false);
+    boolean privateDir = configured == null || configured.isEmpty();
+    Path dir = privateDir ? createPrivate() : Path.of(configured);
+    try {
+      MultiprocDirectory directory = MultiprocDirectory.lock(dir);
+      directory.wipe();
+      return new MetricsDir(directory, privateDir);
+    } catch (MultiprocDirectoryException e) {
+      throw new IllegalArgumentException("unusable metrics directory: " + e.getMessage());
     }
-    Path dir = createPrivate();
-    return new MetricsDir(dir, true);
   }
 
   private static Path createPrivate() {
@@ -52,8 +51,9 @@ final class MetricsDir {
         }
       }
     }
-    throw new IllegalArgumentException("no writable directory for metrics; set "
-        + "METRICS_MULTIPROC_DIR");
+    throw new IllegalArgumentException(
+        "unusable metrics directory: no writable place for a private one; set "
+            + "METRICS_MULTIPROC_DIR");
   }
 
   private static String[] candidates() {
@@ -62,31 +62,14 @@ final class MetricsDir {
     };
   }
 
-  private static void check(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException(
-          "METRICS_MULTIPROC_DIR " + dir + " is unusable: not a directory");
-    }
-    if (!Files.isWritable(dir)) {
-      throw new IllegalArgumentException(
-          "METRICS_MULTIPROC_DIR " + dir + " is unusable: not writable");
-    }
+  /** Deletes the gauge files of live modes written by a process that is gone. */
+  void processGone(long pid) {
+    directory.deleteLiveGaugeFiles(pid);
   }
 
-  /** Deletes the metric files a previous run left. */
-  private static void wipe(Path dir) {
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.db")) {
-      for (Path file : files) {
-        Files.deleteIfExists(file);
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "METRICS_MULTIPROC_DIR " + dir + " is unusable: cannot wipe it (" + e + ")");
-    }
-  }
-
-  /** Removes a private directory and everything in it. */
-  void deleteIfPrivate() {
+  /** Releases the lock and removes a private directory with everything in it. */
+  void close() {
+    directory.close();
     if (!privateDir) {
       return;
     }

@@ -146,9 +146,6 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
   private void openMetrics() {
     try {
       registry = MetricsRegistry.open(metricsDir.path);
-    } catch (UnsupportedOperationException e) {
-      registry = null; // metrics-store writer not merged yet
-      return;
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "metrics directory " + metricsDir.path + " is unusable: " + e.getMessage());
@@ -220,7 +217,7 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot start worker " + index + ": " + e.getMessage());
     }
-    slot.process.onExit().thenAccept(p -> exited(index, p.exitValue()));
+    slot.process.onExit().thenAccept(p -> exited(index, p.pid(), p.exitValue()));
   }
 
   private static String javaCommand() {
@@ -241,7 +238,7 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     spec.dispatcher = dispatcher;
     spec.server = this;
     spec.metrics = metrics;
-    spec.scraper = registry == null ? null : new DirectoryScraper(metricsDir.path);
+    spec.scraper = scraper();
     spec.blockingPool = blockingPool;
     spec.clock = clock;
     HttpHandler root = FrontHandlers.build(spec).root();
@@ -258,6 +255,14 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     } catch (RuntimeException e) {
       server = null;
       throw new IllegalArgumentException(bindFailure(e));
+    }
+  }
+
+  private DirectoryScraper scraper() {
+    try {
+      return new DirectoryScraper(metricsDir.path);
+    } catch (UnsupportedOperationException e) {
+      return null; // TODO(merge): metrics-store merge not landed yet; /metrics is off until then
     }
   }
 
@@ -346,7 +351,10 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     workerDown(link.index());
   }
 
-  private void exited(int index, int code) {
+  private void exited(int index, long pid, int code) {
+    if (metricsDir != null) {
+      metricsDir.processGone(pid);
+    }
     if (!stopping && !started) {
       fail("worker " + index + " exited with code " + code + " during start-up");
     }
@@ -455,7 +463,7 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
       registry.close();
     }
     if (metricsDir != null) {
-      metricsDir.deleteIfPrivate();
+      metricsDir.close();
     }
   }
 

@@ -136,11 +136,7 @@ public final class WorkerMain {
     if (System.getenv(MetricsRegistry.ENV) == null) {
       return null;
     }
-    try {
-      return MetricsRegistry.fromEnvironment();
-    } catch (UnsupportedOperationException e) {
-      return null; // metrics-store writer not merged yet
-    }
+    return MetricsRegistry.fromEnvironment();
   }
 
   private static void closeOnExit(MetricsRegistry registry) {
