@@ -3,6 +3,9 @@ package io.forkserve.runtime;
 import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.directory.MultiprocDirectoryException;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.time.Duration;
+import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -14,6 +17,9 @@ import java.util.stream.Stream;
  * server and wipes its metric files (metrics-store's {@link MultiprocDirectory}).
  */
 final class MetricsDir {
+  static final String PRIVATE_PREFIX = "forkserve-metrics-";
+  static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
+
   final Path path;
   final boolean privateDir;
   final MultiprocDirectory directory;
@@ -45,7 +51,8 @@ final class MetricsDir {
       Path parent = Path.of(base);
       if (Files.isDirectory(parent) && Files.isWritable(parent)) {
         try {
-          return Files.createTempDirectory(parent, "forkserve-metrics-");
+          removeAbandoned(parent);
+          return Files.createTempDirectory(parent, PRIVATE_PREFIX);
         } catch (IOException e) {
           // try the next candidate
         }
@@ -54,6 +61,38 @@ final class MetricsDir {
     throw new IllegalArgumentException(
         "unusable metrics directory: no writable place for a private one; set "
             + "METRICS_MULTIPROC_DIR");
+  }
+
+  /**
+   * Deletes private directories of servers that died without cleaning up (kill -9): ours by
+   * name, untouched for {@link #ABANDONED_AFTER}, and with no process holding their lock.
+   */
+  static void removeAbandoned(Path parent) {
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, PRIVATE_PREFIX + "*")) {
+      for (Path dir : dirs) {
+        removeIfAbandoned(dir);
+      }
+    } catch (IOException e) {
+      // cannot list: leave them
+    }
+  }
+
+  private static void removeIfAbandoned(Path dir) {
+    try {
+      if (isAbandoned(dir)) {
+        MultiprocDirectory.lock(dir).close(); // throws while a live server holds it
+        deleteTree(dir);
+      }
+    } catch (IOException | RuntimeException e) {
+      // in use, or another user's: leave it
+    }
+  }
+
+  private static boolean isAbandoned(Path dir) throws IOException {
+    Instant touched = Files.getLastModifiedTime(dir).toInstant();
+    return Files.isDirectory(dir)
+        && touched.plus(ABANDONED_AFTER).isBefore(Instant.now())
+        && Files.isWritable(dir);
   }
 
   private static String[] candidates() {
@@ -73,10 +112,14 @@ final class MetricsDir {
     if (!privateDir) {
       return;
     }
-    try (Stream<Path> files = Files.walk(path)) {
+    deleteTree(path);
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> files = Files.walk(root)) {
       files.sorted(Comparator.reverseOrder()).forEach(MetricsDir::deleteQuietly);
     } catch (IOException e) {
-      // best effort at exit
+      // best effort
     }
   }
 
