@@ -89,6 +89,17 @@ class OverloadIT {
     }
   }
 
+  @Test
+  void anUnhealthyWorkerMakesHealth503UntilItRecovers() throws Exception {
+    HttpResponse<String> response =
+        server.post("/predict", "{\"input\": 1, \"sleep_ms\": 50, \"unhealthy_ms\": 2500}");
+    assertEquals(200, response.statusCode());
+    ServerProcess.await(
+        () -> server.statusOf("/health") == 503, Duration.ofSeconds(5), "/health 503");
+    ServerProcess.await(
+        () -> server.statusOf("/health") == 200, Duration.ofSeconds(10), "/health 200 again");
+  }
+
   static int inWorkers() {
     try {
       return info().get("in_workers").asInt();

@@ -17,11 +17,12 @@ import java.util.Map;
 /**
  * Test API driven by the request: {@code {"input": X}} echoes with the batch size and worker;
  * {@code "sleep_ms"} sleeps in predict; {@code "fail"} throws; {@code "http_status"} throws an
- * HttpError; {@code "log"} is sent to the loggers; header {@code X-Deny} is refused by authorize.
+ * HttpError; {@code "unhealthy_ms"} makes health() false for that long; {@code "log"} is sent to the loggers; header {@code X-Deny} is refused by authorize.
  * In the front it adds two middlewares and a logger mounted at {@code /logged}.
  */
 public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements FrontExtension {
   private int worker;
+  private volatile long unhealthyUntil;
   private final RecordingLogger logger = new RecordingLogger();
 
   @Override
@@ -43,6 +44,9 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
 
   @Override
   public JsonNode decodeRequest(JsonNode request) {
+    if (request.has("unhealthy_ms")) {
+      unhealthyUntil = System.currentTimeMillis() + request.get("unhealthy_ms").asLong();
+    }
     if (request.has("log")) {
       log("seen", request.get("log"));
     }
@@ -79,6 +83,11 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
   @Override
   public Object encodeResponse(JsonNode output) {
     return output;
+  }
+
+  @Override
+  public boolean health() {
+    return System.currentTimeMillis() >= unhealthyUntil;
   }
 
   @Override
