@@ -60,7 +60,7 @@ public final class WorkerMain {
 
     ServingApi<Object, Object> api;
     MetricsRegistry registry = null;
-    long start = System.nanoTime();
+    long setupNanos = 0;
     try {
       api = ApiLoader.instantiate(apiClass, jar);
       sendHello(writer, index, maxBatchSize, api);
@@ -70,7 +70,9 @@ public final class WorkerMain {
       }
       LogForwarder logs = new LogForwarder(writer, writeLock);
       api.attachLogSink(logs::send);
+      long start = System.nanoTime();
       setup(api, new WorkerContext(index, workers, device, settings, registry));
+      setupNanos = System.nanoTime() - start;
     } catch (Throwable e) {
       synchronized (writeLock) {
         writer.beginFrame(Wire.FAILED).putUtf8(describe(e)).endFrame();
@@ -83,7 +85,7 @@ public final class WorkerMain {
     StageMetrics metrics =
         registry == null ? null : StageMetrics.register(registry, api.getClass(), maxBatchSize > 1);
     synchronized (writeLock) {
-      writer.beginFrame(Wire.READY).putLong(System.nanoTime() - start).endFrame();
+      writer.beginFrame(Wire.READY).putLong(setupNanos).endFrame();
       writer.flush();
     }
     startHeartbeat(api, new FrameWriter(channel, 64), writeLock);
