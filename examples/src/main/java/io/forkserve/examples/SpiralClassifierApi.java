@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small real model that needs no download: a two-layer neural network that tells which arm of
- * a three-arm spiral a point {@code {"x": 0.1, "y": -0.4}} lies on. {@code setup} generates the
- * training set and trains the network (the costly state, about a second of CPU);
- * {@link #predictBatch} runs one forward pass over the whole batch.
+ * A small real model that needs no download: a two-layer neural network that tells which arm of a
+ * three-arm spiral a point {@code {"x": 0.1, "y": -0.4}} lies on. {@code setup} generates the
+ * training set and trains the network (the costly state, about a second of CPU); {@link
+ * #predictBatch} runs one forward pass over the whole batch.
  */
 public final class SpiralClassifierApi extends ServingApi<double[], double[]> {
   static final int CLASSES = 3;

@@ -4,9 +4,9 @@ import io.undertow.server.HandlerWrapper;
 import java.util.List;
 
 /**
- * Implemented by a {@code ServingApi} class that customises the HTTP front. The front creates
- * one instance of the API class (its {@code setup} is not called there) and, when it implements
- * this interface, applies its middlewares and loggers.
+ * Implemented by a {@code ServingApi} class that customises the HTTP front. The front creates one
+ * instance of the API class (its {@code setup} is not called there) and, when it implements this
+ * interface, applies its middlewares and loggers.
  */
 public interface FrontExtension {
   /**

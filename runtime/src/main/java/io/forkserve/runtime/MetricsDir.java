@@ -4,17 +4,17 @@ import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.directory.MultiprocDirectoryException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.time.Duration;
-import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
  * Chooses the multiprocess metrics directory: {@code METRICS_MULTIPROC_DIR} when set, else a
- * private directory on tmpfs (/dev/shm, $XDG_RUNTIME_DIR) or the temp dir; locks it for this
- * server and wipes its metric files (metrics-store's {@link MultiprocDirectory}).
+ * private directory on tmpfs (/dev/shm, $XDG_RUNTIME_DIR) or the temp dir; locks it for this server
+ * and wipes its metric files (metrics-store's {@link MultiprocDirectory}).
  */
 final class MetricsDir {
   static final String PRIVATE_PREFIX = "forkserve-metrics-";
@@ -64,8 +64,8 @@ final class MetricsDir {
   }
 
   /**
-   * Deletes private directories of servers that died without cleaning up (kill -9): ours by
-   * name, untouched for {@link #ABANDONED_AFTER}, and with no process holding their lock.
+   * Deletes private directories of servers that died without cleaning up (kill -9): ours by name,
+   * untouched for {@link #ABANDONED_AFTER}, and with no process holding their lock.
    */
   static void removeAbandoned(Path parent) {
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, PRIVATE_PREFIX + "*")) {

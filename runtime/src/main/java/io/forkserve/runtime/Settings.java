@@ -10,12 +10,13 @@ import java.util.regex.Pattern;
 
 /**
  * The settings of {@code bin/serve}, from flags and, for flags not given, from environment
- * variables {@code FORKSERVE_<FLAG>} ({@code --max-batch-size} reads
- * {@code FORKSERVE_MAX_BATCH_SIZE}). Immutable once parsed.
+ * variables {@code FORKSERVE_<FLAG>} ({@code --max-batch-size} reads {@code
+ * FORKSERVE_MAX_BATCH_SIZE}). Immutable once parsed.
  */
 public final class Settings {
   /** Flags with their defaults, in help order; null means "no default". */
   static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
   static final Map<String, String> HELP = new LinkedHashMap<>();
 
   static {
@@ -121,8 +122,15 @@ public final class Settings {
     StringBuilder out = new StringBuilder("usage: bin/serve [--flag value]...\n");
     for (Map.Entry<String, String> flag : HELP.entrySet()) {
       String def = DEFAULTS.get(flag.getKey());
-      out.append(String.format(Locale.ROOT, "  --%-16s %s%s%n  %18s env %s%n", flag.getKey(),
-          flag.getValue(), def == null ? "" : " [" + def + "]", "", envName(flag.getKey())));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  --%-16s %s%s%n  %18s env %s%n",
+              flag.getKey(),
+              flag.getValue(),
+              def == null ? "" : " [" + def + "]",
+              "",
+              envName(flag.getKey())));
     }
     return out.toString();
   }

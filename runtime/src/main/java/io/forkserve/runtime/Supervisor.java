@@ -93,14 +93,16 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
   }
 
   /**
-   * Starts everything and waits until every worker is ready. Throws IllegalStateException with
-   * a one-line message when start-up fails (the caller stops and exits).
+   * Starts everything and waits until every worker is ready. Throws IllegalStateException with a
+   * one-line message when start-up fails (the caller stops and exits).
    */
   public void start() throws InterruptedException {
     loadApi();
     metricsDir = MetricsDir.prepare(System.getenv(MetricsRegistry.ENV));
-    out.println("forkserve: metrics directory " + metricsDir.path
-        + (metricsDir.privateDir ? " (private to this server)" : " (wiped)"));
+    out.println(
+        "forkserve: metrics directory "
+            + metricsDir.path
+            + (metricsDir.privateDir ? " (private to this server)" : " (wiped)"));
     openMetrics();
     dispatcher = new Dispatcher(settings.maxQueue, settings.timeoutNanos, clock);
     openSocket();
@@ -109,8 +111,14 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     }
     startFront();
     startThread("forkserve-sweeper", this::sweepLoop);
-    out.printf(Locale.ROOT, "forkserve: serving %s on http://%s:%d%s with %d worker%s%n",
-        api.getClass().getName(), settings.host, port(), settings.apiPath, slots.length,
+    out.printf(
+        Locale.ROOT,
+        "forkserve: serving %s on http://%s:%d%s with %d worker%s%n",
+        api.getClass().getName(),
+        settings.host,
+        port(),
+        settings.apiPath,
+        slots.length,
         slots.length == 1 ? "" : "s");
     startup.await();
     if (fatal != null) {
@@ -221,7 +229,9 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
   }
 
   private static String javaCommand() {
-    return ProcessHandle.current().info().command()
+    return ProcessHandle.current()
+        .info()
+        .command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
@@ -269,7 +279,12 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
   private String bindFailure(RuntimeException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException) {
-        return "cannot listen on " + settings.host + ":" + settings.port + ": " + t.getMessage()
+        return "cannot listen on "
+            + settings.host
+            + ":"
+            + settings.port
+            + ": "
+            + t.getMessage()
             + " (is the port in use?)";
       }
     }
@@ -306,9 +321,14 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
       slot.healthy = true;
       ready = ++readyCount;
     }
-    out.printf(Locale.ROOT, "forkserve: worker %d/%d ready in %.1f s (setup %.2f s, pid %d)%n",
-        ready, slots.length, seconds(clock.nanoTime() - slot.spawnedNanos),
-        seconds(setupNanos), link.pid());
+    out.printf(
+        Locale.ROOT,
+        "forkserve: worker %d/%d ready in %.1f s (setup %.2f s, pid %d)%n",
+        ready,
+        slots.length,
+        seconds(clock.nanoTime() - slot.spawnedNanos),
+        seconds(setupNanos),
+        link.pid());
     if (metrics != null) {
       metrics.workersUp(ready);
     }
@@ -372,8 +392,14 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
       ready = --readyCount;
     }
     if (!stopping) {
-      System.err.println("forkserve: worker " + index + " went away; " + ready + "/"
-          + slots.length + " workers ready");
+      System.err.println(
+          "forkserve: worker "
+              + index
+              + " went away; "
+              + ready
+              + "/"
+              + slots.length
+              + " workers ready");
     }
     if (metrics != null) {
       metrics.workersUp(ready);

@@ -26,7 +26,10 @@ class LifecycleIT {
     try (ServerProcess server =
         ServerProcess.start(
                 Map.of("SCRIPTED_SETUP_MS", "1500"),
-                "--api", ScriptedApi.class.getName(), "--workers", "2")
+                "--api",
+                ScriptedApi.class.getName(),
+                "--workers",
+                "2")
             .awaitListening()) {
       var before = server.get("/health");
       assertEquals(503, before.statusCode());

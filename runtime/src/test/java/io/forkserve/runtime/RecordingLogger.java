@@ -10,8 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Test logger: keeps what workers logged and what the front's request callbacks saw, and shows
- * both as JSON at {@code /logged}.
+ * Test logger: keeps what workers logged and what the front's request callbacks saw, and shows both
+ * as JSON at {@code /logged}.
  */
 final class RecordingLogger extends Logger {
   final List<Object> values = new CopyOnWriteArrayList<>();

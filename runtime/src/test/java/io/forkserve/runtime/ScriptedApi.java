@@ -17,8 +17,9 @@ import java.util.Map;
 /**
  * Test API driven by the request: {@code {"input": X}} echoes with the batch size and worker;
  * {@code "sleep_ms"} sleeps in predict; {@code "fail"} throws; {@code "http_status"} throws an
- * HttpError; {@code "unhealthy_ms"} makes health() false for that long; {@code "log"} is sent to the loggers; header {@code X-Deny} is refused by authorize.
- * In the front it adds two middlewares and a logger mounted at {@code /logged}.
+ * HttpError; {@code "unhealthy_ms"} makes health() false for that long; {@code "log"} is sent to
+ * the loggers; header {@code X-Deny} is refused by authorize. In the front it adds two middlewares
+ * and a logger mounted at {@code /logged}.
  */
 public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements FrontExtension {
   private int worker;

@@ -46,7 +46,8 @@ class ServingIT {
   }
 
   static HttpResponse<String> predict(String body, String... headers) throws Exception {
-    List<String> all = new ArrayList<>(List.of("X-API-Key", KEY, "Content-Type", "application/json"));
+    List<String> all =
+        new ArrayList<>(List.of("X-API-Key", KEY, "Content-Type", "application/json"));
     all.addAll(List.of(headers));
     return server.post("/predict", body, all.toArray(new String[0]));
   }
@@ -208,8 +209,14 @@ class ServingIT {
       var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()));
       for (int i = 0; i < 3; i++) {
         String body = "{\"input\": " + i + "}";
-        out.write(("POST /predict HTTP/1.1\r\nHost: x\r\nX-API-Key: " + KEY
-            + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes());
+        out.write(
+            ("POST /predict HTTP/1.1\r\nHost: x\r\nX-API-Key: "
+                    + KEY
+                    + "\r\nContent-Length: "
+                    + body.length()
+                    + "\r\n\r\n"
+                    + body)
+                .getBytes());
         out.flush();
         assertEquals("HTTP/1.1 200 OK", in.readLine());
         int length = -1;

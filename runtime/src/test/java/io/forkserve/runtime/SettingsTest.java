@@ -55,7 +55,8 @@ class SettingsTest {
         IllegalArgumentException.class,
         () -> Settings.parse(new String[] {"--workers", "0"}, Map.of()));
     assertThrows(
-        IllegalArgumentException.class, () -> Settings.parse(new String[] {"--nope", "1"}, Map.of()));
+        IllegalArgumentException.class,
+        () -> Settings.parse(new String[] {"--nope", "1"}, Map.of()));
     assertThrows(
         IllegalArgumentException.class,
         () -> Settings.parse(new String[] {"--api-path", "predict"}, Map.of()));

@@ -22,8 +22,7 @@ class StreamingIT {
   @BeforeAll
   static void start() throws Exception {
     server =
-        ServerProcess.start("--api", StreamingApi.class.getName(), "--workers", "2")
-            .awaitHealthy();
+        ServerProcess.start("--api", StreamingApi.class.getName(), "--workers", "2").awaitHealthy();
   }
 
   @AfterAll

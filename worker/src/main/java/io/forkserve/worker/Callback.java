@@ -3,8 +3,7 @@ package io.forkserve.worker;
 /**
  * Hooks around the serving stages; every method does nothing by default. Stage hooks run in the
  * worker process on its serving thread; request, response and server hooks run in the front
- * process. Implementations must be fast and must not throw (a throwing hook is logged and
- * ignored).
+ * process. Implementations must be fast and must not throw (a throwing hook is logged and ignored).
  */
 public interface Callback {
   default void beforeSetup(ServingApi<?, ?> api) {}

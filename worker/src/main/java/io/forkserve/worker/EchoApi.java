@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The built-in API served when {@code --api} is not given: {@code {"input": X}} answers
- * {@code {"output": X}}. */
+/**
+ * The built-in API served when {@code --api} is not given: {@code {"input": X}} answers {@code
+ * {"output": X}}.
+ */
 public final class EchoApi extends ServingApi<JsonNode, JsonNode> {
   @Override
   public JsonNode decodeRequest(JsonNode request) {

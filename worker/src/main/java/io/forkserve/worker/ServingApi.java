@@ -8,19 +8,19 @@ import java.util.function.Consumer;
 /**
  * The class a user writes to serve a model: one instance per worker process.
  *
- * <p>A request flows {@code decodeRequest -> predict -> encodeResponse}. With
- * {@code --max-batch-size} above 1, decoded inputs are grouped and passed to
- * {@link #predictBatch}; override it to run the model once per batch (the default calls
- * {@link #predict} for each input). With {@link #isStreaming} true, {@link #predictStream} runs
- * instead and each emitted output is encoded and sent to the client as soon as it is produced.
+ * <p>A request flows {@code decodeRequest -> predict -> encodeResponse}. With {@code
+ * --max-batch-size} above 1, decoded inputs are grouped and passed to {@link #predictBatch};
+ * override it to run the model once per batch (the default calls {@link #predict} for each input).
+ * With {@link #isStreaming} true, {@link #predictStream} runs instead and each emitted output is
+ * encoded and sent to the client as soon as it is produced.
  *
  * <p>Every method but {@link #health} runs on the worker's single serving thread, so an
- * implementation needs no synchronisation. Throw {@link HttpError} to answer with a chosen status; any other exception
- * answers 500 with a JSON error, and the worker goes on serving.
+ * implementation needs no synchronisation. Throw {@link HttpError} to answer with a chosen status;
+ * any other exception answers 500 with a JSON error, and the worker goes on serving.
  *
  * <p>The class needs a public no-argument constructor, which must be cheap: the front also
- * instantiates it (without calling {@code setup}) to read {@link #callbacks}. Build costly state
- * in {@link #setup}.
+ * instantiates it (without calling {@code setup}) to read {@link #callbacks}. Build costly state in
+ * {@link #setup}.
  *
  * @param <I> the decoded input type
  * @param <O> the model output type
@@ -69,16 +69,16 @@ public abstract class ServingApi<I, O> {
   public void authorize(RequestInfo request) throws HttpError {}
 
   /**
-   * False while this worker should not get traffic. Polled about once a second from the
-   * worker's heartbeat thread, not the serving thread: it must be thread-safe and fast.
+   * False while this worker should not get traffic. Polled about once a second from the worker's
+   * heartbeat thread, not the serving thread: it must be thread-safe and fast.
    */
   public boolean health() {
     return true;
   }
 
   /**
-   * Model metadata shown by {@code GET /info} (name, version, labels...). Read in the front from
-   * an instance on which {@code setup} was not called, so it must not depend on setup.
+   * Model metadata shown by {@code GET /info} (name, version, labels...). Read in the front from an
+   * instance on which {@code setup} was not called, so it must not depend on setup.
    */
   public java.util.Map<String, Object> metadata() {
     return java.util.Map.of();
@@ -90,8 +90,8 @@ public abstract class ServingApi<I, O> {
   }
 
   /**
-   * Sends a value to the server's loggers ({@code Logger.process(key, value)} in the front).
-   * Cheap and non-blocking; values must be writable as JSON.
+   * Sends a value to the server's loggers ({@code Logger.process(key, value)} in the front). Cheap
+   * and non-blocking; values must be writable as JSON.
    */
   protected final void log(String key, Object value) {
     logSink.log(key, value);

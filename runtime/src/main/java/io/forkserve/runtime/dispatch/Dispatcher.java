@@ -21,8 +21,10 @@ public final class Dispatcher {
   private final AtomicLong ids = new AtomicLong();
   private final Set<WorkerLink> links = new CopyOnWriteArraySet<>();
 
-  /** A queue holding at most {@code capacity} waiting jobs; jobs time out after
-   * {@code timeoutNanos} end to end. */
+  /**
+   * A queue holding at most {@code capacity} waiting jobs; jobs time out after {@code timeoutNanos}
+   * end to end.
+   */
   public Dispatcher(int capacity, long timeoutNanos, Clock clock) {
     this.queue = new LinkedBlockingQueue<>(capacity);
     this.timeoutNanos = timeoutNanos;

@@ -36,12 +36,13 @@ public final class Job {
   final byte[] headers;
   final long deadlineNanos;
   private final Responder responder;
+
   @SuppressWarnings("unused") // accessed through STATE
   private volatile int state;
 
   /**
-   * A job for request body {@code body}; {@code headers} is the encoded header block sent only
-   * to workers that authorize (may be empty), {@code deadlineNanos} on the dispatcher's clock.
+   * A job for request body {@code body}; {@code headers} is the encoded header block sent only to
+   * workers that authorize (may be empty), {@code deadlineNanos} on the dispatcher's clock.
    */
   public Job(long id, ByteBuffer body, byte[] headers, long deadlineNanos, Responder responder) {
     this.id = id;

@@ -2,8 +2,8 @@ package io.forkserve.runtime.dispatch;
 
 /**
  * Sends a job's outcome to its client. Each job calls exactly one of {@link #respond} or the
- * sequence {@link #chunk}... {@link #end}; calls come from the channel reader or timeout
- * threads, never two at once for one job.
+ * sequence {@link #chunk}... {@link #end}; calls come from the channel reader or timeout threads,
+ * never two at once for one job.
  */
 public interface Responder {
   /** A whole response: a JSON body with {@code status}; {@code retryAfter} adds Retry-After. */

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The front's end of the channel to one worker (see {@link Wire} for the protocol): a sender
- * thread pulling batches from the {@link Dispatcher} while the worker has credit, and a reader
- * thread completing jobs from the worker's responses.
+ * The front's end of the channel to one worker (see {@link Wire} for the protocol): a sender thread
+ * pulling batches from the {@link Dispatcher} while the worker has credit, and a reader thread
+ * completing jobs from the worker's responses.
  */
 public final class WorkerLink {
   /*

@@ -11,9 +11,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Answers one HTTP exchange from the thread that completes its job. Whole responses go out
- * through Undertow's async sender; a stream is written by a blocking writer thread from the
- * stream pool, which flushes every chunk.
+ * Answers one HTTP exchange from the thread that completes its job. Whole responses go out through
+ * Undertow's async sender; a stream is written by a blocking writer thread from the stream pool,
+ * which flushes every chunk.
  */
 final class ExchangeResponder implements Responder {
   static final String JSON = "application/json";

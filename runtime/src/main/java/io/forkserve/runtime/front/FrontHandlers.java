@@ -69,8 +69,8 @@ public final class FrontHandlers {
   }
 
   private static HttpHandler apiChain(Spec spec) {
-    HttpHandler chain = new ApiHandler(
-            spec.dispatcher, spec.sendHeaders, spec.blockingPool, spec.maxPayloadBytes);
+    HttpHandler chain =
+        new ApiHandler(spec.dispatcher, spec.sendHeaders, spec.blockingPool, spec.maxPayloadBytes);
     if (!spec.callbacks.isEmpty()) {
       chain = new CallbackHandler(spec.callbacks, chain);
     }

@@ -8,9 +8,9 @@ import io.forkserve.metrics.MetricsRegistry;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The front's built-in metrics, written to the front process's own files. Thread-safe. The
- * queue and in-flight gauges are sampled just before each scrape, so the hot path pays only for
- * the request duration histogram.
+ * The front's built-in metrics, written to the front process's own files. Thread-safe. The queue
+ * and in-flight gauges are sampled just before each scrape, so the hot path pays only for the
+ * request duration histogram.
  */
 public final class FrontMetrics {
   private final Histogram requestDuration;

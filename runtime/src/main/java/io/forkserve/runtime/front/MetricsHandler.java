@@ -16,8 +16,8 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * {@code GET /metrics}: merges every process's metric files and writes them in the negotiated
- * format, gzipped once when the client accepts it. Scraping reads files, so it runs on the
- * blocking pool, one scrape at a time.
+ * format, gzipped once when the client accepts it. Scraping reads files, so it runs on the blocking
+ * pool, one scrape at a time.
  */
 final class MetricsHandler implements HttpHandler {
   private final DirectoryScraper scraper;

@@ -4,8 +4,8 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 
 /**
- * Answers 413 at once when the declared Content-Length is over the limit. (A chunked body has
- * none; the API handler's receiver stops at the same limit and answers 413 too.)
+ * Answers 413 at once when the declared Content-Length is over the limit. (A chunked body has none;
+ * the API handler's receiver stops at the same limit and answers 413 too.)
  */
 final class PayloadLimitHandler implements HttpHandler {
   private final long maxBytes;

@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 
 /**
- * Reads {@link Wire} frames from a blocking channel, filling its buffer with as many bytes as
- * one read returns, so a burst of frames costs one syscall. Not thread-safe: one reading thread.
+ * Reads {@link Wire} frames from a blocking channel, filling its buffer with as many bytes as one
+ * read returns, so a burst of frames costs one syscall. Not thread-safe: one reading thread.
  */
 public final class FrameReader {
   private final ReadableByteChannel channel;
@@ -22,8 +22,8 @@ public final class FrameReader {
   }
 
   /**
-   * Blocks for the next frame and returns its payload, positioned at its start and limited to
-   * its end; valid until the next call. Throws {@link EOFException} when the peer closed.
+   * Blocks for the next frame and returns its payload, positioned at its start and limited to its
+   * end; valid until the next call. Throws {@link EOFException} when the peer closed.
    */
   public ByteBuffer next() throws IOException {
     fill(Wire.FRAME_HEADER_BYTES);

@@ -1,8 +1,8 @@
 package io.forkserve.worker.channel;
 
 /**
- * Frame types and layouts of the channel between the front and one worker process. Shared by
- * the worker ({@code worker/}) and the front ({@code runtime/}); not user API.
+ * Frame types and layouts of the channel between the front and one worker process. Shared by the
+ * worker ({@code worker/}) and the front ({@code runtime/}); not user API.
  */
 public final class Wire {
   /*

@@ -12,8 +12,8 @@ public final class ApiLoader {
   private ApiLoader() {}
 
   /**
-   * A new instance of {@code className}, loaded from {@code jar} (null or empty: the class
-   * path). Throws {@link IllegalArgumentException} with a one-line message when it cannot.
+   * A new instance of {@code className}, loaded from {@code jar} (null or empty: the class path).
+   * Throws {@link IllegalArgumentException} with a one-line message when it cannot.
    */
   @SuppressWarnings("unchecked")
   public static <I, O> ServingApi<I, O> instantiate(String className, String jar) {
@@ -23,8 +23,13 @@ public final class ApiLoader {
       type = Class.forName(className, true, loader);
     } catch (ClassNotFoundException | LinkageError e) {
       throw new IllegalArgumentException(
-          "API class " + className + " not found" + (jar == null || jar.isEmpty() ? "" : " in " + jar)
-              + " (" + e.getClass().getSimpleName() + ")");
+          "API class "
+              + className
+              + " not found"
+              + (jar == null || jar.isEmpty() ? "" : " in " + jar)
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
     if (!ServingApi.class.isAssignableFrom(type)) {
       throw new IllegalArgumentException(

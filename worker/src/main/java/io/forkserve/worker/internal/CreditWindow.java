@@ -3,9 +3,9 @@ package io.forkserve.worker.internal;
 import io.forkserve.worker.channel.Wire;
 
 /**
- * Decides how much credit the worker grants the front (see {@link Wire}): enough requests to
- * cover {@link Wire#CREDIT_WINDOW_NANOS} of measured serving time, never less than one batch.
- * Used by the serving thread only.
+ * Decides how much credit the worker grants the front (see {@link Wire}): enough requests to cover
+ * {@link Wire#CREDIT_WINDOW_NANOS} of measured serving time, never less than one batch. Used by the
+ * serving thread only.
  */
 final class CreditWindow {
   private static final double SMOOTHING = 0.2;

@@ -261,7 +261,8 @@ final class ServingLoop<I, O> {
       throw e.getCause();
     } catch (Exception e) {
       int status = statusOf(e);
-      sendOne(id, (short) status, Wire.KIND_END, Outcome.errorBody(status, messageOf(e, "predict")));
+      sendOne(
+          id, (short) status, Wire.KIND_END, Outcome.errorBody(status, messageOf(e, "predict")));
     }
   }
 

@@ -4,8 +4,8 @@ import io.forkserve.metrics.Histogram;
 import io.forkserve.metrics.MetricsRegistry;
 
 /**
- * The worker's built-in metrics: time per stage labelled by function, and batch sizes. Written
- * by the serving thread only.
+ * The worker's built-in metrics: time per stage labelled by function, and batch sizes. Written by
+ * the serving thread only.
  */
 final class StageMetrics {
   static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};

@@ -21,9 +21,8 @@ import java.util.Map;
 
 /**
  * Entry point of a worker process, started by the supervisor. Arguments are {@code key=value}:
- * {@code socket}, {@code index}, {@code workers}, {@code api}, {@code jar} (may be empty),
- * {@code max-batch-size}, {@code device}; every other pair is passed to
- * {@link WorkerContext#config()}.
+ * {@code socket}, {@code index}, {@code workers}, {@code api}, {@code jar} (may be empty), {@code
+ * max-batch-size}, {@code device}; every other pair is passed to {@link WorkerContext#config()}.
  */
 public final class WorkerMain {
   /*
@@ -119,7 +118,10 @@ public final class WorkerMain {
       flags |= Wire.FLAG_AUTHORIZE;
     }
     writer.beginFrame(Wire.HELLO).putInt(index).putLong(ProcessHandle.current().pid());
-    writer.putInt(CreditWindow.initial(maxBatchSize)).putByte(flags).putUtf8(api.getClass().getName());
+    writer
+        .putInt(CreditWindow.initial(maxBatchSize))
+        .putByte(flags)
+        .putUtf8(api.getClass().getName());
     writer.endFrame();
     writer.flush();
   }

@@ -53,8 +53,7 @@ class FramesTest {
   void aFrameLengthOutOfRangeIsRefused() {
     ByteBuffer bad = ByteBuffer.allocate(5).putInt(0).put((byte) 1).flip();
     FrameReader reader =
-        new FrameReader(
-            Channels.newChannel(new java.io.ByteArrayInputStream(bad.array())), 16);
+        new FrameReader(Channels.newChannel(new java.io.ByteArrayInputStream(bad.array())), 16);
     assertThrows(java.io.IOException.class, reader::next);
   }
 }
