@@ -1,5 +1,6 @@
 package io.forkserve.metrics.exposition;
 
+import io.forkserve.metrics.internal.FloatFormat;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
 import io.forkserve.metrics.model.MetricType;

@@ -1,4 +1,4 @@
-package io.forkserve.metrics.exposition;
+package io.forkserve.metrics.internal;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -7,14 +7,15 @@ import java.math.RoundingMode;
 /**
  * Formats doubles as prometheus_client's {@code floatToGoString} does: Python's shortest
  * round-trip {@code repr}, with Go-style exponents for positive numbers of seven or more integer
- * digits ({@code 1e+06}, {@code 1.5e+07}). Static, stateless, thread-safe.
+ * digits ({@code 1e+06}, {@code 1.5e+07}). Static, stateless, thread-safe. Not API.
  */
-final class FloatFormat {
+public final class FloatFormat {
   private static final double FAST_INTEGER_LIMIT = 1e15;
 
   private FloatFormat() {}
 
-  static String format(double d) {
+  /** The text {@code floatToGoString(d)} gives. */
+  public static String format(double d) {
     if (Double.isNaN(d)) {
       return "NaN";
     }
