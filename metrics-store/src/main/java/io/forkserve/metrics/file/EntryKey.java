@@ -95,7 +95,7 @@ public final class EntryKey {
     }
     if (!unsigned.isEmpty() && unsigned.matches("[0-9._e+-]+")) {
       try {
-        return Double.parseDouble(s.replace("_", ""));
+        return Double.parseDouble(s.replace("_", "")) + 0.0; // -0.0 and 0.0 are one bucket
       } catch (NumberFormatException e) {
         // fall through
       }

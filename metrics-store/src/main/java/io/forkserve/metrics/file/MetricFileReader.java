@@ -42,6 +42,7 @@ public final class MetricFileReader {
   private int[] valueOffsets = new int[16];
   private EntryKey[] keys = new EntryKey[16];
   private ByteBuffer data;
+  private int generation;
 
   /** A reader of {@code path}, whose file name parsed as {@code name}; nothing is read yet. */
   public MetricFileReader(Path path, MetricFileName name) {
@@ -220,6 +221,9 @@ public final class MetricFileReader {
   }
 
   private void reset() {
+    if (count > 0 || version != null) {
+      generation++;
+    }
     version = null;
     used = 0;
     count = 0;
@@ -250,6 +254,14 @@ public final class MetricFileReader {
   /** Bytes in use at the last read, header included. */
   public int used() {
     return used;
+  }
+
+  /**
+   * Goes up whenever the reader drops what it decoded (the file was rewritten, or a read
+   * failed); entry indexes seen under an older generation are void.
+   */
+  public int generation() {
+    return generation;
   }
 
   /** Number of entries at the last read. */

@@ -73,6 +73,24 @@ public final class Labels {
     return new Labels(n, v);
   }
 
+  /** These labels without {@code name} (the same instance when absent). */
+  public Labels without(String name) {
+    int at = Arrays.binarySearch(names, name);
+    if (at < 0) {
+      return this;
+    }
+    if (names.length == 1) {
+      return EMPTY;
+    }
+    String[] n = new String[names.length - 1];
+    String[] v = new String[names.length - 1];
+    System.arraycopy(names, 0, n, 0, at);
+    System.arraycopy(values, 0, v, 0, at);
+    System.arraycopy(names, at + 1, n, at, names.length - at - 1);
+    System.arraycopy(values, at + 1, v, at, names.length - at - 1);
+    return new Labels(n, v);
+  }
+
   /** Number of labels. */
   public int size() {
     return names.length;
