@@ -5,11 +5,18 @@ public final class MetricFileException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final SkipReason reason;
+  private final String detail;
 
-  /** An exception for {@code reason}, with a message naming the file and the defect. */
-  public MetricFileException(SkipReason reason, String message) {
-    super(message);
+  /** An exception for {@code file}: {@code reason} and the defect in words. */
+  public MetricFileException(java.nio.file.Path file, SkipReason reason, String detail) {
+    super(file + ": " + detail);
     this.reason = reason;
+    this.detail = detail;
+  }
+
+  /** The defect in words, without the file name. */
+  public String detail() {
+    return detail;
   }
 
   /** Why the file cannot be read. */

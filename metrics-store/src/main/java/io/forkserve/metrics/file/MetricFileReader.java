@@ -81,6 +81,9 @@ public final class MetricFileReader {
     header.limit(FileLayout.HEADER_LENGTH);
     fill(ch, header, 0);
     int newUsed = header.getInt(FileLayout.USED_OFFSET);
+    if (header.getInt(FileLayout.USED_OFFSET + 4) != 0) {
+      throw fail(SkipReason.CORRUPT, "not a metric file: header padding is not zero");
+    }
     if (newUsed == 0) {
       newUsed = FileLayout.HEADER_LENGTH; // created and extended, header not yet stored
     }
@@ -117,6 +120,10 @@ public final class MetricFileReader {
   private void decodeNew(ReaderContext context, ByteBuffer buf, int newUsed)
       throws MetricFileException {
     int from = Math.max(used, FileLayout.HEADER_LENGTH);
+    if (from == newUsed) {
+      used = newUsed; // no entries yet: the version stays unknown
+      return;
+    }
     FormatVersion v = version;
     int[] walk;
     if (v != null) {
@@ -233,7 +240,7 @@ public final class MetricFileReader {
   private MetricFileException fail(SkipReason reason, String detail) {
     reset();
     data = null;
-    return new MetricFileException(reason, path + ": " + detail);
+    return new MetricFileException(path, reason, detail);
   }
 
   /** The file read. */

@@ -160,7 +160,7 @@ public final class DirectoryScraper {
     try {
       state.reader.read(context);
     } catch (MetricFileException e) {
-      skip(skipped, path, state.fileKey, e.reason(), e.getMessage());
+      skip(skipped, path, state.fileKey, e.reason(), e.detail());
       return;
     }
     state.combine(table);
@@ -208,7 +208,7 @@ public final class DirectoryScraper {
       String detail) {
     skipped.add(new SkippedFile(path, reason, detail));
     warnOnce(path + "|" + fileKey + "|" + reason,
-        "skipping metrics file (" + reason.label() + "): " + detail);
+        "skipping metrics file " + path + " (" + reason.label() + "): " + detail);
   }
 
   private void invalidFamily(String family, String reason) {

@@ -71,7 +71,7 @@ class FixtureCompatibilityTest {
     DirectoryScraper scraper = new DirectoryScraper(dir(version, scenario));
     scraper.scrape();
     String damaged = DAMAGED.get(version + "/" + scenario);
-    List<String> expected = damaged == null ? List.of() : List.of(damaged + " truncated");
+    List<String> expected = damaged == null ? List.of() : List.of(damaged + " corrupt");
     List<String> skipped = new ArrayList<>();
     for (SkippedFile s : scraper.lastSkipped()) {
       skipped.add(s.path().getFileName() + " " + s.reason().label());
