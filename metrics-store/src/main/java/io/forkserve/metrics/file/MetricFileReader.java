@@ -29,9 +29,9 @@ public final class MetricFileReader {
    * (8 for v1, 16 for v2), checking the key length, the 0x20 padding and that the walk lands
    * exactly on `used`; each key is then decoded as JSON (through the context's cache). While the
    * file has no entries its version is unknown; the first walk tries both strides and keeps the
-   * one that fits. A file whose `used` went down, or that shrank below it, was rewritten: its
-   * state is dropped and it is read from scratch. A failed read leaves the reader reset, so the
-   * next read starts over.
+   * one that fits. A file whose `used` went down, or whose first or last decoded key is no longer
+   * where it was, was rewritten: its state is dropped and it is read from scratch. A failed read
+   * leaves the reader reset, so the next read starts over.
    */
 
   private final Path path;
@@ -43,6 +43,10 @@ public final class MetricFileReader {
   private EntryKey[] keys = new EntryKey[16];
   private ByteBuffer data;
   private int generation;
+  private int firstKeyOffset;
+  private byte[] firstKey;
+  private int lastKeyOffset;
+  private byte[] lastKey;
 
   /** A reader of {@code path}, whose file name parsed as {@code name}; nothing is read yet. */
   public MetricFileReader(Path path, MetricFileName name) {
@@ -100,6 +104,10 @@ public final class MetricFileReader {
     buf.limit(newUsed);
     fill(ch, buf, 0);
     data = buf;
+    if (count > 0 && !(sameKey(buf, firstKeyOffset, firstKey)
+        && sameKey(buf, lastKeyOffset, lastKey))) {
+      reset(); // rewritten in place with other content
+    }
     if (newUsed > used) {
       decodeNew(context, buf, newUsed);
     }
@@ -146,6 +154,12 @@ public final class MetricFileReader {
     for (int i = 0; i < decoded.length; i++) {
       append(walk[2 * i + 1], decoded[i]);
     }
+    if (firstKey == null) {
+      firstKeyOffset = walk[0];
+      firstKey = keyBytes(buf, firstKeyOffset);
+    }
+    lastKeyOffset = walk[walk.length - 2];
+    lastKey = keyBytes(buf, lastKeyOffset);
     version = v;
     used = newUsed;
   }
@@ -182,6 +196,25 @@ public final class MetricFileReader {
       pos = valueOffset + version.valueStride();
     }
     return pos == end ? Arrays.copyOf(out, n) : null;
+  }
+
+  private static byte[] keyBytes(ByteBuffer buf, int entry) {
+    byte[] key = new byte[FileLayout.KEY_LENGTH_LENGTH + buf.getInt(entry)];
+    buf.get(entry, key);
+    return key;
+  }
+
+  /** True when the entry at {@code entry} still has the length and key bytes {@code key}. */
+  private static boolean sameKey(ByteBuffer buf, int entry, byte[] key) {
+    if (entry + key.length > buf.limit()) {
+      return false;
+    }
+    for (int i = 0; i < key.length; i++) {
+      if (buf.get(entry + i) != key[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean padded(ByteBuffer buf, int from, int to) {
@@ -234,6 +267,8 @@ public final class MetricFileReader {
     version = null;
     used = 0;
     count = 0;
+    firstKey = null;
+    lastKey = null;
     Arrays.fill(keys, null);
   }
 

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** Why a file in a multiprocess directory was left out of a merge. */
 public enum SkipReason {
-  /** A {@code *.db} whose name is not a metric file name ({@code foo.db}, {@code counter_1_2.db}). */
+  /** A {@code *.db} not named as a metric file ({@code foo.db}, {@code counter_1_2.db}). */
   BAD_NAME,
   /** Zero bytes: created, never extended (a writer killed in between). */
   EMPTY,

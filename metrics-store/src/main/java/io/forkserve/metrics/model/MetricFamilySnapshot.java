@@ -72,7 +72,8 @@ public final class MetricFamilySnapshot {
           ok = n.equals(name);
           break;
         case SUMMARY:
-          ok = n.equals(sum) || n.equals(count) || n.equals(name) && s.labels().get("quantile") != null;
+          ok = n.equals(sum) || n.equals(count)
+              || n.equals(name) && s.labels().get("quantile") != null;
           break;
         default:
           ok = n.equals(bucket) && s.labels().get("le") != null || n.equals(sum) || n.equals(count);

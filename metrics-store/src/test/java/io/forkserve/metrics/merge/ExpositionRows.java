@@ -115,7 +115,8 @@ final class ExpositionRows {
   /** Runs a command with {@code stdin} and waits for it (at most a minute). */
   static Result exec(byte[] stdin, String... command) throws Exception {
     Process p = new ProcessBuilder(command).start();
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    CompletableFuture<byte[]> err =
+        CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
     CompletableFuture<Void> in = CompletableFuture.runAsync(() -> {
       try (OutputStream stream = p.getOutputStream()) {
         stream.write(stdin);
