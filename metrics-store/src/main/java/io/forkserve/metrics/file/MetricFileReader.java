@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -228,18 +226,11 @@ public final class MetricFileReader {
 
   private EntryKey[] decodeKeys(ReaderContext context, ByteBuffer buf, int[] walk)
       throws MetricFileException {
-    var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
     EntryKey[] out = new EntryKey[walk.length / 2];
     for (int i = 0; i < out.length; i++) {
       int pos = walk[2 * i];
-      int keyLength = buf.getInt(pos);
-      ByteBuffer keyBytes = buf.duplicate();
-      keyBytes.limit(pos + FileLayout.KEY_LENGTH_LENGTH + keyLength);
-      keyBytes.position(pos + FileLayout.KEY_LENGTH_LENGTH);
       try {
-        String json = decoder.decode(keyBytes).toString();
+        String json = context.keyString(buf, pos + FileLayout.KEY_LENGTH_LENGTH, buf.getInt(pos));
         out[i] = context.key(json, name.type());
       } catch (CharacterCodingException e) {
         throw fail(SkipReason.CORRUPT, "key at offset " + pos + " is not UTF-8");

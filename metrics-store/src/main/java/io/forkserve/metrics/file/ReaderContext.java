@@ -2,6 +2,10 @@ package io.forkserve.metrics.file;
 
 import io.forkserve.metrics.model.MetricType;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,6 +19,10 @@ public final class ReaderContext {
   private static final int MAX_CACHED_KEYS = 1 << 20;
 
   private final Map<MetricType, Map<String, EntryKey>> keys = new EnumMap<>(MetricType.class);
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT)
+      .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private byte[] keyBytes = new byte[256];
   private ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024).order(FileLayout.ORDER);
 
   /** An empty context. */
@@ -37,6 +45,20 @@ public final class ReaderContext {
   /** The buffer last filled. */
   ByteBuffer buffer() {
     return buffer;
+  }
+
+  /** The {@code length} bytes at {@code offset} of {@code buf} as a string: ASCII, else UTF-8. */
+  String keyString(ByteBuffer buf, int offset, int length) throws CharacterCodingException {
+    if (keyBytes.length < length) {
+      keyBytes = new byte[Math.max(length, 2 * keyBytes.length)];
+    }
+    buf.get(offset, keyBytes, 0, length);
+    for (int i = 0; i < length; i++) {
+      if (keyBytes[i] < 0) {
+        return utf8.decode(ByteBuffer.wrap(keyBytes, 0, length)).toString();
+      }
+    }
+    return new String(keyBytes, 0, length, StandardCharsets.ISO_8859_1);
   }
 
   /** The key {@code json} decoded for a file of {@code type}, from the cache when seen. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,6 +39,7 @@ final class SeriesTable {
   static final byte MOSTRECENT = 4;
 
   private final Map<String, Family> families = new HashMap<>();
+  private final Map<EntryKey, Integer> pidFreeSlots = new IdentityHashMap<>();
   private List<Family> sorted = List.of();
   private boolean dirty;
   private int slots;
@@ -64,6 +66,27 @@ final class SeriesTable {
    */
   int slotFor(MetricType type, GaugeMode mode, String pid, EntryKey key) {
     GaugeMode rule = mode == null ? null : mode.mergeRule();
+    if (rule == GaugeMode.ALL) {
+      return newOrKnownSlot(type, rule, pid, key);
+    }
+    // Keys are shared by the files that hold them, and without a pid label their slot is too.
+    Integer slot = pidFreeSlots.get(key);
+    if (slot == null || !sameKind(key, type, rule)) {
+      int s = newOrKnownSlot(type, rule, pid, key);
+      if (slot == null) {
+        pidFreeSlots.put(key, s);
+      }
+      return s;
+    }
+    return slot;
+  }
+
+  private boolean sameKind(EntryKey key, MetricType type, GaugeMode rule) {
+    Family f = families.get(key.metricName());
+    return f != null && f.type == type && f.rule == rule;
+  }
+
+  private int newOrKnownSlot(MetricType type, GaugeMode rule, String pid, EntryKey key) {
     Family family = families.get(key.metricName());
     if (family == null) {
       family = new Family(key.metricName(), type, rule, key.help());

@@ -1,7 +1,6 @@
 package io.forkserve.metrics.model;
 
 import java.util.Arrays;
-import java.util.regex.Pattern;
 
 /**
  * An immutable set of label name/value pairs, sorted by name. Validates its names in the
@@ -10,8 +9,6 @@ import java.util.regex.Pattern;
 public final class Labels {
   /** No labels. */
   public static final Labels EMPTY = new Labels(new String[0], new String[0]);
-
-  private static final Pattern NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
   private final String[] names;
   private final String[] values;
@@ -162,7 +159,7 @@ public final class Labels {
 
   /** True for a valid label name (not checking the reserved {@code __} prefix). */
   public static boolean isValidName(String name) {
-    return NAME.matcher(name).matches();
+    return MetricFamilySnapshot.isValidName(name, false);
   }
 
   private static String checkName(String name) {

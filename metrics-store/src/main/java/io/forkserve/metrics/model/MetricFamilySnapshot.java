@@ -2,7 +2,6 @@ package io.forkserve.metrics.model;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Immutable snapshot of one metric family. The name is the OpenMetrics family name: a counter
@@ -11,8 +10,6 @@ import java.util.regex.Pattern;
  * {@code _count} that follows it.
  */
 public final class MetricFamilySnapshot {
-  private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
-
   private final String name;
   private final MetricType type;
   private final String help;
@@ -32,7 +29,23 @@ public final class MetricFamilySnapshot {
 
   /** True for a valid metric name. */
   public static boolean isValidName(String name) {
-    return NAME.matcher(name).matches();
+    return isValidName(name, true);
+  }
+
+  /** {@code [a-zA-Z_:][a-zA-Z0-9_:]*}, or without the colons. */
+  static boolean isValidName(String name, boolean colons) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+          || c == ':' && colons || c >= '0' && c <= '9' && i > 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The family name (for counters, without {@code _total}). */

@@ -100,6 +100,15 @@ final class FileBytes {
     }
   }
 
+  /** Writes only the bytes in use: a valid file, as small as can be. */
+  Path writeUsedTo(Path file) {
+    try {
+      return Files.write(file, Arrays.copyOf(buf.array(), used));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Overwrites {@code file} in place (same inode) with this content. */
   void overwrite(Path file) {
     try (var ch = java.nio.channels.FileChannel.open(file,
