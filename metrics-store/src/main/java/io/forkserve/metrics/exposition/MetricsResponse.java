@@ -4,6 +4,7 @@ import io.forkserve.metrics.model.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -66,6 +67,11 @@ public final class MetricsResponse {
   /** The body bytes (a copy). */
   public byte[] body() {
     return body.clone();
+  }
+
+  /** The body as a read-only buffer, without copying. */
+  public ByteBuffer bodyBuffer() {
+    return ByteBuffer.wrap(body).asReadOnlyBuffer();
   }
 
   /** Length of the body in bytes. */

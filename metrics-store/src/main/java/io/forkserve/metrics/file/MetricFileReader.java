@@ -98,7 +98,12 @@ public final class MetricFileReader {
     if (newUsed < used) {
       reset(); // rewritten in place
     }
-    ByteBuffer buf = context.buffer(newUsed);
+    ByteBuffer buf;
+    try {
+      buf = context.buffer(newUsed);
+    } catch (OutOfMemoryError e) { // direct memory exhausted: this file, not the scrape, fails
+      throw fail(SkipReason.UNREADABLE, "too large to read: used=" + newUsed);
+    }
     buf.limit(newUsed);
     fill(ch, buf, 0);
     data = buf;

@@ -93,7 +93,12 @@ public final class DirectoryScraper {
     Set<Path> present = new HashSet<>();
     for (Path path : list(skipped)) {
       present.add(path);
-      scrapeFile(path, skipped);
+      try {
+        scrapeFile(path, skipped);
+      } catch (RuntimeException e) { // a defect of ours must not cost the other files
+        files.remove(path);
+        skip(skipped, path, null, SkipReason.CORRUPT, "unexpected error: " + e);
+      }
     }
     files.keySet().retainAll(present);
     for (MergeSource source : sources) {
@@ -163,7 +168,11 @@ public final class DirectoryScraper {
       skip(skipped, path, state.fileKey, e.reason(), e.detail());
       return;
     }
-    state.combine(table);
+    int ignored = state.combine(table);
+    if (ignored > 0) {
+      warnOnce(path + "|" + state.fileKey + "|conflict", "metrics file " + path + ": " + ignored
+          + " entries ignored: their metric already has another type or gauge mode");
+    }
   }
 
   private void scrapeSource(MergeSource source) {
@@ -265,35 +274,38 @@ public final class DirectoryScraper {
       this.fileKey = fileKey;
     }
 
-    void combine(SeriesTable table) {
+    /** Adds this file's values to the table; returns the number of new entries ignored. */
+    int combine(SeriesTable table) {
       if (reader.generation() != generation) {
         generation = reader.generation();
         mapped = 0;
       }
       int n = reader.entryCount();
-      if (n > mapped) {
-        mapNew(table, n);
-      }
+      int ignored = n > mapped ? mapNew(table, n) : 0;
       for (int i = 0; i < n; i++) {
         int slot = slots[i];
         if (slot >= 0) {
           table.add(slot, reader.value(i), reader.timestamp(i));
         }
       }
+      return ignored;
     }
 
-    private void mapNew(SeriesTable table, int n) {
+    private int mapNew(SeriesTable table, int n) {
       if (slots.length < n) {
         slots = java.util.Arrays.copyOf(slots, Math.max(n, slots.length * 2));
       }
       MetricFileName name = reader.name();
+      int ignored = 0;
       for (int i = mapped; i < n; i++) {
         EntryKey key = reader.key(i);
         boolean reserved = key.metricName().equals(SKIPPED_FILES)
             || key.metricName().equals(FILE_SKIPS);
         slots[i] = reserved ? -1 : table.slotFor(name.type(), name.mode(), name.id(), key);
+        ignored += slots[i] < 0 ? 1 : 0;
       }
       mapped = n;
+      return ignored;
     }
   }
 }
