@@ -40,6 +40,7 @@ public final class MetricFileReader {
   private int[] valueOffsets = new int[16];
   private EntryKey[] keys = new EntryKey[16];
   private ByteBuffer data;
+  private long size;
   private int generation;
   private int firstKeyOffset;
   private byte[] firstKey;
@@ -72,7 +73,7 @@ public final class MetricFileReader {
 
   private void readFrom(FileChannel ch, ReaderContext context)
       throws IOException, MetricFileException {
-    long size = ch.size();
+    size = ch.size();
     if (size == 0) {
       throw fail(SkipReason.EMPTY, "zero bytes");
     }
@@ -287,6 +288,11 @@ public final class MetricFileReader {
   /** The format, or null while the file has no entries (it reads the same in both). */
   public FormatVersion version() {
     return version;
+  }
+
+  /** The file's size in bytes (its capacity) at the last read. */
+  public long size() {
+    return size;
   }
 
   /** Bytes in use at the last read, header included. */
