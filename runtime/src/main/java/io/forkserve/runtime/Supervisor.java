@@ -248,7 +248,7 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     spec.dispatcher = dispatcher;
     spec.server = this;
     spec.metrics = metrics;
-    spec.scraper = scraper();
+    spec.scraper = new DirectoryScraper(metricsDir.path);
     spec.blockingPool = blockingPool;
     spec.clock = clock;
     HttpHandler root = FrontHandlers.build(spec).root();
@@ -265,14 +265,6 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     } catch (RuntimeException e) {
       server = null;
       throw new IllegalArgumentException(bindFailure(e));
-    }
-  }
-
-  private DirectoryScraper scraper() {
-    try {
-      return new DirectoryScraper(metricsDir.path);
-    } catch (UnsupportedOperationException e) {
-      return null; // TODO(merge): metrics-store merge not landed yet; /metrics is off until then
     }
   }
 
