@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Timeouts and a full queue: 2 workers, a queue of 2. Every request here sleeps at least 50 ms, so
+ * Timeouts, a full queue, health and devices: 2 workers, a queue of 2. Every request here sleeps at least 50 ms, so
  * each worker asks for one request at a time (its credit window is one batch).
  */
 class OverloadIT {
@@ -30,7 +30,8 @@ class OverloadIT {
                 "--api", ScriptedApi.class.getName(),
                 "--workers", "2",
                 "--timeout", "2s",
-                "--max-queue", "2")
+                "--max-queue", "2",
+                "--devices", "0,cuda:1")
             .awaitHealthy();
   }
 
@@ -98,6 +99,17 @@ class OverloadIT {
         () -> server.statusOf("/health") == 503, Duration.ofSeconds(5), "/health 503");
     ServerProcess.await(
         () -> server.statusOf("/health") == 200, Duration.ofSeconds(10), "/health 200 again");
+  }
+
+  @Test
+  void eachWorkerGetsItsDeviceAndCudaVisibleDevices() throws Exception {
+    JsonNode workers = info().get("workers");
+    assertEquals("cuda:0", workers.get(0).get("device").asText());
+    assertEquals("cuda:1", workers.get(1).get("device").asText());
+    JsonNode answer =
+        JSON.readTree(server.post("/predict", "{\"input\": 1, \"sleep_ms\": 50}").body());
+    int worker = answer.get("worker").asInt();
+    assertEquals("cuda:" + worker + "/" + worker, answer.get("device").asText());
   }
 
   static int inWorkers() {

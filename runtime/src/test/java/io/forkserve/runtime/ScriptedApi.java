@@ -23,12 +23,14 @@ import java.util.Map;
  */
 public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements FrontExtension {
   private int worker;
+  private String device;
   private volatile long unhealthyUntil;
   private final RecordingLogger logger = new RecordingLogger();
 
   @Override
   public void setup(WorkerContext context) throws Exception {
     worker = context.workerIndex();
+    device = context.device() + "/" + System.getenv("CUDA_VISIBLE_DEVICES");
     long sleep = Long.parseLong(System.getenv().getOrDefault("SCRIPTED_SETUP_MS", "0"));
     Thread.sleep(sleep);
     if (System.getenv("SCRIPTED_SETUP_FAIL") != null) {
@@ -76,6 +78,7 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
       out.set("output", input.get("input"));
       out.put("batch", inputs.size());
       out.put("worker", worker);
+      out.put("device", device);
       outputs.add(out);
     }
     return outputs;
