@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Timeouts, a full queue, health and devices: 2 workers, a queue of 2. Every request here sleeps at least 50 ms, so
- * each worker asks for one request at a time (its credit window is one batch).
+ * Timeouts, a full queue, health and devices: 2 workers, a queue of 2. Every request here sleeps at
+ * least 50 ms, so each worker asks for one request at a time (its credit window is one batch).
  */
 class OverloadIT {
   static final ObjectMapper JSON = new ObjectMapper();
