@@ -132,6 +132,8 @@ public final class Settings {
               "",
               envName(flag.getKey())));
     }
+    out.append("Also read: METRICS_MULTIPROC_DIR (metrics directory; default: a private one on")
+        .append(" tmpfs),\n  FORKSERVE_JVM_OPTS (the front's JVM options).\n");
     return out.toString();
   }
 
