@@ -107,6 +107,8 @@ class MetricsIT {
     assertEquals(ok, sample(after, stage, encode) - sample(before, stage, encode));
     assertEquals(
         ok, sample(after, "forkserve_batch_size_sum") - sample(before, "forkserve_batch_size_sum"));
+    String user = "scripted_predictions_total";
+    assertEquals(ok, sample(after, user) - sample(before, user), "user metric from setup()");
     assertEquals(2, sample(after, "forkserve_workers_up"));
     assertEquals(0, sample(after, "forkserve_worker_restarts_total"));
 

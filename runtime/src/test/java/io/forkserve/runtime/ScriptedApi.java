@@ -3,6 +3,7 @@ package io.forkserve.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.forkserve.metrics.Counter;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.HttpError;
 import io.forkserve.worker.RequestInfo;
@@ -24,6 +25,7 @@ import java.util.Map;
 public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements FrontExtension {
   private int worker;
   private String device;
+  private Counter predictions;
   private volatile long unhealthyUntil;
   private final RecordingLogger logger = new RecordingLogger();
 
@@ -31,6 +33,10 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
   public void setup(WorkerContext context) throws Exception {
     worker = context.workerIndex();
     device = context.device() + "/" + System.getenv("CUDA_VISIBLE_DEVICES");
+    predictions =
+        Counter.builder("scripted_predictions_total")
+            .help("Outputs produced by the scripted test API.")
+            .register(context.metrics());
     long sleep = Long.parseLong(System.getenv().getOrDefault("SCRIPTED_SETUP_MS", "0"));
     Thread.sleep(sleep);
     if (System.getenv("SCRIPTED_SETUP_FAIL") != null) {
@@ -80,6 +86,7 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
       out.put("worker", worker);
       out.put("device", device);
       outputs.add(out);
+      predictions.inc();
     }
     return outputs;
   }
