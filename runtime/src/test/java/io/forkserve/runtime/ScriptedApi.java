@@ -74,6 +74,9 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
   public List<JsonNode> predictBatch(List<JsonNode> inputs) throws Exception {
     List<JsonNode> outputs = new ArrayList<>();
     for (JsonNode input : inputs) {
+      if (input.has("assert")) {
+        throw new AssertionError(input.get("assert").asText());
+      }
       if (input.has("fail")) {
         throw new IllegalStateException(input.get("fail").asText());
       }

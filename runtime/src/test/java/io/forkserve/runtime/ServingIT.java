@@ -159,6 +159,7 @@ class ServingIT {
   @Test
   void workersSurviveEveryErrorAndKeepServing() throws Exception {
     predict("{\"input\": 1, \"fail\": \"boom\"}");
+    assertJsonError(predict("{\"input\": 1, \"assert\": \"bad state\"}"), 500, "bad state");
     predict("{\"input\": [1, 2");
     predict("{\"input\": 1, \"http_status\": 418}");
     for (int i = 0; i < 4; i++) {

@@ -135,8 +135,8 @@ final class ServingLoop<I, O> {
         I input = decode(from + i);
         inputOf[i] = inputs.size();
         inputs.add(input);
-      } catch (Exception e) {
-        fail(statuses, out, i, e, "decodeRequest");
+      } catch (Exception | Error e) {
+        fail(statuses, out, i, survivable(e), "decodeRequest");
       }
     }
     if (streaming) {
@@ -209,7 +209,8 @@ final class ServingLoop<I, O> {
                 + " inputs");
       }
       return outputs;
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
+      survivable(e);
       for (int i = 0; i < inputOf.length; i++) {
         if (inputOf[i] != NO_INPUT) {
           fail(statuses, out, i, e, "predict");
@@ -223,8 +224,8 @@ final class ServingLoop<I, O> {
     try {
       out[i] = encodeOne(output);
       statuses[i] = 200;
-    } catch (Exception e) {
-      fail(statuses, out, i, e, "encodeResponse");
+    } catch (Exception | Error e) {
+      fail(statuses, out, i, survivable(e), "encodeResponse");
     }
   }
 
@@ -259,7 +260,8 @@ final class ServingLoop<I, O> {
       sendOne(id, (short) 200, Wire.KIND_END, new byte[0]);
     } catch (ChunkWriteFailed e) {
       throw e.getCause();
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
+      survivable(e);
       int status = statusOf(e);
       sendOne(
           id, (short) status, Wire.KIND_END, Outcome.errorBody(status, messageOf(e, "predict")));
@@ -301,7 +303,19 @@ final class ServingLoop<I, O> {
     }
   }
 
-  private static void fail(short[] statuses, byte[][] out, int i, Exception e, String stage) {
+  /**
+   * Returns {@code e} when the worker can go on after it: any exception, and errors user code
+   * commonly raises (assertion, stack overflow, linkage). Other VM errors (out of memory...) are
+   * rethrown: the worker process ends and the front fails its requests.
+   */
+  private static Throwable survivable(Throwable e) {
+    if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+      throw (VirtualMachineError) e;
+    }
+    return e;
+  }
+
+  private static void fail(short[] statuses, byte[][] out, int i, Throwable e, String stage) {
     int status = statusOf(e);
     statuses[i] = (short) status;
     out[i] = Outcome.errorBody(status, messageOf(e, stage));
