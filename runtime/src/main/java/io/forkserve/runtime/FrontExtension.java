@@ -10,7 +10,7 @@ import java.util.List;
  */
 public interface FrontExtension {
   /**
-   * Undertow wrappers applied around the API route, the first one outermost (it sees the request
+   * Undertow wrappers applied around every route, the first one outermost (it sees the request
    * first). Use them for CORS, tracing or extra headers; request latency is already measured.
    */
   default List<HandlerWrapper> middlewares() {

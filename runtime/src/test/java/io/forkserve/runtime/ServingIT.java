@@ -174,6 +174,8 @@ class ServingIT {
     HttpResponse<String> response = predict("{\"input\": 1, \"log\": {\"seen\": 42}}");
     assertEquals(200, response.statusCode());
     assertEquals(List.of("outer", "inner"), response.headers().allValues("X-Middleware"));
+    assertEquals(
+        List.of("outer", "inner"), server.get("/health").headers().allValues("X-Middleware"));
     ServerProcess.await(
         () -> {
           try {

@@ -16,9 +16,9 @@ import java.util.concurrent.Executor;
  * Assembles the front's handler chain:
  *
  * <pre>
- * RequestMetricsHandler -> Routes
+ * RequestMetricsHandler -> user middlewares... -> Routes
  *   /health  -> HealthHandler          /info -> InfoHandler      /metrics -> MetricsHandler
- *   API path -> user middlewares... -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
+ *   API path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
  *               -> PayloadLimitHandler -> CallbackHandler (with callbacks) -> ApiHandler
  *   logger mounts -> their handlers
  * </pre>
@@ -54,7 +54,11 @@ public final class FrontHandlers {
       routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample, spec.blockingPool));
     }
     routes.put(spec.apiPath, apiChain(spec));
-    metricsHandler = new RequestMetricsHandler(new Routes(routes), spec.metrics, spec.clock);
+    HttpHandler chain = new Routes(routes);
+    for (int i = spec.middlewares.size() - 1; i >= 0; i--) {
+      chain = spec.middlewares.get(i).wrap(chain);
+    }
+    metricsHandler = new RequestMetricsHandler(chain, spec.metrics, spec.clock);
     root = metricsHandler;
   }
 
@@ -78,11 +82,7 @@ public final class FrontHandlers {
     if (spec.apiKey != null && !spec.apiKey.isEmpty()) {
       chain = new ApiKeyHandler(spec.apiKey, chain);
     }
-    chain = new MethodHandler(Methods.POST, chain);
-    for (int i = spec.middlewares.size() - 1; i >= 0; i--) {
-      chain = spec.middlewares.get(i).wrap(chain);
-    }
-    return chain;
+    return new MethodHandler(Methods.POST, chain);
   }
 
   private void sample() {
