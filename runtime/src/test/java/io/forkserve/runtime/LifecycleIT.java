@@ -46,11 +46,13 @@ class LifecycleIT {
   @Test
   void noWorkerOutlivesASupervisorKilledWithSigkill() throws Exception {
     List<Long> workers = new ArrayList<>();
+    Path leftBehind = null;
     try (ServerProcess server =
         ServerProcess.start("--api", ScriptedApi.class.getName(), "--workers", "2")
             .awaitHealthy()) {
       JsonNode info = JSON.readTree(server.get("/info").body());
       info.get("workers").forEach(w -> workers.add(w.get("pid").asLong()));
+      leftBehind = Path.of(info.get("metrics_dir").asText());
       assertEquals(2, workers.size());
       for (long pid : workers) {
         assertTrue(ServerProcess.processesWith("WorkerMain").contains(pid), "worker listed");
@@ -61,6 +63,19 @@ class LifecycleIT {
           () -> ServerProcess.processesWith("WorkerMain").stream().noneMatch(workers::contains),
           Duration.ofSeconds(5),
           "workers " + workers + " to exit");
+    } finally {
+      deleteTree(leftBehind); // SIGKILL left the private metrics directory behind
+    }
+  }
+
+  static void deleteTree(Path dir) throws java.io.IOException {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 
