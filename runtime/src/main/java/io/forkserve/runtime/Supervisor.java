@@ -18,10 +18,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,7 +70,7 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
   private MetricsRegistry registry;
   private FrontMetrics metrics;
   private Dispatcher dispatcher;
-  private Path socketDir;
+  private SocketDir socketDir;
   private ServerSocketChannel sockets;
   private Undertow server;
   private volatile String fatal;
@@ -165,9 +163,8 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
 
   private void openSocket() {
     try {
-      socketDir = Files.createTempDirectory("forkserve-");
       sockets = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      sockets.bind(UnixDomainSocketAddress.of(socketDir.resolve("workers.sock")));
+      socketDir = SocketDir.bind(sockets);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot create the workers' socket: " + e.getMessage());
     }
@@ -207,7 +204,7 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     command.add(WorkerMain.class.getName());
     Map<String, String> args = new LinkedHashMap<>(settings.visible());
     args.remove("api-key");
-    args.put("socket", socketDir.resolve("workers.sock").toString());
+    args.put("socket", socketDir.socket.toString());
     args.put("index", Integer.toString(index));
     args.put("workers", Integer.toString(slots.length));
     args.put("api", apiClassName());
@@ -505,8 +502,7 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
         sockets.close();
       }
       if (socketDir != null) {
-        Files.deleteIfExists(socketDir.resolve("workers.sock"));
-        Files.deleteIfExists(socketDir);
+        socketDir.delete();
       }
     } catch (IOException e) {
       // best effort at exit
