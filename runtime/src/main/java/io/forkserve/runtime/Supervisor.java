@@ -104,6 +104,7 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     openMetrics();
     dispatcher = new Dispatcher(settings.maxQueue, settings.timeoutNanos, clock);
     openSocket();
+    probePort();
     for (int i = 0; i < slots.length; i++) {
       spawn(i);
     }
@@ -262,6 +263,29 @@ public final class Supervisor implements ServerView, WorkerLink.Listener {
     } catch (RuntimeException e) {
       server = null;
       throw new IllegalArgumentException(bindFailure(e));
+    }
+  }
+
+  /**
+   * Fails fast, before any worker starts, when the port is taken; the front binds it for real
+   * later, while the workers boot.
+   */
+  private void probePort() {
+    if (settings.port == 0) {
+      return;
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress(settings.host, settings.port));
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "cannot listen on "
+              + settings.host
+              + ":"
+              + settings.port
+              + ": "
+              + e.getMessage()
+              + (e instanceof BindException ? " (is the port in use?)" : ""));
     }
   }
 

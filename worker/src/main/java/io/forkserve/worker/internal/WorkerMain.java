@@ -37,12 +37,39 @@ public final class WorkerMain {
   static final long PARENT_POLL_MILLIS = 200;
   static final long HEARTBEAT_MILLIS = 1000;
   static final int EXIT_SETUP_FAILED = 3;
+  static final int EXIT_FRONT_GONE = 4;
 
   private WorkerMain() {}
 
-  /** Runs a worker; see the class javadoc for the arguments. */
-  public static void main(String[] args) throws Exception {
-    Map<String, String> settings = parse(args);
+  /** The registry to close at exit; set once setup opened it. */
+  private static volatile MetricsRegistry openRegistry;
+
+  /**
+   * Runs a worker; see the class javadoc for the arguments. A front that is gone or going (the
+   * socket refuses or breaks, the JVM is already shutting down) ends the worker quietly: that is
+   * the supervisor stopping, not an error to report.
+   */
+  public static void main(String[] args) {
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(WorkerMain::closeRegistry, "close-metrics"));
+    } catch (IllegalStateException shutdownInProgress) {
+      Runtime.getRuntime().halt(EXIT_FRONT_GONE);
+    }
+    try {
+      run(parse(args));
+    } catch (IOException frontGone) {
+      Runtime.getRuntime().halt(EXIT_FRONT_GONE);
+    }
+  }
+
+  private static void closeRegistry() {
+    MetricsRegistry registry = openRegistry;
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  private static void run(Map<String, String> settings) throws IOException {
     watchParent();
     int index = Integer.parseInt(settings.remove("index"));
     int workers = Integer.parseInt(settings.remove("workers"));
@@ -64,9 +91,7 @@ public final class WorkerMain {
       api = ApiLoader.instantiate(apiClass, jar);
       sendHello(writer, index, maxBatchSize, api);
       registry = openRegistry();
-      if (registry != null) {
-        closeOnExit(registry);
-      }
+      openRegistry = registry;
       LogForwarder logs = new LogForwarder(writer, writeLock);
       api.attachLogSink(logs::send);
       long start = System.nanoTime();
@@ -141,10 +166,6 @@ public final class WorkerMain {
       return null;
     }
     return MetricsRegistry.fromEnvironment();
-  }
-
-  private static void closeOnExit(MetricsRegistry registry) {
-    Runtime.getRuntime().addShutdownHook(new Thread(registry::close, "close-metrics"));
   }
 
   private static void watchParent() {
