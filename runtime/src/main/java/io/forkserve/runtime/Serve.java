@@ -35,6 +35,9 @@ public final class Serve {
     }
     Supervisor supervisor = new Supervisor(settings, Clock.SYSTEM, System.out);
     Runtime.getRuntime().addShutdownHook(new Thread(supervisor::stop, "forkserve-stop"));
+    for (String refused : Signals.install(supervisor)) {
+      System.err.println("forkserve: this JVM does not let us handle SIG" + refused);
+    }
     try {
       supervisor.start();
     } catch (IllegalArgumentException | IllegalStateException e) {

@@ -31,7 +31,8 @@ public final class WorkerMain {
    * exits when its parent (the supervisor) is gone: a daemon thread polls the parent process
    * handle, because a supervisor killed with SIGKILL may leave the socket open in a stuck front
    * thread of nobody, and a worker must never outlive it. The heartbeat thread sends HEALTH
-   * about once a second; a failed write there also means the front is gone.
+   * about once a second while the serving thread makes progress (see Liveness); a failed write
+   * there also means the front is gone.
    */
 
   static final long PARENT_POLL_MILLIS = 200;
@@ -112,10 +113,11 @@ public final class WorkerMain {
       writer.beginFrame(Wire.READY).putLong(setupNanos).endFrame();
       writer.flush();
     }
-    startHeartbeat(api, new FrameWriter(channel, 64), writeLock);
+    Liveness liveness = new Liveness();
+    startHeartbeat(api, liveness, new FrameWriter(channel, 64), writeLock);
     FrameReader reader = new FrameReader(channel, 256 * 1024);
     try {
-      new ServingLoop<>(api, maxBatchSize, reader, writer, writeLock, metrics).run();
+      new ServingLoop<>(api, maxBatchSize, reader, writer, writeLock, metrics, liveness).run();
     } catch (IOException e) {
       // EOF or a broken socket: the front is gone.
     }
@@ -190,12 +192,18 @@ public final class WorkerMain {
     watcher.start();
   }
 
-  private static void startHeartbeat(ServingApi<?, ?> api, FrameWriter writer, Object lock) {
+  private static void startHeartbeat(
+      ServingApi<?, ?> api, Liveness liveness, FrameWriter writer, Object lock) {
+    long period = HEARTBEAT_MILLIS * 1_000_000;
     Thread heartbeat =
         new Thread(
             () -> {
               try {
                 while (true) {
+                  if (!liveness.isAlive(period)) {
+                    Thread.sleep(HEARTBEAT_MILLIS);
+                    continue;
+                  }
                   boolean healthy = healthOf(api);
                   synchronized (lock) {
                     writer.beginFrame(Wire.HEALTH).putByte((byte) (healthy ? 1 : 0)).endFrame();
