@@ -172,6 +172,27 @@ class WorkerFaultsIT {
     }
   }
 
+  @Test
+  void aWorkerOverMaxWorkerRssIsRecycledWithoutFailingARequest() throws Exception {
+    try (ServerProcess server =
+            ServerProcess.start("--api", ScriptedApi.class.getName(), "--max-worker-rss", "1MB")
+                .awaitHealthy();
+        Load load = new Load(server, 2, "{\"input\":1}")) {
+      long first = pidOf(server, 0);
+      ServerProcess.await(
+          () -> restarts(server, "recycle") >= 1 && pidOf(server, 0) != first,
+          Duration.ofSeconds(20),
+          "a recycle for memory");
+      load.awaitResponses(load.outcomes.size() + 10);
+      load.stop();
+      assertTrue(load.errors.isEmpty(), () -> "client errors: " + load.errors);
+      assertTrue(load.outcomes.stream().allMatch(o -> o.status() == 200), "all 200");
+      assertTrue(
+          server.stdout.stream().anyMatch(l -> l.contains("MiB (--max-worker-rss)")),
+          () -> "stdout: " + server.stdout);
+    }
+  }
+
   static int restarts(ServerProcess server, String reason) {
     try {
       return JSON.readTree(server.get("/info").body()).get("restarts").get(reason).asInt();
