@@ -296,6 +296,8 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     args.put("api", apiClassName());
     args.put("jar", settings.jar == null ? "" : settings.jar);
     args.put("device", slot.device);
+    // one stack trace per failure streak: the first start and the first restart after a success
+    args.put("print-setup-trace", Boolean.toString(slot.failures <= 1));
     args.forEach((k, v) -> command.add(k + "=" + v));
     ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
     builder.environment().put(MetricsRegistry.ENV, metricsDir.path.toString());
@@ -536,7 +538,8 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
         slot.successor = null;
       }
       if (slot.current == worker) {
-        slot.current = null;
+        slot.current = slot.successor; // a replacement already starting takes over
+        slot.successor = null;
       }
       if (!expected) {
         crashed(worker, code);
@@ -646,6 +649,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
         Worker old = slot.current;
         slot.current = worker;
         slot.successor = null;
+        slot.pendingReason = null;
         if (old != null && old.stopReason == null) {
           retire(old, slot.successorReason);
         }

@@ -117,6 +117,10 @@ class WorkerFaultsIT {
       long loopLines =
           server.stderr.stream().filter(l -> l.startsWith("forkserve: crash loop:")).count();
       assertEquals(1, loopLines, () -> "stderr: " + server.stderr);
+      long causeLines =
+          server.stderr.stream().filter(l -> l.contains("model file missing")).count();
+      // one stack trace, one line per failure before the loop, the loop line; then silence
+      assertTrue(causeLines <= 5, () -> causeLines + " lines name the cause: " + server.stderr);
       assertTrue(server.get("/metrics").body().contains("forkserve_crash_loop 0.0"));
     }
   }

@@ -15,11 +15,17 @@ final class Liveness {
    * threads are. busySinceNanos is 0 while idle; a plain volatile suffices (one writer).
    */
 
+  private final java.util.function.LongSupplier nanoTime;
   private volatile long busySinceNanos;
+
+  /** Liveness on {@code nanoTime}, a monotonic clock ({@code System::nanoTime} in a worker). */
+  Liveness(java.util.function.LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
+  }
 
   /** The serving thread started work (or made progress in a stream) now. */
   void busy() {
-    busySinceNanos = Math.max(1, System.nanoTime());
+    busySinceNanos = Math.max(1, nanoTime.getAsLong());
   }
 
   /** The serving thread waits for requests. */
@@ -30,6 +36,6 @@ final class Liveness {
   /** True unless the serving thread has been in one piece of work for longer than {@code nanos}. */
   boolean isAlive(long nanos) {
     long since = busySinceNanos;
-    return since == 0 || System.nanoTime() - since < nanos;
+    return since == 0 || nanoTime.getAsLong() - since < nanos;
   }
 }

@@ -22,7 +22,9 @@ import java.util.Map;
 /**
  * Entry point of a worker process, started by the supervisor. Arguments are {@code key=value}:
  * {@code socket}, {@code index}, {@code workers}, {@code api}, {@code jar} (may be empty), {@code
- * max-batch-size}, {@code device}; every other pair is passed to {@link WorkerContext#config()}.
+ * max-batch-size}, {@code device}, {@code print-setup-trace} (false: a failed setup prints no stack
+ * trace, the supervisor already saw one); every other pair is passed to {@link
+ * WorkerContext#config()}.
  */
 public final class WorkerMain {
   /*
@@ -79,6 +81,7 @@ public final class WorkerMain {
     String device = settings.getOrDefault("device", "cpu");
     int maxBatchSize = Integer.parseInt(settings.getOrDefault("max-batch-size", "1"));
     Path socket = Path.of(settings.remove("socket"));
+    boolean printTrace = !"false".equals(settings.remove("print-setup-trace"));
 
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(socket));
@@ -103,7 +106,9 @@ public final class WorkerMain {
         writer.beginFrame(Wire.FAILED).putUtf8(describe(e)).endFrame();
         writer.flush();
       }
-      System.err.println(stackTrace(e));
+      if (printTrace) {
+        System.err.println(stackTrace(e));
+      }
       System.exit(EXIT_SETUP_FAILED);
       return;
     }
@@ -113,7 +118,7 @@ public final class WorkerMain {
       writer.beginFrame(Wire.READY).putLong(setupNanos).endFrame();
       writer.flush();
     }
-    Liveness liveness = new Liveness();
+    Liveness liveness = new Liveness(System::nanoTime);
     startHeartbeat(api, liveness, new FrameWriter(channel, 64), writeLock);
     FrameReader reader = new FrameReader(channel, 256 * 1024);
     try {
