@@ -36,6 +36,7 @@ final class Signals {
                         System.exit(0);
                       },
                       "forkserve-shutdown");
+              graceful.setDaemon(false); // keeps the JVM up after the front's threads end
               graceful.start();
             } else {
               System.err.println("forkserve: second signal: stopping at once");

@@ -79,6 +79,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
   static final long RSS_CHECK_NANOS = 1_000_000_000L;
   static final int SPAWN_LOG_SIZE = 64;
   static final int MAX_WORKERS = 1024;
+  static final long STOP_WAIT_SECONDS = 10;
 
   private final Settings settings;
   private final Clock clock;
@@ -92,6 +93,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
   private final Map<String, Long> restarts = new LinkedHashMap<>();
   private final RestartPolicy policy;
   private final CountDownLatch startup = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
   private final ExecutorService blockingPool =
       Executors.newCachedThreadPool(daemonThreads("forkserve-blocking"));
   private final ExecutorService loggerThread =
@@ -900,16 +902,36 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     out.println("forkserve: stopped");
   }
 
-  /** Stops the front and every worker and removes temporary files. Idempotent. */
+  /**
+   * Stops the front and every worker and removes temporary files. Idempotent: a second call waits
+   * (a few seconds at most) for the first to finish.
+   */
   public void stop() {
     List<Worker> workers;
     synchronized (this) {
       if (stopping) {
+        awaitStopped();
         return;
       }
       stopping = true;
       workers = new ArrayList<>(byPid.values());
     }
+    try {
+      stopAll(workers);
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void awaitStopped() {
+    try {
+      stopped.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void stopAll(List<Worker> workers) {
     if (started) {
       for (Callback c : callbacks) {
         c.onServerStop();

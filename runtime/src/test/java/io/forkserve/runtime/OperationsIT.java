@@ -1,6 +1,7 @@
 package io.forkserve.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -93,6 +96,7 @@ class OperationsIT {
             .awaitHealthy()) {
       assertEquals(404, server.post("/admin/workers?count=2", "").statusCode(), "admin off");
       List<Long> processes = liveWorkers(server);
+      Path metricsDir = Path.of(info(server).get("metrics_dir").asText());
       List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         inFlight.add(postAsync(server, "{\"input\":" + i + ",\"sleep_ms\":1500}"));
@@ -113,6 +117,8 @@ class OperationsIT {
       }
       assertEquals(0, server.awaitExit(Duration.ofSeconds(15)));
       assertNoneAlive(processes);
+      assertTrue(server.stdout.contains("forkserve: stopped"), () -> "stdout " + server.stdout);
+      assertFalse(Files.exists(metricsDir), "the private metrics directory is removed");
     }
   }
 
