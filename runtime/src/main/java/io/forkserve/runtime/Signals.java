@@ -69,7 +69,11 @@ final class Signals {
                 return method.getName().equals("toString") ? "forkserve-" + name : null;
               });
       Object signal = signalClass.getConstructor(String.class).newInstance(name);
-      signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, proxy);
+      Object previous =
+          signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, proxy);
+      if (previous == handlerClass.getField("SIG_IGN").get(null)) {
+        refused.add(name + " (the parent process ignores it, e.g. for a background job)");
+      }
     } catch (ReflectiveOperationException | RuntimeException e) {
       refused.add(name);
     }
