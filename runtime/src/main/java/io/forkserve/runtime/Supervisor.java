@@ -358,8 +358,8 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     }
   }
 
-  /** One round of the control loop at {@code now}; package-private for tests. */
-  synchronized void control(long now) {
+  /** One round of the control loop at {@code now}. */
+  private synchronized void control(long now) {
     for (Slot slot : new ArrayList<>(slots)) {
       checkLiveness(slot.current, now);
       checkLiveness(slot.successor, now);
@@ -387,6 +387,13 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
           worker.pid,
           seconds(now - worker.lastHeardNanos));
       worker.stopReason = "timeout";
+      if (worker.link != null) {
+        worker.link.goneBecause(
+            String.format(
+                Locale.ROOT,
+                "killed after %.1f s without a heartbeat (--worker-timeout)",
+                seconds(now - worker.lastHeardNanos)));
+      }
       killTree(worker.process);
     }
   }
@@ -518,10 +525,14 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
   // --- process exits ---
 
   private void exited(Worker worker, int code) {
-    if (metricsDir != null) {
-      metricsDir.processGone(worker.pid);
+    try {
+      if (metricsDir != null) {
+        metricsDir.processGone(worker.pid);
+      }
+      foldDeadWorker(worker.pid);
+    } catch (RuntimeException e) {
+      System.err.println("forkserve: metric files of worker pid " + worker.pid + ": " + e);
     }
-    foldDeadWorker(worker.pid);
     synchronized (this) {
       byPid.remove(worker.pid);
       retiring.remove(worker);

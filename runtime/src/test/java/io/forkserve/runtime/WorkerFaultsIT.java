@@ -137,6 +137,7 @@ class WorkerFaultsIT {
       double seconds = (System.nanoTime() - sent) / 1e9;
       assertEquals(503, answer.statusCode(), answer.body());
       assertTrue(answer.body().contains("pid " + stuck), answer.body());
+      assertTrue(answer.body().contains("without a heartbeat (--worker-timeout)"), answer.body());
       assertTrue(seconds >= 2 && seconds < 10, "answered after " + seconds + " s");
       ServerProcess.await(() -> server.statusOf("/health") == 200, Duration.ofSeconds(20), "up");
       assertNotEquals(stuck, pidOf(server, 0));

@@ -68,6 +68,7 @@ public final class WorkerLink {
   private int credits;
   private volatile boolean closed;
   private volatile boolean retired;
+  private volatile String goneCause;
   private volatile Thread sender;
 
   private WorkerLink(
@@ -151,6 +152,11 @@ public final class WorkerLink {
       retired = true;
       notifyAll();
     }
+  }
+
+  /** Names why the worker is going away, for the 503 of the jobs it holds. */
+  public void goneBecause(String cause) {
+    goneCause = cause;
   }
 
   /** After {@link #retire} and once nothing is pending: tells the worker to exit (EOF). */
@@ -355,7 +361,10 @@ public final class WorkerLink {
   }
 
   private byte[] workerGone() {
-    return Outcome.errorBody(503, "worker " + index + " (pid " + pid + ") went away");
+    String cause = goneCause;
+    return Outcome.errorBody(
+        503,
+        "worker " + index + " (pid " + pid + ") went away" + (cause == null ? "" : ": " + cause));
   }
 
   @Override
