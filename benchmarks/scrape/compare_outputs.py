@@ -4,7 +4,8 @@
 Usage: compare_outputs.py PYTHON_PROM JAVA_PROM
 Both are parsed with prometheus_client's own parser and compared as sets of (family, type,
 sample name, labels, value); values may differ by float rounding of sums taken in another order
-(relative 1e-9). Prints one line "outputs ..." and exits 1 when they differ.
+(relative 1e-9). Our self-metrics (families named forkserve_*, which Python does not have) are
+counted apart. Prints one line "outputs ..." and exits 1 when they differ.
 """
 import math
 import sys
@@ -12,23 +13,34 @@ import sys
 from prometheus_client.parser import text_string_to_metric_families
 
 
+SELF_PREFIX = "forkserve_"
+
+
 def samples(path):
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    lines = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+    lines = sum(
+        1
+        for line in text.splitlines()
+        if line and not line.startswith("#") and not line.startswith(SELF_PREFIX)
+    )
     found = {}
+    own = 0
     for family in text_string_to_metric_families(text):
+        if family.name.startswith(SELF_PREFIX):
+            own += len(family.samples)
+            continue
         for s in family.samples:
             key = (family.name, family.type, s.name, tuple(sorted(s.labels.items())))
             if key in found:
                 raise SystemExit("outputs: %s has a duplicate sample %r" % (path, key))
             found[key] = s.value
-    return lines, found
+    return lines, found, own
 
 
 def main():
-    py_lines, py = samples(sys.argv[1])
-    java_lines, java = samples(sys.argv[2])
+    py_lines, py, _ = samples(sys.argv[1])
+    java_lines, java, java_own = samples(sys.argv[2])
     missing = sorted(set(py) - set(java))
     extra = sorted(set(java) - set(py))
     differ = [
@@ -36,8 +48,9 @@ def main():
     ]
     ok = py_lines == java_lines and not missing and not extra and not differ
     print(
-        "outputs %s: sample lines python=%d forkserve=%d; missing=%d extra=%d values_differ=%d"
-        % ("agree" if ok else "DIFFER", py_lines, java_lines, len(missing), len(extra),
+        "outputs %s: sample lines python=%d forkserve=%d (+%d self-metric samples); "
+        "missing=%d extra=%d values_differ=%d"
+        % ("agree" if ok else "DIFFER", py_lines, java_lines, java_own, len(missing), len(extra),
            len(differ))
     )
     for label, keys in (("missing", missing), ("extra", extra), ("differs", sorted(differ))):
