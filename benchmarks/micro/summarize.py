@@ -34,6 +34,17 @@ def main():
         print("%-42s %11.2f %11.2f %9.2f %10.3f %10.3f" % (
             m, statistics.median(ours), statistics.median(theirs), statistics.median(ratios),
             alloc[(m, "forkserve")], alloc[(m, "client_java")]))
+    for prefix in sorted({m.split(".")[0] for m in methods}):
+        one, two = prefix + ".oneThread", prefix + ".twoThreadsDistinctSeries"
+        parts = []
+        for impl in ("forkserve", "client_java"):
+            if scores.get((one, impl)) and scores.get((two, impl)):
+                slowdown = statistics.median(
+                    [b / a for a, b in zip(scores[(one, impl)], scores[(two, impl)])])
+                parts.append("%s %.2fx" % (impl, slowdown))
+        if parts:
+            print("%s per-thread time, 2 threads on distinct series / 1 thread: %s"
+                  % (prefix, ", ".join(parts)))
     print("rounds: %d; ratio = forkserve / client_java per round, median (below 1: ours faster)"
           % len(sys.argv[1:]))
 
