@@ -1,10 +1,16 @@
 package io.forkserve.metrics;
 
+import io.forkserve.metrics.file.MappedValues;
+import io.forkserve.metrics.file.MetricFileWriter;
+import io.forkserve.metrics.file.MetricKey;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+
 /**
- * A monotonically increasing counter. The family name drops a trailing {@code _total}; the
- * sample is always {@code NAME_total}, as in prometheus_client.
+ * A monotonically increasing counter. The family name drops a trailing {@code _total}; the sample
+ * is always {@code NAME_total}, as in prometheus_client. Thread-safe.
  *
- * <p>API STUB: signatures are the contract.
  * <pre>{@code
  * Counter requests = Counter.builder("requests").help("Requests.").labelNames("route")
  *     .register(registry);
@@ -13,50 +19,112 @@ package io.forkserve.metrics;
  * }</pre>
  */
 public final class Counter {
-  private Counter() {}
+  private static final String FILE_TYPE = "counter";
 
+  private final Children<CounterChild> children;
+
+  private Counter(Builder b, MetricsRegistry registry) {
+    String family = b.name.endsWith("_total") ? b.name.substring(0, b.name.length() - 6) : b.name;
+    Names.checkMetricName(family);
+    List<String> labelNames = Names.checkLabelNames(family, b.labelNames);
+    String sample = family + "_total";
+    registry.reserve(family, List.of(sample, family + "_created"));
+    this.children =
+        new Children<>(
+            family,
+            labelNames,
+            values ->
+                new CounterChild(
+                    registry.slots(
+                        FILE_TYPE,
+                        List.of(MetricKey.encode(family, sample, labelNames, values, b.help)))));
+  }
+
+  /** A builder for a counter named {@code name} ({@code jobs} or {@code jobs_total}). */
   public static Builder builder(String name) {
-    throw new UnsupportedOperationException("stub");
+    return new Builder(Names.checkMetricName(name));
   }
 
   /** The cached child for these label values (one per label name, in order). */
   public Child labels(String... labelValues) {
-    throw new UnsupportedOperationException("stub");
+    return children.labels(labelValues);
   }
 
   /** Increments the unlabelled series by 1. */
   public void inc() {
-    throw new UnsupportedOperationException("stub");
+    children.unlabelled().inc();
   }
 
   /** Increments the unlabelled series; {@code amount} must be non-negative. */
   public void inc(double amount) {
-    throw new UnsupportedOperationException("stub");
+    children.unlabelled().inc(amount);
   }
 
   /** One labelled series; holds its value's offset in the mapped file. Thread-safe. */
   public interface Child {
+    /** Adds 1. */
     void inc();
 
+    /** Adds {@code amount}, which must be non-negative. */
     void inc(double amount);
 
+    /** The current value in this process. */
     double get();
+  }
+
+  private static final class CounterChild implements Child {
+    private final ByteBuffer buffer;
+    private final int offset;
+
+    CounterChild(MetricFileWriter.Slots slots) {
+      this.buffer = slots.buffer();
+      this.offset = slots.valueOffset(0);
+    }
+
+    @Override
+    public void inc() {
+      MappedValues.getAndAddDouble(buffer, offset, 1.0);
+    }
+
+    @Override
+    public void inc(double amount) {
+      if (!(amount >= 0)) {
+        throw new IllegalArgumentException("a counter can only increase, not by " + amount);
+      }
+      MappedValues.getAndAddDouble(buffer, offset, amount);
+    }
+
+    @Override
+    public double get() {
+      return MappedValues.getDoubleAcquire(buffer, offset);
+    }
   }
 
   /** Builder for {@link Counter}. */
   public static final class Builder {
-    private Builder() {}
+    private final String name;
+    private String help = "";
+    private String[] labelNames = new String[0];
 
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** The HELP text; empty by default. */
     public Builder help(String help) {
-      throw new UnsupportedOperationException("stub");
+      this.help = Objects.requireNonNull(help, "help");
+      return this;
     }
 
+    /** The label names, in the order {@link Counter#labels} takes their values. */
     public Builder labelNames(String... labelNames) {
-      throw new UnsupportedOperationException("stub");
+      this.labelNames = labelNames.clone();
+      return this;
     }
 
+    /** Creates the counter in {@code registry}; an unlabelled counter's entry is written now. */
     public Counter register(MetricsRegistry registry) {
-      throw new UnsupportedOperationException("stub");
+      return new Counter(this, registry);
     }
   }
 }

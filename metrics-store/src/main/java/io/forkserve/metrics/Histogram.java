@@ -1,10 +1,20 @@
 package io.forkserve.metrics;
 
+import io.forkserve.metrics.file.MappedValues;
+import io.forkserve.metrics.file.MetricFileWriter;
+import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.internal.GoFloat;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
 /**
  * Classic histogram: one non-cumulative count per bucket and a sum, as prometheus_client stores
- * them. {@code _count} is derived from the {@code +Inf} bucket at merge time.
- *
- * <p>API STUB: signatures are the contract.
+ * them. {@code _count} is derived from the {@code +Inf} bucket at merge time. A child's entries are
+ * {@code NAME_sum}, then one {@code NAME_bucket} per bound with label {@code le} written as
+ * prometheus_client does ({@code 0.1}, {@code 1.0}, {@code +Inf}). Thread-safe.
  */
 public final class Histogram {
   /** Prometheus's default buckets; {@code +Inf} is always added. */
@@ -12,44 +22,141 @@ public final class Histogram {
     .005, .01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 7.5, 10.0
   };
 
-  private Histogram() {}
+  private static final String FILE_TYPE = "histogram";
 
+  private final Children<HistogramChild> children;
+
+  private Histogram(Builder b, MetricsRegistry registry) {
+    List<String> labelNames = Names.checkLabelNames(b.name, b.labelNames, "le");
+    double[] bounds = withInfinity(b.name, b.upperBounds);
+    String sum = b.name + "_sum";
+    String bucket = b.name + "_bucket";
+    registry.reserve(b.name, List.of(bucket, b.name + "_count", sum, b.name + "_created"));
+    List<String> bucketLabelNames = new ArrayList<>(labelNames);
+    bucketLabelNames.add("le");
+    List<String> le = new ArrayList<>(bounds.length);
+    for (double bound : bounds) {
+      le.add(GoFloat.goString(bound));
+    }
+    this.children =
+        new Children<>(
+            b.name,
+            labelNames,
+            values -> {
+              List<String> keys = new ArrayList<>(bounds.length + 1);
+              keys.add(MetricKey.encode(b.name, sum, labelNames, values, b.help));
+              for (String bound : le) {
+                List<String> bucketValues = new ArrayList<>(values);
+                bucketValues.add(bound);
+                keys.add(MetricKey.encode(b.name, bucket, bucketLabelNames, bucketValues, b.help));
+              }
+              return new HistogramChild(registry.slots(FILE_TYPE, keys), bounds);
+            });
+  }
+
+  /** The bounds, checked strictly increasing, with {@code +Inf} appended when missing. */
+  private static double[] withInfinity(String name, double[] upperBounds) {
+    for (int i = 0; i < upperBounds.length; i++) {
+      if (Double.isNaN(upperBounds[i]) || (i > 0 && !(upperBounds[i - 1] < upperBounds[i]))) {
+        throw new IllegalArgumentException(
+            "histogram "
+                + name
+                + ": bucket bounds must be strictly increasing numbers, got "
+                + Arrays.toString(upperBounds));
+      }
+    }
+    int n = upperBounds.length;
+    boolean hasInf = n > 0 && upperBounds[n - 1] == Double.POSITIVE_INFINITY;
+    if (n - (hasInf ? 1 : 0) == 0) {
+      throw new IllegalArgumentException(
+          "histogram " + name + ": needs at least one finite bucket bound");
+    }
+    double[] bounds = Arrays.copyOf(upperBounds, hasInf ? n : n + 1);
+    bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
+    return bounds;
+  }
+
+  /** A builder for a histogram named {@code name}, with {@link #DEFAULT_BUCKETS}. */
   public static Builder builder(String name) {
-    throw new UnsupportedOperationException("stub");
+    return new Builder(Names.checkMetricName(name));
   }
 
+  /** The cached child for these label values (one per label name, in order). */
   public Child labels(String... labelValues) {
-    throw new UnsupportedOperationException("stub");
+    return children.labels(labelValues);
   }
 
+  /** Observes {@code value} in the unlabelled series. */
   public void observe(double value) {
-    throw new UnsupportedOperationException("stub");
+    children.unlabelled().observe(value);
   }
 
   /** One labelled series. Thread-safe; {@code observe} allocates nothing. */
   public interface Child {
+    /** Adds 1 to the first bucket whose bound is at least {@code value}, and value to the sum. */
     void observe(double value);
+  }
+
+  private static final class HistogramChild implements Child {
+    private final ByteBuffer buffer;
+    private final int sumOffset;
+    private final int[] bucketOffsets;
+    private final double[] bounds;
+
+    HistogramChild(MetricFileWriter.Slots slots, double[] bounds) {
+      this.buffer = slots.buffer();
+      this.sumOffset = slots.valueOffset(0);
+      this.bucketOffsets = new int[bounds.length];
+      for (int i = 0; i < bounds.length; i++) {
+        bucketOffsets[i] = slots.valueOffset(i + 1);
+      }
+      this.bounds = bounds;
+    }
+
+    @Override
+    public void observe(double value) {
+      MappedValues.getAndAddDouble(buffer, sumOffset, value);
+      for (int i = 0; i < bounds.length; i++) {
+        if (value <= bounds[i]) {
+          MappedValues.getAndAddDouble(buffer, bucketOffsets[i], 1.0);
+          return;
+        }
+      }
+    }
   }
 
   /** Builder for {@link Histogram}. */
   public static final class Builder {
-    private Builder() {}
+    private final String name;
+    private String help = "";
+    private String[] labelNames = new String[0];
+    private double[] upperBounds = DEFAULT_BUCKETS.clone();
 
-    public Builder help(String help) {
-      throw new UnsupportedOperationException("stub");
+    private Builder(String name) {
+      this.name = name;
     }
 
+    /** The HELP text; empty by default. */
+    public Builder help(String help) {
+      this.help = Objects.requireNonNull(help, "help");
+      return this;
+    }
+
+    /** The label names, in the order {@link Histogram#labels} takes their values. */
     public Builder labelNames(String... labelNames) {
-      throw new UnsupportedOperationException("stub");
+      this.labelNames = labelNames.clone();
+      return this;
     }
 
     /** Upper bounds, strictly increasing; {@code +Inf} is added when missing. */
     public Builder buckets(double... upperBounds) {
-      throw new UnsupportedOperationException("stub");
+      this.upperBounds = upperBounds.clone();
+      return this;
     }
 
+    /** Creates the histogram in {@code registry}; an unlabelled one's entries are written now. */
     public Histogram register(MetricsRegistry registry) {
-      throw new UnsupportedOperationException("stub");
+      return new Histogram(this, registry);
     }
   }
 }

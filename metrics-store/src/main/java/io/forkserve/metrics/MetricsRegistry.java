@@ -1,26 +1,82 @@
 package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.FormatVersion;
+import io.forkserve.metrics.file.MetricFileWriter;
 import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One process's metrics, written into memory-mapped files in a multiprocess directory.
- *
- * <p>API STUB: the signatures are the contract; the implementation lands with the writer.
+ * One process's metrics, written into memory-mapped files in a multiprocess directory, one file per
+ * metric type ({@code counter_PID.db}, {@code gauge_MODE_PID.db}, ...), byte-compatible with
+ * prometheus_client's multiprocess mode. Thread-safe; one registry per process and directory.
  */
 public final class MetricsRegistry implements Closeable {
+  /*
+   * Threading: registering a metric and opening a file happen under this object's monitor;
+   * creating a series happens under its file's writer (MetricFileWriter appends the entries and
+   * publishes `used` with a release store). Children are published through a
+   * ConcurrentHashMap and hold their mapping and value offsets, so updates take no lock: they
+   * are single atomic 8-byte operations on the mapping (compare-and-set loops for additions).
+   */
 
   /** Environment variable naming the directory; {@link #FALLBACK_ENV} is read when unset. */
   public static final String ENV = "METRICS_MULTIPROC_DIR";
+
   /** prometheus_client's variable, read when {@link #ENV} is unset. */
   public static final String FALLBACK_ENV = "PROMETHEUS_MULTIPROC_DIR";
 
-  private MetricsRegistry() {}
+  /** (directory, pid) of the open registries: two writers of one file would corrupt it. */
+  private static final Set<String> OPEN = ConcurrentHashMap.newKeySet();
+
+  private final Path directory;
+  private final String openKey;
+  private final long pid;
+  private final FormatVersion formatVersion;
+  private final Clock clock;
+  private final Map<String, MetricFileWriter> files = new HashMap<>();
+  private final Set<String> names = new HashSet<>();
+  private boolean closed;
+
+  private MetricsRegistry(Builder builder) {
+    this.directory = builder.directory;
+    this.openKey = builder.openKey();
+    this.pid = builder.pid;
+    this.formatVersion = builder.formatVersion;
+    this.clock = builder.clock;
+  }
 
   /** Opens a registry on {@code METRICS_MULTIPROC_DIR}, else {@code PROMETHEUS_MULTIPROC_DIR}. */
   public static MetricsRegistry fromEnvironment() {
-    throw new UnsupportedOperationException("stub");
+    return open(directoryFromEnvironment(System.getenv()));
+  }
+
+  /** The directory the environment names, or an exception naming both variables. */
+  static Path directoryFromEnvironment(Map<String, String> env) {
+    for (String name : List.of(ENV, FALLBACK_ENV)) {
+      String value = env.get(name);
+      if (value != null && !value.isBlank()) {
+        return Path.of(value);
+      }
+    }
+    throw new IllegalStateException(
+        "neither "
+            + ENV
+            + " nor "
+            + FALLBACK_ENV
+            + " is set: set one to the multiprocess metrics directory");
   }
 
   /** Opens a registry on {@code dir} for this process, in format v2. */
@@ -30,47 +86,158 @@ public final class MetricsRegistry implements Closeable {
 
   /** A builder to choose the file ID (pid) and format version. */
   public static Builder builder(Path dir) {
-    throw new UnsupportedOperationException("stub");
+    return new Builder(Objects.requireNonNull(dir, "dir"));
   }
 
   /** The multiprocess directory. */
   public Path directory() {
-    throw new UnsupportedOperationException("stub");
+    return directory;
   }
 
   /** The file ID: the pid unless the builder set another. */
   public long pid() {
-    throw new UnsupportedOperationException("stub");
+    return pid;
   }
 
   /** The format version of the files this registry writes. */
   public FormatVersion formatVersion() {
-    throw new UnsupportedOperationException("stub");
+    return formatVersion;
   }
 
-  /** Flushes and unmaps this registry's files; handles must not be used afterwards. */
+  /** Unix time in seconds, as Python's {@code time.time()}; for the mostrecent gauge modes. */
+  double unixSeconds() {
+    Instant now = clock.instant();
+    return now.getEpochSecond() + now.getNano() / 1e9;
+  }
+
+  /** Reserves a family name and its sample names, or throws if another metric has one. */
+  synchronized void reserve(String family, List<String> sampleNames) {
+    checkOpen();
+    List<String> all = new ArrayList<>(sampleNames);
+    all.add(family);
+    for (String name : all) {
+      if (names.contains(name)) {
+        throw new IllegalArgumentException(
+            "metric name " + name + " is already registered in this registry");
+      }
+    }
+    names.addAll(all);
+  }
+
+  /**
+   * Slots for {@code keys} in the file of {@code fileType} ({@code counter}, {@code gauge_all}).
+   */
+  MetricFileWriter.Slots slots(String fileType, List<String> keys) {
+    return file(fileType).slots(keys);
+  }
+
+  private synchronized MetricFileWriter file(String fileType) {
+    checkOpen();
+    MetricFileWriter writer = files.get(fileType);
+    if (writer == null) {
+      Path path = directory.resolve(fileType + "_" + pid + ".db");
+      try {
+        writer = MetricFileWriter.open(path, formatVersion);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open metrics file " + path + ": " + e, e);
+      }
+      files.put(fileType, writer);
+    }
+    return writer;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("metrics registry on " + directory + " is closed");
+    }
+  }
+
+  /**
+   * Flushes and closes this registry's files; no metric can be registered and no new series created
+   * afterwards. Handles created before keep writing into the mapped files.
+   */
   @Override
-  public void close() {
-    throw new UnsupportedOperationException("stub");
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    OPEN.remove(openKey);
+    IOException failure = null;
+    for (MetricFileWriter writer : files.values()) {
+      try {
+        writer.close();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      throw new UncheckedIOException("cannot close metrics files in " + directory, failure);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "MetricsRegistry["
+        + directory
+        + ", pid "
+        + pid
+        + ", format v"
+        + formatVersion.number()
+        + "]";
   }
 
   /** Options for {@link MetricsRegistry}. */
   public static final class Builder {
-    private Builder() {}
+    private final Path directory;
+    private long pid = ProcessHandle.current().pid();
+    private FormatVersion formatVersion = FormatVersion.V2;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Path directory) {
+      this.directory = directory;
+    }
 
     /** The file ID written in file names; defaults to this process's pid. */
     public Builder pid(long pid) {
-      throw new UnsupportedOperationException("stub");
+      if (pid < 0) {
+        throw new IllegalArgumentException("pid must not be negative: " + pid);
+      }
+      this.pid = pid;
+      return this;
     }
 
     /** The on-disk format; defaults to {@link FormatVersion#V2}. */
     public Builder formatVersion(FormatVersion version) {
-      throw new UnsupportedOperationException("stub");
+      this.formatVersion = Objects.requireNonNull(version, "version");
+      return this;
     }
 
-    /** Opens the registry; the directory must exist and be writable. */
+    /** The clock for the timestamps of the mostrecent gauge modes; defaults to system UTC. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Opens the registry; the directory must exist and be writable, and no other registry of
+     * this process may be open on it with the same pid.
+     */
     public MetricsRegistry open() {
-      throw new UnsupportedOperationException("stub");
+      if (!Files.isDirectory(directory)) {
+        throw new IllegalStateException(
+            "metrics directory " + directory + " does not exist or is not a directory");
+      }
+      if (!OPEN.add(openKey())) {
+        throw new IllegalStateException(
+            "a metrics registry for pid " + pid + " is already open on " + directory
+                + " in this process: share that one");
+      }
+      return new MetricsRegistry(this);
+    }
+
+    private String openKey() {
+      return directory.toAbsolutePath().normalize() + "#" + pid;
     }
   }
 }

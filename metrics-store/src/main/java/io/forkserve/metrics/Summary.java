@@ -1,44 +1,103 @@
 package io.forkserve.metrics;
 
+import io.forkserve.metrics.file.MappedValues;
+import io.forkserve.metrics.file.MetricFileWriter;
+import io.forkserve.metrics.file.MetricKey;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+
 /**
- * Count and sum of observations (no quantiles, as in prometheus_client's multiprocess mode).
- *
- * <p>API STUB: signatures are the contract.
+ * Count and sum of observations (no quantiles, as in prometheus_client's multiprocess mode). A
+ * child's entries are {@code NAME_count} then {@code NAME_sum}. Thread-safe.
  */
 public final class Summary {
-  private Summary() {}
+  private static final String FILE_TYPE = "summary";
 
+  private final Children<SummaryChild> children;
+
+  private Summary(Builder b, MetricsRegistry registry) {
+    List<String> labelNames = Names.checkLabelNames(b.name, b.labelNames, "quantile");
+    String count = b.name + "_count";
+    String sum = b.name + "_sum";
+    registry.reserve(b.name, List.of(count, sum, b.name + "_created"));
+    this.children =
+        new Children<>(
+            b.name,
+            labelNames,
+            values ->
+                new SummaryChild(
+                    registry.slots(
+                        FILE_TYPE,
+                        List.of(
+                            MetricKey.encode(b.name, count, labelNames, values, b.help),
+                            MetricKey.encode(b.name, sum, labelNames, values, b.help)))));
+  }
+
+  /** A builder for a summary named {@code name}. */
   public static Builder builder(String name) {
-    throw new UnsupportedOperationException("stub");
+    return new Builder(Names.checkMetricName(name));
   }
 
+  /** The cached child for these label values (one per label name, in order). */
   public Child labels(String... labelValues) {
-    throw new UnsupportedOperationException("stub");
+    return children.labels(labelValues);
   }
 
+  /** Observes {@code value} in the unlabelled series. */
   public void observe(double value) {
-    throw new UnsupportedOperationException("stub");
+    children.unlabelled().observe(value);
   }
 
   /** One labelled series. Thread-safe. */
   public interface Child {
+    /** Adds 1 to the count and {@code value} to the sum. */
     void observe(double value);
+  }
+
+  private static final class SummaryChild implements Child {
+    private final ByteBuffer buffer;
+    private final int countOffset;
+    private final int sumOffset;
+
+    SummaryChild(MetricFileWriter.Slots slots) {
+      this.buffer = slots.buffer();
+      this.countOffset = slots.valueOffset(0);
+      this.sumOffset = slots.valueOffset(1);
+    }
+
+    @Override
+    public void observe(double value) {
+      MappedValues.getAndAddDouble(buffer, countOffset, 1.0);
+      MappedValues.getAndAddDouble(buffer, sumOffset, value);
+    }
   }
 
   /** Builder for {@link Summary}. */
   public static final class Builder {
-    private Builder() {}
+    private final String name;
+    private String help = "";
+    private String[] labelNames = new String[0];
 
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** The HELP text; empty by default. */
     public Builder help(String help) {
-      throw new UnsupportedOperationException("stub");
+      this.help = Objects.requireNonNull(help, "help");
+      return this;
     }
 
+    /** The label names, in the order {@link Summary#labels} takes their values. */
     public Builder labelNames(String... labelNames) {
-      throw new UnsupportedOperationException("stub");
+      this.labelNames = labelNames.clone();
+      return this;
     }
 
+    /** Creates the summary in {@code registry}; an unlabelled summary's entries are written now. */
     public Summary register(MetricsRegistry registry) {
-      throw new UnsupportedOperationException("stub");
+      return new Summary(this, registry);
     }
   }
 }

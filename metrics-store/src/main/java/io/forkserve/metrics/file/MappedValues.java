@@ -1,0 +1,68 @@
+package io.forkserve.metrics.file;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * Atomic access to the int32 and float64 fields of a mapped metric file. Offsets are absolute and
+ * must be aligned (4 for ints, 8 for longs and doubles); every value in the format is. Stateless:
+ * safe from any thread on a shared buffer, since it never touches the buffer's position or limit.
+ */
+public final class MappedValues {
+  private static final VarHandle INTS =
+      MethodHandles.byteBufferViewVarHandle(int[].class, FileLayout.ORDER);
+  private static final VarHandle LONGS =
+      MethodHandles.byteBufferViewVarHandle(long[].class, FileLayout.ORDER);
+
+  private MappedValues() {}
+
+  /** Reads an int32 with acquire semantics (e.g. {@code used}). */
+  public static int getIntAcquire(ByteBuffer buffer, int offset) {
+    return (int) INTS.getAcquire(buffer, offset);
+  }
+
+  /** Stores an int32 with release semantics: every earlier write is visible before it. */
+  public static void putIntRelease(ByteBuffer buffer, int offset, int value) {
+    INTS.setRelease(buffer, offset, value);
+  }
+
+  /** Reads the raw bits of a float64 with acquire semantics. */
+  public static long getLongAcquire(ByteBuffer buffer, int offset) {
+    return (long) LONGS.getAcquire(buffer, offset);
+  }
+
+  /** Stores raw float64 bits with release semantics. */
+  public static void putLongRelease(ByteBuffer buffer, int offset, long value) {
+    LONGS.setRelease(buffer, offset, value);
+  }
+
+  /** Compare-and-set on raw float64 bits, with volatile semantics. */
+  public static boolean compareAndSetLong(ByteBuffer buffer, int offset, long expected, long next) {
+    return LONGS.compareAndSet(buffer, offset, expected, next);
+  }
+
+  /** Reads a float64 with acquire semantics. */
+  public static double getDoubleAcquire(ByteBuffer buffer, int offset) {
+    return Double.longBitsToDouble(getLongAcquire(buffer, offset));
+  }
+
+  /** Stores a float64 with release semantics. */
+  public static void putDoubleRelease(ByteBuffer buffer, int offset, double value) {
+    putLongRelease(buffer, offset, Double.doubleToRawLongBits(value));
+  }
+
+  /**
+   * Atomically adds {@code delta} to a float64 (a compare-and-set loop on the raw bits) and returns
+   * the previous value.
+   */
+  public static double getAndAddDouble(ByteBuffer buffer, int offset, double delta) {
+    long prev;
+    long next;
+    do {
+      prev = getLongAcquire(buffer, offset);
+      next = Double.doubleToRawLongBits(Double.longBitsToDouble(prev) + delta);
+    } while (!compareAndSetLong(buffer, offset, prev, next));
+    return Double.longBitsToDouble(prev);
+  }
+}

@@ -1,0 +1,59 @@
+package io.forkserve.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.forkserve.metrics.file.FormatVersion;
+import io.forkserve.metrics.testsupport.PyFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A process whose metric file cannot grow (a 100 KiB file-size limit stands in for a full disk)
+ * gets an exception from the call that creates a series, not a crash, and keeps the series it has;
+ * the file stays readable.
+ */
+class DiskFullIT {
+  @TempDir Path tmp;
+
+  @Test
+  void aFileThatCannotGrowFailsTheNewSeriesOnly() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("metrics"));
+    Path log = tmp.resolve("w.log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "ulimit -f 100 && exec \"$0\" -XX:TieredStopAtLevel=1 -cp \"$1\" \"$2\" \"$3\"",
+                java,
+                System.getProperty("java.class.path"),
+                DiskFullMain.class.getName(),
+                dir.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "writer did not exit");
+    String out = Files.readString(log);
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("grow failed after ") && out.contains("cannot grow metrics file"), out);
+    assertTrue(out.contains("first series still counts: 5.0"), out);
+
+    Path file;
+    try (var files = Files.list(dir)) {
+      file =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("counter_"))
+              .findFirst()
+              .orElseThrow();
+    }
+    List<PyFile.Entry> entries = PyFile.read(file, FormatVersion.V2);
+    int created = Integer.parseInt(out.replaceAll("(?s).*grow failed after (\\d+) series.*", "$1"));
+    assertEquals(created, entries.size());
+    assertEquals(5.0, entries.get(0).value());
+  }
+}

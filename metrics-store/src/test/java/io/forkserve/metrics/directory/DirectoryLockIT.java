@@ -1,0 +1,80 @@
+package io.forkserve.metrics.directory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.forkserve.metrics.testsupport.JavaProcesses;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The directory lock between real processes: refused while held, free once the holder exits. */
+class DirectoryLockIT {
+  @TempDir Path tmp;
+
+  private static void awaitLine(Path log, String prefix, Process p) throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (JavaProcesses.read(log).lines().anyMatch(l -> l.startsWith(prefix))) {
+        return;
+      }
+      if (!p.isAlive()) {
+        throw new AssertionError("holder exited: " + JavaProcesses.read(log));
+      }
+      Thread.sleep(10); // polling the log for the condition, with the deadline above
+    }
+    throw new AssertionError("no '" + prefix + "' line in 30 s: " + JavaProcesses.read(log));
+  }
+
+  @Test
+  void aSecondServerCannotShareTheDirectory_untilTheHolderExits() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("metrics"));
+    Path holderLog = tmp.resolve("holder.log");
+    Process holder = JavaProcesses.start(holderLog, LockHolderMain.class, dir.toString());
+    awaitLine(holderLog, "locked ", holder);
+
+    MultiprocDirectoryException here =
+        assertThrows(MultiprocDirectoryException.class, () -> MultiprocDirectory.lock(dir));
+    assertTrue(here.getMessage().contains("(pid " + holder.pid() + ")"), here.getMessage());
+    assertFalse(here.getMessage().contains("\n"));
+
+    Path secondLog = tmp.resolve("second.log");
+    Process second = JavaProcesses.start(secondLog, LockHolderMain.class, dir.toString());
+    assertEquals(3, JavaProcesses.await(second, secondLog, 60));
+    List<String> lines = JavaProcesses.read(secondLog).lines().toList();
+    assertEquals(1, lines.size(), lines.toString());
+    assertTrue(
+        lines
+            .get(0)
+            .startsWith(
+                "metrics directory "
+                    + dir
+                    + " is in use by another forkserve"
+                    + " server (pid "
+                    + holder.pid()
+                    + ")"),
+        lines.get(0));
+
+    holder.getOutputStream().close();
+    assertEquals(0, JavaProcesses.await(holder, holderLog, 60));
+    MultiprocDirectory.lock(dir).close();
+  }
+
+  @Test
+  void aKilledHolderReleasesTheLock() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("metrics"));
+    Path log = tmp.resolve("holder.log");
+    Process holder = JavaProcesses.start(log, LockHolderMain.class, dir.toString());
+    awaitLine(log, "locked ", holder);
+    assertThrows(MultiprocDirectoryException.class, () -> MultiprocDirectory.lock(dir));
+    holder.destroyForcibly();
+    JavaProcesses.await(holder, log, 60);
+    try (MultiprocDirectory d = MultiprocDirectory.lock(dir)) {
+      assertEquals(dir, d.path());
+    }
+  }
+}
