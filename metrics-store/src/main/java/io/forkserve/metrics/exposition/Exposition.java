@@ -1,25 +1,93 @@
 package io.forkserve.metrics.exposition;
 
+import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.metrics.model.MetricType;
+import io.forkserve.metrics.model.Sample;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Locale;
 
-/**
- * Writes snapshots in an exposition format.
- *
- * <p>API STUB: signatures are the contract.
- */
+/** Writes snapshots in an exposition format. Stateless and thread-safe. */
 public final class Exposition {
   private Exposition() {}
 
   /** Writes {@code snapshots} to {@code out} (not closed, not compressed). */
   public static void write(MetricSnapshots snapshots, ExpositionFormat format, OutputStream out)
       throws IOException {
-    throw new UnsupportedOperationException("stub");
+    ByteSink sink = sinkFor(snapshots);
+    write(snapshots, format, sink);
+    sink.writeTo(out);
   }
 
-  /** True when an {@code Accept-Encoding} header allows gzip (q-value above zero). */
+  /** A sink sized for the snapshots: about 64 bytes a sample. */
+  static ByteSink sinkFor(MetricSnapshots snapshots) {
+    return new ByteSink(4096 + 64 * snapshots.sampleCount());
+  }
+
+  static void write(MetricSnapshots snapshots, ExpositionFormat format, ByteSink sink) {
+    boolean om = format == ExpositionFormat.OPENMETRICS;
+    for (MetricFamilySnapshot family : snapshots.families()) {
+      if (family.samples().isEmpty()) {
+        continue;
+      }
+      String name = family.name();
+      if (!om && family.type() == MetricType.COUNTER) {
+        name = name + "_total";
+      }
+      if (!family.help().isEmpty()) {
+        sink.ascii("# HELP ").ascii(name).ascii(" ");
+        writeHelp(family.help(), om, sink);
+        sink.newline();
+      }
+      sink.ascii("# TYPE ").ascii(name).ascii(" ").ascii(family.type().token()).newline();
+      for (Sample s : family.samples()) {
+        sink.ascii(s.name()).utf8(s.labels().exposition()).ascii(" ");
+        sink.value(s.value()).newline();
+      }
+    }
+    if (om) {
+      sink.ascii("# EOF").newline();
+    }
+  }
+
+  private static void writeHelp(String help, boolean om, ByteSink sink) {
+    StringBuilder sb = new StringBuilder(help.length() + 8);
+    for (int i = 0; i < help.length(); i++) {
+      char c = help.charAt(i);
+      if (c == '\\') {
+        sb.append("\\\\");
+      } else if (c == '\n') {
+        sb.append("\\n");
+      } else if (c == '"' && om) {
+        sb.append("\\\"");
+      } else {
+        sb.append(c);
+      }
+    }
+    sink.utf8(sb.toString());
+  }
+
+  /**
+   * True when an {@code Accept-Encoding} header allows gzip: {@code gzip} or {@code x-gzip}
+   * with a q-value above zero, or else {@code *} with a q-value above zero. Null: false.
+   */
   public static boolean acceptsGzip(String acceptEncoding) {
-    throw new UnsupportedOperationException("stub");
+    if (acceptEncoding == null) {
+      return false;
+    }
+    double gzip = -1;
+    double star = -1;
+    for (String coding : acceptEncoding.split(",")) {
+      String[] parts = coding.split(";");
+      String name = parts[0].trim().toLowerCase(Locale.ROOT);
+      double q = ExpositionFormat.quality(parts);
+      if (name.equals("gzip") || name.equals("x-gzip")) {
+        gzip = Math.max(gzip, q);
+      } else if (name.equals("*")) {
+        star = Math.max(star, q);
+      }
+    }
+    return gzip >= 0 ? gzip > 0 : star > 0;
   }
 }

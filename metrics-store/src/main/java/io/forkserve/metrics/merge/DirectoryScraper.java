@@ -1,23 +1,312 @@
 package io.forkserve.metrics.merge;
 
+import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.file.EntryKey;
+import io.forkserve.metrics.file.MetricFileException;
+import io.forkserve.metrics.file.MetricFileName;
+import io.forkserve.metrics.file.MetricFileReader;
+import io.forkserve.metrics.file.ReaderContext;
+import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.model.Labels;
+import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.metrics.model.MetricType;
+import io.forkserve.metrics.model.Sample;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
- * Merges every metric file in a multiprocess directory, as prometheus_client's
- * {@code MultiProcessCollector} does, incrementally across calls. Not thread-safe: one scraper
- * per scraping thread, or calls serialized by the caller.
- *
- * <p>API STUB: signatures are the contract.
+ * Merges every metric file in a multiprocess directory, as prometheus_client's {@code
+ * MultiProcessCollector} does, incrementally across calls. Not thread-safe: one scraper per
+ * scraping thread, or calls serialized by the caller.
  */
 public final class DirectoryScraper {
+  /*
+   * Per file identity (path and file key: a file replaced under the same name is a new file) the
+   * scraper keeps a MetricFileReader, which decodes each entry once, and the slot of each entry
+   * in the SeriesTable. A scrape lists *.db, re-reads each file's values by offset, maps the new
+   * entries to slots and combines every value into its slot, then asks the table for a snapshot.
+   * A file that cannot be read is skipped for this scrape, counted by reason, and logged once per
+   * (identity, reason). When most slots went unused (pids come and go), the table is rebuilt from
+   * the readers' decoded keys on the next scrape, so memory follows the live series.
+   */
+
+  /** Gauge: files skipped in the last scrape, by reason. */
+  public static final String SKIPPED_FILES = "forkserve_metrics_skipped_files";
+  /** Counter: files skipped, summed over scrapes, by reason. */
+  public static final String FILE_SKIPS = "forkserve_metrics_file_skips";
+
+  private static final System.Logger LOG = System.getLogger(DirectoryScraper.class.getName());
+  private static final int MAX_WARNED = 100_000;
+  private static final int COMPACT_MIN_SLOTS = 4096;
+  private static final Labels[] REASON_LABELS = reasonLabels();
+
+  private final Path dir;
+  private final List<MergeSource> sources;
+  private final Consumer<Path> beforeRead;
+  private final ReaderContext context = new ReaderContext();
+  private final Map<Path, FileState> files = new HashMap<>();
+  private final Map<String, Integer> sourceSlots = new HashMap<>();
+  private final Set<String> warned = new HashSet<>();
+  private final long[] skipTotals = new long[SkipReason.values().length];
+  private SeriesTable table = new SeriesTable();
+  private boolean compact;
+  private List<SkippedFile> lastSkipped = List.of();
+
   /** A scraper over {@code dir}; it never writes, folds or deletes anything there. */
   public DirectoryScraper(Path dir) {
-    throw new UnsupportedOperationException("stub");
+    this(dir, List.of());
+  }
+
+  /** A scraper over {@code dir} that also merges {@code sources}' entries. */
+  public DirectoryScraper(Path dir, List<MergeSource> sources) {
+    this(dir, sources, path -> {});
+  }
+
+  /** For tests: {@code beforeRead} runs between listing a file and reading it. */
+  DirectoryScraper(Path dir, List<MergeSource> sources, Consumer<Path> beforeRead) {
+    this.dir = Objects.requireNonNull(dir, "dir");
+    this.sources = List.copyOf(sources);
+    this.beforeRead = beforeRead;
   }
 
   /** Reads the directory now and merges it; never throws for a bad file (it is skipped). */
   public MetricSnapshots scrape() {
-    throw new UnsupportedOperationException("stub");
+    if (compact) {
+      rebuildTable();
+    }
+    table.beginScrape();
+    List<SkippedFile> skipped = new ArrayList<>();
+    Set<Path> present = new HashSet<>();
+    for (Path path : list(skipped)) {
+      present.add(path);
+      try {
+        scrapeFile(path, skipped);
+      } catch (RuntimeException e) { // a defect of ours must not cost the other files
+        files.remove(path);
+        skip(skipped, path, null, SkipReason.CORRUPT, "unexpected error: " + e);
+      }
+    }
+    files.keySet().retainAll(present);
+    for (MergeSource source : sources) {
+      scrapeSource(source);
+    }
+    int[] byReason = new int[SkipReason.values().length];
+    for (SkippedFile s : skipped) {
+      byReason[s.reason().ordinal()]++;
+      skipTotals[s.reason().ordinal()]++;
+    }
+    lastSkipped = Collections.unmodifiableList(skipped);
+    List<MetricFamilySnapshot> families = table.snapshot(this::invalidFamily);
+    families.add(selfGauge(byReason));
+    families.add(selfCounter());
+    families.sort((a, b) -> a.name().compareTo(b.name()));
+    compact = table.size() > COMPACT_MIN_SLOTS && table.seenCount() < table.size() / 2;
+    return new MetricSnapshots(families);
+  }
+
+  /** The files skipped by the last scrape, with reasons. */
+  public List<SkippedFile> lastSkipped() {
+    return lastSkipped;
+  }
+
+  private List<Path> list(List<SkippedFile> skipped) {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.db")) {
+      for (Path p : stream) {
+        out.add(p);
+      }
+    } catch (IOException e) {
+      warnOnce(dir.toString(), dir + ": cannot list the metrics directory: " + e);
+    }
+    Collections.sort(out);
+    return out;
+  }
+
+  private void scrapeFile(Path path, List<SkippedFile> skipped) {
+    MetricFileName name = MetricFileName.parse(path.getFileName().toString());
+    if (name == null) {
+      skip(skipped, path, null, SkipReason.BAD_NAME, "not a metric file name");
+      return;
+    }
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(path, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      skip(skipped, path, null, SkipReason.VANISHED, "deleted while being read");
+      return;
+    } catch (IOException e) {
+      skip(skipped, path, null, SkipReason.UNREADABLE, e.toString());
+      return;
+    }
+    if (!attrs.isRegularFile()) {
+      skip(skipped, path, attrs.fileKey(), SkipReason.UNREADABLE, "not a regular file");
+      return;
+    }
+    FileState state = files.get(path);
+    if (state == null || !Objects.equals(state.fileKey, attrs.fileKey())) {
+      state = new FileState(new MetricFileReader(path, name), attrs.fileKey());
+      files.put(path, state);
+    }
+    beforeRead.accept(path);
+    try {
+      state.reader.read(context);
+    } catch (MetricFileException e) {
+      skip(skipped, path, state.fileKey, e.reason(), e.detail());
+      return;
+    }
+    int ignored = state.combine(table);
+    if (ignored > 0) {
+      warnOnce(path + "|" + state.fileKey + "|conflict", "metrics file " + path + ": " + ignored
+          + " entries ignored: their metric already has another type or gauge mode");
+    }
+  }
+
+  private void scrapeSource(MergeSource source) {
+    try {
+      source.forEachEntry((type, mode, pid, key, value, timestamp) -> {
+        int slot = sourceSlot(type, mode, pid, key);
+        if (slot >= 0) {
+          table.add(slot, value, timestamp);
+        }
+      });
+    } catch (RuntimeException e) {
+      warnOnce("source " + source, "merge source " + source + " failed: " + e);
+    }
+  }
+
+  private int sourceSlot(MetricType type, GaugeMode mode, String pid, String json) {
+    String id = type + "|" + mode + "|" + pid + "|" + json;
+    Integer slot = sourceSlots.get(id);
+    if (slot == null) {
+      try {
+        slot = table.slotFor(type, mode, pid, EntryKey.parse(json, type));
+      } catch (IllegalArgumentException e) {
+        warnOnce(id, "merge source entry dropped: " + e.getMessage());
+        slot = -1;
+      }
+      sourceSlots.put(id, slot);
+    }
+    return slot;
+  }
+
+  private void rebuildTable() {
+    table = new SeriesTable();
+    sourceSlots.clear();
+    for (FileState s : files.values()) {
+      s.mapped = 0;
+    }
+    compact = false;
+  }
+
+  private void skip(List<SkippedFile> skipped, Path path, Object fileKey, SkipReason reason,
+      String detail) {
+    skipped.add(new SkippedFile(path, reason, detail));
+    warnOnce(path + "|" + fileKey + "|" + reason,
+        "skipping metrics file " + path + " (" + reason.label() + "): " + detail);
+  }
+
+  private void invalidFamily(String family, String reason) {
+    warnOnce("family " + family + "|" + reason, "metric " + family + " left out: " + reason);
+  }
+
+  private void warnOnce(String id, String message) {
+    if (warned.size() >= MAX_WARNED) {
+      warned.clear();
+    }
+    if (warned.add(id)) {
+      LOG.log(Level.WARNING, message);
+    }
+  }
+
+  private static MetricFamilySnapshot selfGauge(int[] byReason) {
+    List<Sample> samples = new ArrayList<>();
+    for (SkipReason r : SkipReason.values()) {
+      samples.add(new Sample(SKIPPED_FILES, REASON_LABELS[r.ordinal()], byReason[r.ordinal()]));
+    }
+    return new MetricFamilySnapshot(SKIPPED_FILES, MetricType.GAUGE,
+        "Files in the metrics directory skipped by the last scrape, by reason.", samples);
+  }
+
+  private MetricFamilySnapshot selfCounter() {
+    List<Sample> samples = new ArrayList<>();
+    for (SkipReason r : SkipReason.values()) {
+      samples.add(new Sample(FILE_SKIPS + "_total", REASON_LABELS[r.ordinal()],
+          skipTotals[r.ordinal()]));
+    }
+    return new MetricFamilySnapshot(FILE_SKIPS, MetricType.COUNTER,
+        "Files skipped by scrapes of the metrics directory, summed over scrapes, by reason.",
+        samples);
+  }
+
+  private static Labels[] reasonLabels() {
+    Labels[] out = new Labels[SkipReason.values().length];
+    for (SkipReason r : SkipReason.values()) {
+      out[r.ordinal()] = Labels.of(new String[] {"reason"}, new String[] {r.label()});
+    }
+    return out;
+  }
+
+  /** One file identity: its reader and the slot of each decoded entry. */
+  private static final class FileState {
+    final MetricFileReader reader;
+    final Object fileKey;
+    int generation;
+    int mapped;
+    int[] slots = new int[16];
+
+    FileState(MetricFileReader reader, Object fileKey) {
+      this.reader = reader;
+      this.fileKey = fileKey;
+    }
+
+    /** Adds this file's values to the table; returns the number of new entries ignored. */
+    int combine(SeriesTable table) {
+      if (reader.generation() != generation) {
+        generation = reader.generation();
+        mapped = 0;
+      }
+      int n = reader.entryCount();
+      int ignored = n > mapped ? mapNew(table, n) : 0;
+      for (int i = 0; i < n; i++) {
+        int slot = slots[i];
+        if (slot >= 0) {
+          table.add(slot, reader.value(i), reader.timestamp(i));
+        }
+      }
+      return ignored;
+    }
+
+    private int mapNew(SeriesTable table, int n) {
+      if (slots.length < n) {
+        slots = Arrays.copyOf(slots, Math.max(n, slots.length * 2));
+      }
+      MetricFileName name = reader.name();
+      int ignored = 0;
+      for (int i = mapped; i < n; i++) {
+        EntryKey key = reader.key(i);
+        boolean reserved = key.metricName().equals(SKIPPED_FILES)
+            || key.metricName().equals(FILE_SKIPS);
+        slots[i] = reserved ? -1 : table.slotFor(name.type(), name.mode(), name.id(), key);
+        ignored += slots[i] < 0 ? 1 : 0;
+      }
+      mapped = n;
+      return ignored;
+    }
   }
 }

@@ -1,0 +1,100 @@
+package io.forkserve.metrics.file;
+
+import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.model.MetricType;
+import java.util.Objects;
+
+/**
+ * A parsed metric file name: {@code counter_ID.db}, {@code histogram_ID.db}, {@code
+ * summary_ID.db} or {@code gauge_MODE_ID.db}. The type is the first {@code _}-separated part;
+ * the ID (the writer's pid) is non-empty and contains no {@code _}. Immutable.
+ */
+public final class MetricFileName {
+  private static final String SUFFIX = ".db";
+
+  private final MetricType type;
+  private final GaugeMode mode;
+  private final String id;
+
+  private MetricFileName(MetricType type, GaugeMode mode, String id) {
+    this.type = type;
+    this.mode = mode;
+    this.id = id;
+  }
+
+  /** The parsed name, or null when {@code fileName} is not a metric file name. */
+  public static MetricFileName parse(String fileName) {
+    if (!fileName.endsWith(SUFFIX)) {
+      return null;
+    }
+    String[] parts = fileName.substring(0, fileName.length() - SUFFIX.length()).split("_", -1);
+    MetricType type = typeOf(parts[0]);
+    if (type == null) {
+      return null;
+    }
+    GaugeMode mode = null;
+    int idPart = 1;
+    if (type == MetricType.GAUGE) {
+      mode = parts.length == 3 ? GaugeMode.fromFileToken(parts[1]) : null;
+      if (mode == null) {
+        return null;
+      }
+      idPart = 2;
+    }
+    if (parts.length != idPart + 1 || parts[idPart].isEmpty()) {
+      return null;
+    }
+    return new MetricFileName(type, mode, parts[idPart]);
+  }
+
+  /** The file name for {@code type}, {@code mode} (gauges only, else null) and {@code id}. */
+  public static String format(MetricType type, GaugeMode mode, String id) {
+    if ((type == MetricType.GAUGE) != (mode != null) || id.isEmpty() || id.contains("_")) {
+      throw new IllegalArgumentException("no metric file for " + type + " " + mode + " " + id);
+    }
+    String prefix = type.token() + (mode == null ? "" : "_" + mode.fileToken());
+    return prefix + "_" + id + SUFFIX;
+  }
+
+  private static MetricType typeOf(String token) {
+    for (MetricType t : MetricType.values()) {
+      if (t.token().equals(token)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** The metric type of every entry in the file. */
+  public MetricType type() {
+    return type;
+  }
+
+  /** The gauge mode, or null for other types. */
+  public GaugeMode mode() {
+    return mode;
+  }
+
+  /** The file ID, normally the writer's pid. */
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MetricFileName
+        && type == ((MetricFileName) o).type
+        && mode == ((MetricFileName) o).mode
+        && id.equals(((MetricFileName) o).id);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, mode, id);
+  }
+
+  @Override
+  public String toString() {
+    return format(type, mode, id);
+  }
+}

@@ -1,0 +1,369 @@
+package io.forkserve.metrics.merge;
+
+import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.file.EntryKey;
+import io.forkserve.metrics.internal.FloatFormat;
+import io.forkserve.metrics.model.Labels;
+import io.forkserve.metrics.model.MetricFamilySnapshot;
+import io.forkserve.metrics.model.MetricType;
+import io.forkserve.metrics.model.Sample;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The merged series of a directory: one slot per merged sample, filled anew each scrape by
+ * {@link #add}, read by {@link #snapshot}. Families, label sets and sample names are built once
+ * per series, so a scrape only combines doubles and allocates the snapshot. Not thread-safe.
+ */
+final class SeriesTable {
+  /*
+   * Slots follow prometheus_client's MultiProcessCollector. A slot is one merged sample: for
+   * counters, summaries and histogram _sum/_count the key is (family, sample, labels) and values
+   * are summed; a histogram bucket is keyed by its group (labels without le) and the numeric le,
+   * summed, and at snapshot time the group's buckets, sorted by bound, are made cumulative and
+   * _count is the last of them. Gauges in modes all/liveall add a pid label (one slot per file);
+   * min/max/sum drop it and combine; mostrecent keeps the value with the largest timestamp, and a
+   * slot never given a timestamp above 0 emits nothing. A slot no source touched in this scrape
+   * emits nothing, so the series of a deleted file disappear.
+   */
+
+  static final byte SUM = 0;
+  static final byte MIN = 1;
+  static final byte MAX = 2;
+  static final byte LAST = 3;
+  static final byte MOSTRECENT = 4;
+
+  private final Map<String, Family> families = new HashMap<>();
+  private final Map<EntryKey, Integer> pidFreeSlots = new IdentityHashMap<>();
+  private List<Family> sorted = List.of();
+  private boolean dirty;
+  private int slots;
+  private double[] values = new double[256];
+  private double[] timestamps = new double[256];
+  private boolean[] seen = new boolean[256];
+  private byte[] rules = new byte[256];
+  private int seenCount;
+
+  /** Number of slots. */
+  int size() {
+    return slots;
+  }
+
+  /** Slots given a value in this scrape. */
+  int seenCount() {
+    return seenCount;
+  }
+
+  /**
+   * The slot for entry {@code key} of a file of {@code type} ({@code mode} for gauges, {@code
+   * pid} the file ID), created on first sight; -1 when the entry's family already exists with
+   * another type or gauge merge rule (prometheus_client would mix them; we keep the first).
+   */
+  int slotFor(MetricType type, GaugeMode mode, String pid, EntryKey key) {
+    GaugeMode rule = mode == null ? null : mode.mergeRule();
+    if (rule == GaugeMode.ALL) {
+      return newOrKnownSlot(type, rule, pid, key);
+    }
+    // Keys are shared by the files that hold them, and without a pid label their slot is too.
+    Integer known = pidFreeSlots.get(key);
+    if (known != null && known >= 0 && sameKind(key, type, rule)) {
+      return known;
+    }
+    int slot = newOrKnownSlot(type, rule, pid, key);
+    if (slot >= 0 && (known == null || known < 0)) {
+      pidFreeSlots.put(key, slot);
+    }
+    return slot;
+  }
+
+  private boolean sameKind(EntryKey key, MetricType type, GaugeMode rule) {
+    Family f = families.get(key.metricName());
+    return f != null && f.type == type && f.rule == rule;
+  }
+
+  private int newOrKnownSlot(MetricType type, GaugeMode rule, String pid, EntryKey key) {
+    Family family = families.get(key.metricName());
+    if (family == null) {
+      family = new Family(key.metricName(), type, rule, key.help());
+      families.put(family.name, family);
+      dirty = true;
+    } else if (family.type != type || family.rule != rule) {
+      return -1;
+    }
+    Labels labels = key.labels();
+    if (rule == GaugeMode.ALL) {
+      labels = labels.with("pid", pid);
+    }
+    if (key.isBucket()) {
+      labels = labels.without("le");
+    }
+    Group group = family.groups.get(labels.exposition());
+    if (group == null) {
+      group = new Group(labels);
+      family.groups.put(labels.exposition(), group);
+      family.dirty = true;
+      dirty = true;
+    }
+    if (key.isBucket()) {
+      return group.bucketSlot(key.bucketBound(), this);
+    }
+    if (type == MetricType.COUNTER || type == MetricType.GAUGE) {
+      if (group.valueSlot < 0) {
+        group.valueSlot = newSlot(ruleOf(rule));
+      }
+      return group.valueSlot;
+    }
+    if (key.sampleName().equals(family.sumName)) {
+      if (group.sumSlot < 0) {
+        group.sumSlot = newSlot(SUM);
+      }
+      return group.sumSlot;
+    }
+    if (group.countSlot < 0) {
+      group.countSlot = newSlot(SUM);
+    }
+    return group.countSlot;
+  }
+
+  private static byte ruleOf(GaugeMode rule) {
+    if (rule == null) {
+      return SUM;
+    }
+    switch (rule) {
+      case MIN:
+        return MIN;
+      case MAX:
+        return MAX;
+      case SUM:
+        return SUM;
+      case MOSTRECENT:
+        return MOSTRECENT;
+      default:
+        return LAST;
+    }
+  }
+
+  private int newSlot(byte rule) {
+    if (slots == values.length) {
+      int n = slots * 2;
+      values = Arrays.copyOf(values, n);
+      timestamps = Arrays.copyOf(timestamps, n);
+      seen = Arrays.copyOf(seen, n);
+      rules = Arrays.copyOf(rules, n);
+    }
+    rules[slots] = rule;
+    return slots++;
+  }
+
+  /** Forgets the previous scrape's values. */
+  void beginScrape() {
+    Arrays.fill(values, 0, slots, 0.0);
+    Arrays.fill(timestamps, 0, slots, 0.0);
+    Arrays.fill(seen, 0, slots, false);
+    seenCount = 0;
+  }
+
+  /** Combines one entry's value (and timestamp) into {@code slot} by the slot's rule. */
+  void add(int slot, double value, double timestamp) {
+    boolean first = !seen[slot];
+    switch (rules[slot]) {
+      case SUM:
+        values[slot] += value;
+        break;
+      case MIN:
+        if (first || value < values[slot]) {
+          values[slot] = value;
+        }
+        break;
+      case MAX:
+        if (first || value > values[slot]) {
+          values[slot] = value;
+        }
+        break;
+      case LAST:
+        values[slot] = value;
+        break;
+      default:
+        if (!(timestamp > timestamps[slot])) {
+          return;
+        }
+        values[slot] = value;
+        timestamps[slot] = timestamp;
+    }
+    if (first) {
+      seen[slot] = true;
+      seenCount++;
+    }
+  }
+
+  /** True when a family of this name exists. */
+  boolean hasFamily(String name) {
+    return families.containsKey(name);
+  }
+
+  /** Builds this scrape's families, sorted by name; each family's groups sorted by labels. */
+  List<MetricFamilySnapshot> snapshot(InvalidFamilyHandler onInvalid) {
+    if (dirty) {
+      List<Family> list = new ArrayList<>(families.values());
+      list.sort(Comparator.comparing(f -> f.name));
+      sorted = list;
+      dirty = false;
+    }
+    List<MetricFamilySnapshot> out = new ArrayList<>(sorted.size());
+    for (Family f : sorted) {
+      List<Sample> samples = f.samples(this);
+      if (samples.isEmpty()) {
+        continue;
+      }
+      try {
+        out.add(new MetricFamilySnapshot(f.name, f.type, f.help, samples));
+      } catch (IllegalArgumentException e) {
+        onInvalid.invalid(f.name, e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /** Told about a family left out of a snapshot because it failed validation. */
+  interface InvalidFamilyHandler {
+    void invalid(String family, String reason);
+  }
+
+  private static final class Family {
+    final String name;
+    final MetricType type;
+    final GaugeMode rule;
+    final String help;
+    final String totalName;
+    final String bucketName;
+    final String sumName;
+    final String countName;
+    final Map<String, Group> groups = new HashMap<>();
+    Group[] sortedGroups = new Group[0];
+    boolean dirty;
+
+    Family(String name, MetricType type, GaugeMode rule, String help) {
+      this.name = name;
+      this.type = type;
+      this.rule = rule;
+      this.help = help;
+      this.totalName = name + "_total";
+      this.bucketName = name + "_bucket";
+      this.sumName = name + "_sum";
+      this.countName = name + "_count";
+    }
+
+    List<Sample> samples(SeriesTable t) {
+      if (dirty) {
+        sortedGroups = groups.values().toArray(new Group[0]);
+        Arrays.sort(sortedGroups, Comparator.comparing(g -> g.labels.exposition()));
+        dirty = false;
+      }
+      List<Sample> out = new ArrayList<>(sortedGroups.length * (type == MetricType.HISTOGRAM
+          ? sortedGroups.length == 0 ? 0 : sortedGroups[0].buckets + 2
+          : 1));
+      for (Group g : sortedGroups) {
+        switch (type) {
+          case COUNTER:
+            emit(t, out, totalName, g.labels, g.valueSlot);
+            break;
+          case GAUGE:
+            emit(t, out, name, g.labels, g.valueSlot);
+            break;
+          case SUMMARY:
+            emit(t, out, countName, g.labels, g.countSlot);
+            emit(t, out, sumName, g.labels, g.sumSlot);
+            break;
+          default:
+            histogram(t, out, g);
+        }
+      }
+      return out;
+    }
+
+    private void histogram(SeriesTable t, List<Sample> out, Group g) {
+      double acc = 0;
+      boolean any = false;
+      boolean endsInf = false;
+      for (int i = 0; i < g.buckets; i++) {
+        int slot = g.bucketSlots[i];
+        if (t.seen[slot]) {
+          acc += t.values[slot];
+          out.add(new Sample(bucketName, g.bucketLabels[i], acc));
+          any = true;
+          endsInf = g.bounds[i] == Double.POSITIVE_INFINITY;
+        }
+      }
+      if (any) {
+        if (!endsInf) {
+          // Never written by prometheus_client; without it the exposition would be invalid.
+          out.add(new Sample(bucketName, g.labels.with("le", "+Inf"), acc));
+        }
+        out.add(new Sample(countName, g.labels, acc));
+      } else {
+        emit(t, out, countName, g.labels, g.countSlot);
+      }
+      emit(t, out, sumName, g.labels, g.sumSlot);
+    }
+
+    private static void emit(SeriesTable t, List<Sample> out, String name, Labels l, int slot) {
+      if (slot >= 0 && t.seen[slot]) {
+        out.add(new Sample(name, l, t.values[slot]));
+      }
+    }
+  }
+
+  private static final class Group {
+    final Labels labels;
+    int valueSlot = -1;
+    int sumSlot = -1;
+    int countSlot = -1;
+    int buckets;
+    double[] bounds = new double[0];
+    int[] bucketSlots = new int[0];
+    Labels[] bucketLabels = new Labels[0];
+
+    Group(Labels labels) {
+      this.labels = labels;
+    }
+
+    int bucketSlot(double bound, SeriesTable t) {
+      int at = Arrays.binarySearch(bounds, 0, buckets, bound);
+      if (at >= 0) {
+        return bucketSlots[at];
+      }
+      int ins = -at - 1;
+      int slot = t.newSlot(SUM);
+      bounds = insert(bounds, ins, bound);
+      bucketSlots = insert(bucketSlots, ins, slot);
+      Labels[] l = new Labels[buckets + 1];
+      System.arraycopy(bucketLabels, 0, l, 0, ins);
+      l[ins] = labels.with("le", FloatFormat.format(bound));
+      System.arraycopy(bucketLabels, ins, l, ins + 1, buckets - ins);
+      bucketLabels = l;
+      buckets++;
+      return slot;
+    }
+
+    private double[] insert(double[] a, int at, double v) {
+      double[] r = new double[buckets + 1];
+      System.arraycopy(a, 0, r, 0, at);
+      r[at] = v;
+      System.arraycopy(a, at, r, at + 1, buckets - at);
+      return r;
+    }
+
+    private int[] insert(int[] a, int at, int v) {
+      int[] r = new int[buckets + 1];
+      System.arraycopy(a, 0, r, 0, at);
+      r[at] = v;
+      System.arraycopy(a, at, r, at + 1, buckets - at);
+      return r;
+    }
+  }
+}
