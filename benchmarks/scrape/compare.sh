@@ -49,7 +49,7 @@ agree=0
 
 # shellcheck disable=SC2086
 java -jar "$jar" 'io.forkserve.benchmarks.ScrapeBenchmark.scrape' \
-  -p dir="$dir" -p format=TEXT -p scraper=reused,fresh \
+  -p dir="$dir" -p format=TEXT -p scraper=reused,fresh -prof gc \
   -rf json -rff "$work/jmh.json" ${JMH_ARGS:-} >"$work/jmh.log"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); JMH log: $work/jmh.log"
 
