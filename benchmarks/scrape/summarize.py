@@ -55,7 +55,7 @@ def main():
     print("target median <= %.0f ms (warm): %s (%.2f ms)"
           % (MAX_MS, "met" if ok_time else "MISSED", median))
     p90 = java["reused"][1]
-    print("  (warm p90 %.2f ms: %s 20 ms; on a shared machine the tail is mostly other load)"
+    print("  (warm p90 %.2f ms: %s 20 ms; see the per-iteration times in the JMH log)"
           % (p90, "within" if p90 <= MAX_MS else "over"))
     print("target >= %.0fx faster than python: %s (%.1fx)"
           % (MIN_RATIO, "met" if ok_ratio else "MISSED", ratio))
