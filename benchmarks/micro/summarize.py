@@ -11,6 +11,13 @@ import sys
 from collections import defaultdict
 
 
+def median_ratio(numerators, denominators):
+    """Median over rounds of numerator / denominator, or None when either is missing."""
+    if not numerators or not denominators:
+        return None
+    return statistics.median([a / b for a, b in zip(numerators, denominators)])
+
+
 def main():
     scores = defaultdict(list)  # (method, impl) -> [ns/op per round]
     alloc = defaultdict(float)  # (method, impl) -> max B/op
@@ -35,16 +42,22 @@ def main():
             m, statistics.median(ours), statistics.median(theirs), statistics.median(ratios),
             alloc[(m, "forkserve")], alloc[(m, "client_java")]))
     for prefix in sorted({m.split(".")[0] for m in methods}):
-        one, two = prefix + ".oneThread", prefix + ".twoThreadsDistinctSeries"
-        parts = []
+        one = prefix + ".oneThread"
+        series = prefix + ".twoThreadsDistinctSeries"
+        controls = [m for m in methods if m.startswith(prefix + ".twoThreadsDistinct")
+                    and m != series]
         for impl in ("forkserve", "client_java"):
-            if scores.get((one, impl)) and scores.get((two, impl)):
-                slowdown = statistics.median(
-                    [b / a for a, b in zip(scores[(one, impl)], scores[(two, impl)])])
-                parts.append("%s %.2fx" % (impl, slowdown))
-        if parts:
-            print("%s per-thread time, 2 threads on distinct series / 1 thread: %s"
-                  % (prefix, ", ".join(parts)))
+            parts = []
+            for shape in [series] + controls:
+                ratio = median_ratio(scores.get((shape, impl)), scores.get((one, impl)))
+                if ratio is not None:
+                    parts.append("%s %.2fx" % (shape.split(".")[1], ratio))
+            for control in controls:
+                ratio = median_ratio(scores.get((series, impl)), scores.get((control, impl)))
+                if ratio is not None:
+                    parts.append("series/control %.2fx" % ratio)
+            if parts:
+                print("%s %s, per-thread time over 1 thread: %s" % (prefix, impl, "; ".join(parts)))
     print("rounds: %d; ratio = forkserve / client_java per round, median (below 1: ours faster)"
           % len(sys.argv[1:]))
 

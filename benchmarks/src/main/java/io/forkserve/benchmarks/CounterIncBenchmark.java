@@ -4,6 +4,8 @@ import io.forkserve.metrics.Counter;
 import io.forkserve.metrics.MetricsRegistry;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,7 +26,9 @@ import org.openjdk.jmh.infra.ThreadParams;
 /**
  * {@code inc()} on a cached labelled counter child: ours (a mapped file) against prometheus
  * client_java 1.x's in-memory counter, in the same run; one thread, two threads on one child,
- * two threads on distinct children. Run with {@code -prof gc} to see allocation per operation.
+ * two threads on distinct children, and two threads on distinct counters (ours: each in its own
+ * file; the control for distinct children). Run with {@code -prof gc} to see allocation per
+ * operation.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -47,16 +51,29 @@ public class CounterIncBenchmark {
 
     Incrementer shared;
     Incrementer[] distinct;
-    private Path dir;
-    private MetricsRegistry registry;
+    Incrementer[] isolated;
+    private final List<Path> dirs = new ArrayList<>();
+    private final List<MetricsRegistry> registries = new ArrayList<>();
 
     @Setup(Level.Trial)
     public void setUp() {
-      String[] routes = {"/a", "/b", "/c"};
+      if (!"forkserve".equals(impl) && !"client_java".equals(impl)) {
+        throw new IllegalArgumentException("impl must be forkserve or client_java, not " + impl);
+      }
+      Incrementer[] children = newCounter("/a", "/b", "/c");
+      shared = children[0];
+      distinct = new Incrementer[] {children[1], children[2]};
+      isolated = new Incrementer[] {newCounter("/d")[0], newCounter("/e")[0]};
+    }
+
+    /** A new counter (ours: in a registry of its own) and a child per route. */
+    private Incrementer[] newCounter(String... routes) {
       Incrementer[] children = new Incrementer[routes.length];
       if ("forkserve".equals(impl)) {
-        dir = BenchDirs.create("forkserve-bench-counter");
-        registry = MetricsRegistry.open(dir);
+        Path dir = BenchDirs.create("forkserve-bench-counter");
+        dirs.add(dir);
+        MetricsRegistry registry = MetricsRegistry.open(dir);
+        registries.add(registry);
         Counter counter =
             Counter.builder("bench_requests").help("Requests.").labelNames("route")
                 .register(registry);
@@ -64,7 +81,7 @@ public class CounterIncBenchmark {
           Counter.Child child = counter.labels(routes[i]);
           children[i] = child::inc;
         }
-      } else if ("client_java".equals(impl)) {
+      } else {
         io.prometheus.metrics.core.metrics.Counter counter =
             io.prometheus.metrics.core.metrics.Counter.builder()
                 .name("bench_requests")
@@ -75,30 +92,27 @@ public class CounterIncBenchmark {
           CounterDataPoint child = counter.labelValues(routes[i]);
           children[i] = child::inc;
         }
-      } else {
-        throw new IllegalArgumentException("impl must be forkserve or client_java, not " + impl);
       }
-      shared = children[0];
-      distinct = new Incrementer[] {children[1], children[2]};
+      return children;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      if (registry != null) {
-        registry.close();
-      }
-      BenchDirs.delete(dir);
+      registries.forEach(MetricsRegistry::close);
+      dirs.forEach(BenchDirs::delete);
     }
   }
 
-  /** The thread's own child for the distinct-series shape. */
+  /** The thread's own child (distinct series) and own counter (distinct counters). */
   @State(Scope.Thread)
   public static class Own {
     Incrementer child;
+    Incrementer alone;
 
     @Setup(Level.Trial)
     public void setUp(Counters counters, ThreadParams thread) {
       child = counters.distinct[thread.getThreadIndex() % counters.distinct.length];
+      alone = counters.isolated[thread.getThreadIndex() % counters.isolated.length];
     }
   }
 
@@ -118,5 +132,11 @@ public class CounterIncBenchmark {
   @Threads(2)
   public void twoThreadsDistinctSeries(Own own) {
     own.child.inc();
+  }
+
+  @Benchmark
+  @Threads(2)
+  public void twoThreadsDistinctCounters(Own own) {
+    own.alone.inc();
   }
 }

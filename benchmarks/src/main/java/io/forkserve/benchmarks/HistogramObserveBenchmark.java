@@ -4,6 +4,8 @@ import io.forkserve.metrics.Histogram;
 import io.forkserve.metrics.MetricsRegistry;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,8 +29,10 @@ import org.openjdk.jmh.infra.ThreadParams;
  * directory, Prometheus default buckets) against prometheus client_java 1.x's in-memory
  * classic-only histogram with the same buckets, in the same run.
  *
- * <p>Three shapes: one thread; two threads on one child (contended); two threads each on its own
- * child of the same histogram (the per-thread time should match one thread). Every thread
+ * <p>Four shapes: one thread; two threads on one child (contended); two threads each on its own
+ * child of the same histogram (the per-thread time should match one thread); and, as the control
+ * for that, two threads each on its own histogram (ours: in its own file), which shares nothing
+ * but the machine: if it slows down as much, the cause is the machine, not the layout. Every thread
  * observes the same pseudo-random, log-uniform values spread over all 15 buckets, so the bucket
  * search is not a constant branch. Run with {@code -prof gc} to see allocation per operation.
  */
@@ -53,16 +57,29 @@ public class HistogramObserveBenchmark {
 
     Observer shared;
     Observer[] distinct;
-    private Path dir;
-    private MetricsRegistry registry;
+    Observer[] isolated;
+    private final List<Path> dirs = new ArrayList<>();
+    private final List<MetricsRegistry> registries = new ArrayList<>();
 
     @Setup(Level.Trial)
     public void setUp() {
-      String[] routes = {"/a", "/b", "/c"};
+      if (!"forkserve".equals(impl) && !"client_java".equals(impl)) {
+        throw new IllegalArgumentException("impl must be forkserve or client_java, not " + impl);
+      }
+      Observer[] children = newHistogram("/a", "/b", "/c");
+      shared = children[0];
+      distinct = new Observer[] {children[1], children[2]};
+      isolated = new Observer[] {newHistogram("/d")[0], newHistogram("/e")[0]};
+    }
+
+    /** A new histogram (ours: in a registry of its own) and a child per route. */
+    private Observer[] newHistogram(String... routes) {
       Observer[] children = new Observer[routes.length];
       if ("forkserve".equals(impl)) {
-        dir = BenchDirs.create("forkserve-bench-histogram");
-        registry = MetricsRegistry.open(dir);
+        Path dir = BenchDirs.create("forkserve-bench-histogram");
+        dirs.add(dir);
+        MetricsRegistry registry = MetricsRegistry.open(dir);
+        registries.add(registry);
         Histogram histogram =
             Histogram.builder("bench_latency_seconds")
                 .help("Latency.")
@@ -73,7 +90,7 @@ public class HistogramObserveBenchmark {
           Histogram.Child child = histogram.labels(routes[i]);
           children[i] = child::observe;
         }
-      } else if ("client_java".equals(impl)) {
+      } else {
         io.prometheus.metrics.core.metrics.Histogram histogram =
             io.prometheus.metrics.core.metrics.Histogram.builder()
                 .name("bench_latency_seconds")
@@ -86,19 +103,14 @@ public class HistogramObserveBenchmark {
           DistributionDataPoint child = histogram.labelValues(routes[i]);
           children[i] = child::observe;
         }
-      } else {
-        throw new IllegalArgumentException("impl must be forkserve or client_java, not " + impl);
       }
-      shared = children[0];
-      distinct = new Observer[] {children[1], children[2]};
+      return children;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      if (registry != null) {
-        registry.close();
-      }
-      BenchDirs.delete(dir);
+      registries.forEach(MetricsRegistry::close);
+      dirs.forEach(BenchDirs::delete);
     }
   }
 
@@ -109,6 +121,7 @@ public class HistogramObserveBenchmark {
     private final double[] values = new double[MASK + 1];
     private int next;
     Observer own;
+    Observer alone;
 
     @Setup(Level.Trial)
     public void setUp(Histograms histograms, ThreadParams thread) {
@@ -118,6 +131,7 @@ public class HistogramObserveBenchmark {
         values[i] = Math.pow(10, random.nextDouble(-3.0, 1.2));
       }
       own = histograms.distinct[thread.getThreadIndex() % histograms.distinct.length];
+      alone = histograms.isolated[thread.getThreadIndex() % histograms.isolated.length];
     }
 
     double next() {
@@ -141,5 +155,11 @@ public class HistogramObserveBenchmark {
   @Threads(2)
   public void twoThreadsDistinctSeries(Values values) {
     values.own.observe(values.next());
+  }
+
+  @Benchmark
+  @Threads(2)
+  public void twoThreadsDistinctHistograms(Values values) {
+    values.alone.observe(values.next());
   }
 }
