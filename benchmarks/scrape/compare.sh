@@ -27,6 +27,21 @@ if ! "$py" -c 'import prometheus_client' 2>/dev/null; then
   echo "compare.sh: $py lacks prometheus_client (apt-get install python3-prometheus-client)" >&2
   exit 2
 fi
+# JMH allows one run per machine (/tmp/jmh.lock); wait for another run to end instead of failing.
+run_jmh() {
+  local log=$1 waited=0
+  shift
+  until java -jar "$jar" "$@" >"$log" 2>&1; do
+    if ! grep -q 'Unable to acquire the JMH lock' "$log" || ((waited >= 1800)); then
+      cat "$log" >&2
+      return 1
+    fi
+    ((waited == 0)) && echo "waiting for another JMH run to finish (/tmp/jmh.lock)"
+    sleep 10
+    waited=$((waited + 10))
+  done
+}
+
 if [[ ! -f "$jar" ]]; then
   (cd "$root" && mvn -B -ntp -q -pl benchmarks -am package -DskipTests)
 fi
@@ -48,9 +63,9 @@ agree=0
 "$py" "$here/compare_outputs.py" "$work/python.prom" "$work/forkserve.prom" || agree=1
 
 # shellcheck disable=SC2086
-java -jar "$jar" 'io.forkserve.benchmarks.ScrapeBenchmark.scrape' \
+run_jmh "$work/jmh.log" 'io.forkserve.benchmarks.ScrapeBenchmark.scrape' \
   -p dir="$dir" -p format=TEXT -p scraper=reused,fresh -prof gc \
-  -rf json -rff "$work/jmh.json" ${JMH_ARGS:-} >"$work/jmh.log"
+  -rf json -rff "$work/jmh.json" ${JMH_ARGS:-}
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); JMH log: $work/jmh.log"
 
 status=0
