@@ -38,22 +38,24 @@ public final class ScraperMain {
       while (!stop.get()) {
         check.accept(ArchiveTesting.rows(ArchiveTesting.text(scraper.scrape())));
       }
-      System.out.println("scrapes=" + check.scrapes + " violations=" + check.violations.size()
-          + " " + check.violations.stream().limit(5).toList());
+      System.out.println("scrapes=" + check.scrapes + " violations=" + check.count + " "
+          + check.violations);
     }
   }
 
   /** Remembers the last value of each monotonic row and records every decrease or loss. */
   static final class MonotonicCheck {
     final Map<String, Double> last = new HashMap<>();
+    /** The first few violations. */
     final List<String> violations = new java.util.ArrayList<>();
+    int count;
     int scrapes;
 
     void accept(Map<String, Double> rows) {
       scrapes++;
       for (Map.Entry<String, Double> e : last.entrySet()) {
         Double now = rows.get(e.getKey());
-        if (now == null || now < e.getValue()) {
+        if ((now == null || now < e.getValue()) && count++ < 10) {
           violations.add("scrape " + scrapes + ": " + e.getKey() + " " + e.getValue() + " -> "
               + now);
         }
