@@ -1,5 +1,6 @@
 package io.forkserve.metrics.exposition;
 
+import io.forkserve.metrics.internal.FloatFormat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,32 @@ final class ByteSink {
     System.arraycopy(rest, 0, buf, size, rest.length);
     size += rest.length;
     return this;
+  }
+
+  /** Appends a double as floatToGoString writes it; integers below 1e6 without a String. */
+  ByteSink value(double v) {
+    if (v > -1e6 && v < 1e6 && v == (long) v && !(v == 0 && 1 / v < 0)) {
+      long n = (long) v;
+      ensure(24);
+      if (n < 0) {
+        buf[size++] = '-';
+        n = -n;
+      }
+      int start = size;
+      do {
+        buf[size++] = (byte) ('0' + n % 10);
+        n /= 10;
+      } while (n > 0);
+      for (int i = start, j = size - 1; i < j; i++, j--) {
+        byte t = buf[i];
+        buf[i] = buf[j];
+        buf[j] = t;
+      }
+      buf[size++] = '.';
+      buf[size++] = '0';
+      return this;
+    }
+    return ascii(FloatFormat.format(v));
   }
 
   ByteSink newline() {

@@ -1,6 +1,5 @@
 package io.forkserve.metrics.exposition;
 
-import io.forkserve.metrics.internal.FloatFormat;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
 import io.forkserve.metrics.model.MetricType;
@@ -16,9 +15,14 @@ public final class Exposition {
   /** Writes {@code snapshots} to {@code out} (not closed, not compressed). */
   public static void write(MetricSnapshots snapshots, ExpositionFormat format, OutputStream out)
       throws IOException {
-    ByteSink sink = new ByteSink(64 * 1024);
+    ByteSink sink = sinkFor(snapshots);
     write(snapshots, format, sink);
     sink.writeTo(out);
+  }
+
+  /** A sink sized for the snapshots: about 64 bytes a sample. */
+  static ByteSink sinkFor(MetricSnapshots snapshots) {
+    return new ByteSink(4096 + 64 * snapshots.sampleCount());
   }
 
   static void write(MetricSnapshots snapshots, ExpositionFormat format, ByteSink sink) {
@@ -39,7 +43,7 @@ public final class Exposition {
       sink.ascii("# TYPE ").ascii(name).ascii(" ").ascii(family.type().token()).newline();
       for (Sample s : family.samples()) {
         sink.ascii(s.name()).utf8(s.labels().exposition()).ascii(" ");
-        sink.ascii(FloatFormat.format(s.value())).newline();
+        sink.value(s.value()).newline();
       }
     }
     if (om) {

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -16,11 +17,13 @@ public final class MetricsResponse {
   private final ExpositionFormat format;
   private final boolean gzipped;
   private final byte[] body;
+  private final int length;
 
-  private MetricsResponse(ExpositionFormat format, boolean gzipped, byte[] body) {
+  private MetricsResponse(ExpositionFormat format, boolean gzipped, byte[] body, int length) {
     this.format = format;
     this.gzipped = gzipped;
     this.body = body;
+    this.length = length;
   }
 
   /**
@@ -30,10 +33,10 @@ public final class MetricsResponse {
   public static MetricsResponse render(
       MetricSnapshots snapshots, String accept, String acceptEncoding) {
     ExpositionFormat format = ExpositionFormat.negotiate(accept);
-    ByteSink sink = new ByteSink(64 * 1024);
+    ByteSink sink = Exposition.sinkFor(snapshots);
     Exposition.write(snapshots, format, sink);
     if (!Exposition.acceptsGzip(acceptEncoding)) {
-      return new MetricsResponse(format, false, sink.toByteArray());
+      return new MetricsResponse(format, false, sink.array(), sink.size());
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(sink.size() / 8 + 64);
     try (GZIPOutputStream gz = new GZIPOutputStream(out, 8192)) {
@@ -41,7 +44,8 @@ public final class MetricsResponse {
     } catch (IOException e) {
       throw new UncheckedIOException(e); // cannot happen writing to memory
     }
-    return new MetricsResponse(format, true, out.toByteArray());
+    byte[] gz = out.toByteArray();
+    return new MetricsResponse(format, true, gz, gz.length);
   }
 
   /** The chosen format. */
@@ -66,16 +70,16 @@ public final class MetricsResponse {
 
   /** The body bytes (a copy). */
   public byte[] body() {
-    return body.clone();
+    return Arrays.copyOf(body, length);
   }
 
   /** The body as a read-only buffer, without copying. */
   public ByteBuffer bodyBuffer() {
-    return ByteBuffer.wrap(body).asReadOnlyBuffer();
+    return ByteBuffer.wrap(body, 0, length).slice().asReadOnlyBuffer();
   }
 
   /** Length of the body in bytes. */
   public int bodyLength() {
-    return body.length;
+    return length;
   }
 }

@@ -235,19 +235,23 @@ public final class EntryKey {
         case 't':
           return '\t';
         case 'u':
-          if (pos + 4 <= s.length()) {
-            try {
-              char u = (char) Integer.parseInt(s.substring(pos, pos + 4), 16);
-              pos += 4;
-              return u;
-            } catch (NumberFormatException ex) {
-              // fall through
-            }
-          }
-          throw new IllegalArgumentException("bad \\u escape in key " + s);
+          return unicodeEscape();
         default:
           throw new IllegalArgumentException("bad escape \\" + e + " in key " + s);
       }
+    }
+
+    private char unicodeEscape() {
+      int code = 0;
+      for (int i = 0; i < 4; i++) {
+        int digit = pos + i < s.length() ? Character.digit(s.charAt(pos + i), 16) : -1;
+        if (digit < 0) {
+          throw new IllegalArgumentException("bad \\u escape in key " + s);
+        }
+        code = code * 16 + digit;
+      }
+      pos += 4;
+      return (char) code;
     }
 
     private void skipSpace() {

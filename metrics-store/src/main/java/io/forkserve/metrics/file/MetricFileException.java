@@ -1,5 +1,7 @@
 package io.forkserve.metrics.file;
 
+import java.nio.file.Path;
+
 /** A metric file cannot be read; {@link #reason()} says why. */
 public final class MetricFileException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -8,7 +10,7 @@ public final class MetricFileException extends Exception {
   private final String detail;
 
   /** An exception for {@code file}: {@code reason} and the defect in words. */
-  public MetricFileException(java.nio.file.Path file, SkipReason reason, String detail) {
+  public MetricFileException(Path file, SkipReason reason, String detail) {
     super(file + ": " + detail);
     this.reason = reason;
     this.detail = detail;

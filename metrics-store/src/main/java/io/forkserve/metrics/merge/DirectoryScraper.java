@@ -1,5 +1,6 @@
 package io.forkserve.metrics.merge;
 
+import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.file.MetricFileException;
 import io.forkserve.metrics.file.MetricFileName;
@@ -19,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -255,8 +257,7 @@ public final class DirectoryScraper {
     }
   }
 
-  private int sourceSlot(MetricType type, io.forkserve.metrics.GaugeMode mode, String pid,
-      String json) {
+  private int sourceSlot(MetricType type, GaugeMode mode, String pid, String json) {
     String id = type + "|" + mode + "|" + pid + "|" + json;
     Integer slot = sourceSlots.get(id);
     if (slot == null) {
@@ -380,7 +381,7 @@ public final class DirectoryScraper {
 
     private int mapNew(SeriesTable table, int n) {
       if (slots.length < n) {
-        slots = java.util.Arrays.copyOf(slots, Math.max(n, slots.length * 2));
+        slots = Arrays.copyOf(slots, Math.max(n, slots.length * 2));
       }
       MetricFileName name = reader.name();
       int ignored = 0;

@@ -70,13 +70,13 @@ final class SeriesTable {
       return newOrKnownSlot(type, rule, pid, key);
     }
     // Keys are shared by the files that hold them, and without a pid label their slot is too.
-    Integer slot = pidFreeSlots.get(key);
-    if (slot == null || !sameKind(key, type, rule)) {
-      int s = newOrKnownSlot(type, rule, pid, key);
-      if (slot == null) {
-        pidFreeSlots.put(key, s);
-      }
-      return s;
+    Integer known = pidFreeSlots.get(key);
+    if (known != null && known >= 0 && sameKind(key, type, rule)) {
+      return known;
+    }
+    int slot = newOrKnownSlot(type, rule, pid, key);
+    if (slot >= 0 && (known == null || known < 0)) {
+      pidFreeSlots.put(key, slot);
     }
     return slot;
   }

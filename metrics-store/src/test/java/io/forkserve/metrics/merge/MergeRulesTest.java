@@ -127,6 +127,21 @@ class MergeRulesTest {
   }
 
   @Test
+  void aGaugeKeepsTheModeOfTheFirstFileByNameForEverySeries() {
+    // By name, livemax_1 < livemin_1 < max_2: the family is a max gauge, min entries are ignored
+    // (even a series first seen in the min file), and livemax merges like max.
+    FileBytes.v2().add(gauge("g", "a"), 1.0).writeTo(dir.resolve("gauge_livemax_1.db"));
+    FileBytes.v2().add(gauge("g", "b"), 5.0).add(gauge("g", "a"), -9.0)
+        .writeTo(dir.resolve("gauge_livemin_1.db"));
+    FileBytes.v2().add(gauge("g", "b"), 2.0).add(gauge("g", "a"), 3.0)
+        .writeTo(dir.resolve("gauge_max_2.db"));
+    DirectoryScraper scraper = new DirectoryScraper(dir);
+    Map<String, Double> expected = Map.of("g{shard=\"a\"}", 3.0, "g{shard=\"b\"}", 2.0);
+    assertEquals(expected, Values.of(scraper.scrape()));
+    assertEquals(expected, Values.of(scraper.scrape()));
+  }
+
+  @Test
   void theFilePidReplacesAPidLabelInModeAll() {
     FileBytes.v2().add(FileBytes.key("g", "g", "{\"pid\": \"spoof\"}", "G."), 1.0)
         .writeTo(dir.resolve("gauge_all_42.db"));

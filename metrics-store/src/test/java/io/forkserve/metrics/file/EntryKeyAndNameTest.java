@@ -1,0 +1,91 @@
+package io.forkserve.metrics.file;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.model.MetricType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** File names and keys as prometheus_client writes them, and what is refused. */
+class EntryKeyAndNameTest {
+  @Test
+  void metricFileNames() {
+    MetricFileName g = MetricFileName.parse("gauge_livemostrecent_123.db");
+    assertEquals(MetricType.GAUGE, g.type());
+    assertEquals(GaugeMode.LIVEMOSTRECENT, g.mode());
+    assertEquals("123", g.id());
+    MetricFileName c = MetricFileName.parse("counter_abc.db");
+    assertEquals(MetricType.COUNTER, c.type());
+    assertNull(c.mode());
+    assertEquals("histogram_9.db", MetricFileName.format(MetricType.HISTOGRAM, null, "9"));
+    assertEquals("gauge_sum_9.db", MetricFileName.format(MetricType.GAUGE, GaugeMode.SUM, "9"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"foo.db", "counter.db", "counter_.db", "counter_1_2.db",
+      "gauge_1.db", "gauge_bogus_1.db", "gauge_sum_.db", "Counter_1.db", "counter_1.db.bak",
+      "summary_1_2_3.db", "histogram_1"})
+  void notMetricFileNames(String name) {
+    assertNull(MetricFileName.parse(name));
+  }
+
+  @Test
+  void keysWithAndWithoutHelp() {
+    EntryKey k = EntryKey.parse(
+        "[\"jobs\", \"jobs_total\", {\"a\": \"\\u00e9\\\"\", \"b\": \"x\"}, \"Jobs \\\\ done.\"]",
+        MetricType.COUNTER);
+    assertEquals("jobs", k.metricName());
+    assertEquals("jobs_total", k.sampleName());
+    assertEquals("é\"", k.labels().get("a"));
+    assertEquals("Jobs \\ done.", k.help());
+    EntryKey old = EntryKey.parse("[\"g\", \"g\", {}]", MetricType.GAUGE);
+    assertEquals(EntryKey.DEFAULT_HELP, old.help());
+  }
+
+  @Test
+  void bucketBoundsAreReadAsPythonsFloatReadsThem() {
+    assertEquals(Double.POSITIVE_INFINITY, EntryKey.parseBound("+Inf"));
+    assertEquals(Double.POSITIVE_INFINITY, EntryKey.parseBound("inf"));
+    assertEquals(Double.NEGATIVE_INFINITY, EntryKey.parseBound("-Inf"));
+    assertEquals(1.0, EntryKey.parseBound("1"));
+    assertEquals(1000.0, EntryKey.parseBound("1e3"));
+    assertEquals(0.0, EntryKey.parseBound("-0.0"));
+    assertEquals(0.25, EntryKey.parseBound(" 0.25 "));
+    assertThrows(IllegalArgumentException.class, () -> EntryKey.parseBound("NaN"));
+    assertThrows(IllegalArgumentException.class, () -> EntryKey.parseBound("1d"));
+    assertThrows(IllegalArgumentException.class, () -> EntryKey.parseBound("abc"));
+    EntryKey b = EntryKey.parse("[\"h\", \"h_bucket\", {\"le\": \"0.5\"}, \"H.\"]",
+        MetricType.HISTOGRAM);
+    assertEquals(0.5, b.bucketBound());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "[\"jobs\", \"jobs\", {}, \"h\"]", // a counter sample must end in _total
+      "[\"jobs\", \"jobs_total\", {\"a\": 1}, \"h\"]", // label values are strings
+      "[\"jobs\", \"jobs_total\", {}, \"h\"] x", // trailing text
+      "[\"jobs\", \"jobs_total\", {}, \"\\u12G4\"]", // bad escape
+      "[\"jobs\", \"jobs_total\", {\"a-b\": \"1\"}, \"h\"]", // bad label name
+      "[\"1jobs\", \"1jobs_total\", {}, \"h\"]", // bad metric name
+      "[\"jobs\", \"jobs_total\", {\"a\": \"1\", \"a\": \"2\"}, \"h\"]", // duplicate label
+      "[\"jobs\", \"jobs_total\" {}, \"h\"]", // missing comma
+      "[\"jobs\", \"jobs_total\", {}, \"h\"", // unterminated list
+      "[\"jobs\", \"jobs_total\", {}, \"h]"}) // unterminated string
+  void badCounterKeys(String key) {
+    assertThrows(IllegalArgumentException.class, () -> EntryKey.parse(key, MetricType.COUNTER));
+  }
+
+  @Test
+  void histogramEntriesMustBeBucketsSumsOrCounts() {
+    assertThrows(IllegalArgumentException.class, () -> EntryKey.parse(
+        "[\"h\", \"h_bucket\", {\"le\": \"x\"}, \"H.\"]", MetricType.HISTOGRAM));
+    assertThrows(IllegalArgumentException.class, () -> EntryKey.parse(
+        "[\"h\", \"h_other\", {}, \"H.\"]", MetricType.HISTOGRAM));
+    assertEquals("h_sum", EntryKey.parse("[\"h\", \"h_sum\", {}, \"H.\"]",
+        MetricType.HISTOGRAM).sampleName());
+  }
+}

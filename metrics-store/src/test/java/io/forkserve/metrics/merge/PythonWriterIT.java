@@ -1,0 +1,86 @@
+package io.forkserve.metrics.merge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.model.MetricSnapshots;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scrapes a directory while real prometheus_client processes (Debian's, format v1) create series
+ * and count into it: no scrape skips a file, counters never go down, and the last scrape has the
+ * exact totals.
+ */
+class PythonWriterIT {
+  private static final int PROCESSES = 2;
+  private static final int EVENTS = 50_000;
+
+  @TempDir Path dir;
+
+  @Test
+  void scrapesWhileLivePythonWritersGrowTheirFiles() throws Exception {
+    String script = String.join("\n",
+        "import os, sys",
+        "os.environ['PROMETHEUS_MULTIPROC_DIR'] = sys.argv[1]",
+        "from prometheus_client import Counter, Histogram",
+        "c = Counter('work', 'Work done.', ['k'])",
+        "h = Histogram('lat', 'Latency.', ['k'])",
+        "for i in range(int(sys.argv[2])):",
+        "  c.labels(k=str(i % 700)).inc()",
+        "  h.labels(k=str(i % 70)).observe((i % 100) / 100)");
+    List<Process> writers = new java.util.ArrayList<>();
+    for (int i = 0; i < PROCESSES; i++) {
+      writers.add(new ProcessBuilder(ExpositionRows.PYTHON, "-c", script, dir.toString(),
+          Integer.toString(EVENTS)).redirectErrorStream(true).start());
+    }
+    DirectoryScraper scraper = new DirectoryScraper(dir);
+    Map<String, Double> last = new HashMap<>();
+    int midWrite = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (writers.stream().anyMatch(Process::isAlive)) {
+      assertTrue(System.nanoTime() < deadline, "writers did not finish in time");
+      double work = total(check(scraper.scrape(), last), "work_total{");
+      midWrite += work > 0 && work < PROCESSES * EVENTS ? 1 : 0;
+    }
+    for (Process p : writers) {
+      assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes(),
+          StandardCharsets.UTF_8));
+    }
+    Map<String, Double> end = check(scraper.scrape(), last);
+    assertEquals(PROCESSES * EVENTS, total(end, "work_total{"));
+    assertEquals(PROCESSES * EVENTS, total(end, "lat_count{"));
+    assertEquals(700, end.keySet().stream().filter(k -> k.startsWith("work_total{")).count());
+    assertTrue(midWrite > 0, "no scrape saw the writers half done");
+  }
+
+  private static double total(Map<String, Double> samples, String prefix) {
+    double sum = 0;
+    for (Map.Entry<String, Double> e : samples.entrySet()) {
+      sum += e.getKey().startsWith(prefix) ? e.getValue() : 0;
+    }
+    return sum;
+  }
+
+  private static Map<String, Double> check(MetricSnapshots s, Map<String, Double> last) {
+    for (SkipReason r : SkipReason.values()) {
+      assertEquals(0.0, Values.skippedNow(s, r), r.label());
+    }
+    Map<String, Double> now = Values.of(s);
+    for (Map.Entry<String, Double> e : now.entrySet()) {
+      Double before = last.get(e.getKey());
+      if (e.getKey().startsWith("work_total") || e.getKey().startsWith("lat_count")) {
+        assertTrue(before == null || e.getValue() >= before, e.getKey() + " went down");
+      }
+    }
+    last.putAll(now);
+    return now;
+  }
+}
