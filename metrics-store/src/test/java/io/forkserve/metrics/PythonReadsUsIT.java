@@ -7,6 +7,9 @@ import static io.forkserve.metrics.PythonScenario.QUEUES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.forkserve.metrics.exposition.Exposition;
+import io.forkserve.metrics.exposition.ExpositionFormat;
+import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.testsupport.JavaProcesses;
 import io.forkserve.metrics.testsupport.PythonExposition;
 import io.forkserve.metrics.testsupport.SampleKeys;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Java processes write a directory in format v1; Debian's python3-prometheus-client (0.16)
  * MultiProcessCollector reads it, and its exposition must hold exactly the samples the test
- * computes from what the processes were told to do ({@link PythonScenario}).
+ * computes from what the processes were told to do ({@link PythonScenario}), and our own merge
+ * of the same directory must give the same samples and HELP texts as Python's.
  */
 class PythonReadsUsIT {
   @TempDir Path tmp;
@@ -53,6 +57,20 @@ class PythonReadsUsIT {
     Map<String, String> help = PythonExposition.help(exposition);
     assertEquals(PythonScenario.JOBS_HELP, help.get("jobs_total"));
     assertEquals(PythonScenario.LATENCY_HELP, help.get("latency_seconds"));
+
+    String ours = ourExposition(dir);
+    Map<String, Double> ourSamples = PythonExposition.samples(ours);
+    ourSamples.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
+    assertEquals(PythonExposition.samples(exposition), ourSamples, ours);
+    Map<String, String> ourHelp = PythonExposition.help(ours);
+    ourHelp.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
+    assertEquals(help, ourHelp);
+  }
+
+  private static String ourExposition(Path dir) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    Exposition.write(new DirectoryScraper(dir).scrape(), ExpositionFormat.TEXT, out);
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static Map<String, Double> expectedSamples(List<Long> pids) {

@@ -1,0 +1,90 @@
+package io.forkserve.runtime.cli;
+
+import io.forkserve.metrics.file.MetricFileException;
+import io.forkserve.metrics.file.MetricFileName;
+import io.forkserve.metrics.file.MetricFileReader;
+import io.forkserve.metrics.file.ReaderContext;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code inspect DIR}: one row per {@code *.db} file, read but never changed. */
+final class InspectCommand {
+  private static final String ROW = "%-34s %-20s %8s %6s %10s %10s %7s %5s  %s%n";
+
+  private InspectCommand() {}
+
+  static int run(Args args, PrintStream out) throws CliException {
+    Path dir = args.directory();
+    List<Path> files = list(dir);
+    ReaderContext context = new ReaderContext();
+    out.printf(ROW, "FILE", "KIND", "PID", "FORMAT", "USED", "CAPACITY", "ENTRIES", "ALIVE",
+        "STATUS");
+    int skipped = 0;
+    for (Path file : files) {
+      if (!row(file, context, out)) {
+        skipped++;
+      }
+    }
+    out.printf("%d files, %d readable, %d skipped%n", files.size(), files.size() - skipped,
+        skipped);
+    return MetricsCli.OK;
+  }
+
+  /** Prints one file's row; false when the file would be skipped by a scrape. */
+  private static boolean row(Path file, ReaderContext context, PrintStream out) {
+    String fileName = file.getFileName().toString();
+    MetricFileName name = MetricFileName.parse(fileName);
+    if (name == null) {
+      out.printf(ROW, fileName, "-", "-", "-", "-", size(file), "-", "-",
+          "skipped: bad_name (not a metric file name)");
+      return false;
+    }
+    String kind = name.type().token() + (name.mode() == null ? "" : "/" + name.mode().fileToken());
+    String alive = alive(name.id());
+    MetricFileReader reader = new MetricFileReader(file, name);
+    try {
+      reader.read(context);
+    } catch (MetricFileException e) {
+      out.printf(ROW, fileName, kind, name.id(), "-", "-", size(file), "-", alive,
+          "skipped: " + e.reason().label() + " (" + e.detail() + ")");
+      return false;
+    }
+    String format = reader.version() == null ? "empty" : "v" + reader.version().number();
+    out.printf(ROW, fileName, kind, name.id(), format, reader.used(), reader.size(),
+        reader.entryCount(), alive, "ok");
+    return true;
+  }
+
+  private static String alive(String id) {
+    try {
+      long pid = Long.parseLong(id);
+      return ProcessHandle.of(pid).map(p -> p.isAlive() ? "yes" : "no").orElse("no");
+    } catch (NumberFormatException e) {
+      return "?";
+    }
+  }
+
+  private static String size(Path file) {
+    try {
+      return Long.toString(Files.size(file));
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private static List<Path> list(Path dir) throws CliException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.db")) {
+      stream.forEach(out::add);
+    } catch (IOException e) {
+      throw new CliException(MetricsCli.BAD_PATH, dir + ": cannot list: " + e.getMessage());
+    }
+    out.sort(null);
+    return out;
+  }
+}

@@ -1,0 +1,229 @@
+package io.forkserve.runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the real {@code bin/metrics} script on directories Python wrote. */
+class MetricsCliIT {
+  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+  private static final Path FIXTURES =
+      ROOT.resolve("metrics-store/src/test/resources/fixtures/prometheus-client");
+  private static final Path PYTHON = Path.of("/usr/bin/python3");
+
+  @TempDir Path tmp;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(ROOT.resolve("bin/metrics").toString());
+    command.addAll(List.of(args));
+    return exec(command);
+  }
+
+  static Result exec(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).start();
+    p.getOutputStream().close();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Thread errPump = new Thread(() -> copy(p.getErrorStream(), err));
+    errPump.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "command did not finish: " + command);
+    errPump.join();
+    return new Result(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static void copy(InputStream in, ByteArrayOutputStream out) {
+    try {
+      in.transferTo(out);
+    } catch (IOException e) {
+      // the process is gone; what was read is kept
+    }
+  }
+
+  private Path copyFixture(String version, String scenario) throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve(version + "-" + scenario));
+    try (Stream<Path> files = Files.list(FIXTURES.resolve(version).resolve(scenario))) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, dir.resolve(f.getFileName()));
+      }
+    }
+    return dir;
+  }
+
+  @Test
+  void inspectListsEveryFileAndSkipsForeignOnesWithReasons() throws Exception {
+    Path dir = copyFixture("v0.16.0", "counters");
+    Files.write(dir.resolve("counter_99999999.db"), new byte[0]);
+    Files.writeString(dir.resolve("notes.db"), "not a metric file");
+    Result r = run("inspect", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("counter_99999999.db"), r.out());
+    assertTrue(r.out().matches("(?s).*counter_99999999\\.db.*skipped: empty.*"), r.out());
+    assertTrue(r.out().matches("(?s).*notes\\.db.*skipped: bad_name.*"), r.out());
+    try (Stream<Path> files = Files.list(FIXTURES.resolve("v0.16.0/counters"))) {
+      long pythonFiles = files.count();
+      long okRows = r.out().lines().filter(l -> l.endsWith(" ok")).count();
+      assertEquals(pythonFiles, okRows, r.out());
+      assertTrue(r.out().contains((pythonFiles + 2) + " files, " + pythonFiles + " readable, 2 skipped"),
+          r.out());
+    }
+  }
+
+  @Test
+  void dumpJsonEqualsWhatPythonReadsFromTheSameFile() throws Exception {
+    assumeTrue(hasPythonClient(), "Debian's python3-prometheus-client is missing (bin/test installs it)");
+    Path file = FIXTURES.resolve("v0.16.0/histograms/histogram_15553.db");
+    Result r = run("dump", file.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode dump = new ObjectMapper().readTree(r.out());
+    assertEquals("v1", dump.get("format").asText());
+
+    String script = "import json,sys\n"
+        + "from prometheus_client.mmap_dict import MmapedDict\n"
+        + "for key, value, offset in MmapedDict.read_all_values_from_file(sys.argv[1]):\n"
+        + "    m, s, labels, h = json.loads(key)\n"
+        + "    print(json.dumps([s, labels, value], sort_keys=True))\n";
+    Result py = exec(List.of(PYTHON.toString(), "-c", script, file.toString()));
+    assertEquals(0, py.code(), py.err());
+    List<String> expected = py.out().lines().toList();
+    List<String> actual = new ArrayList<>();
+    ObjectMapper sorted = new ObjectMapper()
+        .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS,
+            true);
+    for (JsonNode e : dump.get("entries")) {
+      actual.add(e.get("sample").asText() + " " + sorted.writeValueAsString(
+          sorted.convertValue(e.get("labels"), java.util.TreeMap.class)) + " "
+          + e.get("value").asDouble());
+    }
+    List<String> expectedNormalized = new ArrayList<>();
+    for (String line : expected) {
+      JsonNode n = new ObjectMapper().readTree(line);
+      expectedNormalized.add(n.get(0).asText() + " " + sorted.writeValueAsString(
+          sorted.convertValue(n.get(1), java.util.TreeMap.class)) + " " + n.get(2).asDouble());
+    }
+    assertTrue(!expectedNormalized.isEmpty());
+    assertEquals(expectedNormalized, actual);
+  }
+
+  @Test
+  void mergeOutputPassesPromtoolAndHasPythonsSampleCount() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/promtool")), "promtool missing (bin/test installs it)");
+    Path dir = copyFixture("v0.25.0", "many_series");
+    Result r = run("merge", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    Path out = tmp.resolve("merged.prom");
+    Files.writeString(out, r.out());
+    Result lint = exec(List.of("/bin/sh", "-c", "promtool check metrics < " + out));
+    assertEquals(0, lint.code(), lint.out() + lint.err());
+    long pythonSamples = Files.readAllLines(FIXTURES.resolve("v0.25.0/many_series.prom")).stream()
+        .filter(l -> !l.startsWith("#") && !l.isBlank()).count();
+    long ourSamples = r.out().lines()
+        .filter(l -> !l.startsWith("#") && !l.startsWith("forkserve_metrics_")).count();
+    assertEquals(pythonSamples, ourSamples);
+
+    Result om = run("merge", dir.toString(), "--format", "openmetrics");
+    assertEquals(0, om.code(), om.err());
+    assertTrue(om.out().endsWith("# EOF\n"), "OpenMetrics output ends with # EOF");
+  }
+
+  @Test
+  void badPathsAndUsageGiveOneLineAndTheirExitCodes() throws Exception {
+    Result missing = run("merge", tmp.resolve("nope").toString());
+    assertEquals(1, missing.code());
+    assertEquals(1, missing.err().lines().count(), missing.err());
+    assertTrue(missing.err().contains("no such directory"), missing.err());
+
+    Path file = Files.writeString(tmp.resolve("plain.txt"), "x");
+    Result notDir = run("inspect", file.toString());
+    assertEquals(1, notDir.code());
+    assertTrue(notDir.err().contains("not a directory"), notDir.err());
+
+    Result badFormat = run("merge", tmp.toString(), "--format", "yaml");
+    assertEquals(2, badFormat.code());
+    assertTrue(badFormat.err().startsWith("bin/metrics: --format must be text or openmetrics"));
+
+    Result unknown = run("explode");
+    assertEquals(2, unknown.code());
+
+    Result dumpForeign = run("dump", file.toString());
+    assertEquals(1, dumpForeign.code());
+    assertTrue(dumpForeign.err().contains("not a metric file name"), dumpForeign.err());
+  }
+
+  @Test
+  void serveAnswersScrapesGzippedOnceAndNeverTouchesTheDirectory() throws Exception {
+    Path dir = copyFixture("v0.16.0", "histograms");
+    List<String> before = listing(dir);
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Process server = new ProcessBuilder(ROOT.resolve("bin/metrics").toString(), "serve",
+        dir.toString(), "--port", Integer.toString(port))
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      String banner = new String(server.getInputStream().readNBytes(7), StandardCharsets.UTF_8);
+      assertEquals("serving", banner);
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
+      HttpResponse<byte[]> gz = client.send(HttpRequest.newBuilder(uri)
+          .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, gz.statusCode());
+      assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(""));
+      String body = new String(new GZIPInputStream(new java.io.ByteArrayInputStream(gz.body()))
+          .readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(body.startsWith("# HELP"), "decompressed once gives text: " + body.substring(0, 20));
+
+      HttpResponse<String> om = client.send(HttpRequest.newBuilder(uri).header("Accept",
+          "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5").build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertTrue(om.headers().firstValue("Content-Type").orElse("")
+          .startsWith("application/openmetrics-text"));
+
+      HttpResponse<String> missing = client.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/other")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(404, missing.statusCode());
+      new ObjectMapper().readTree(missing.body()).get("error").asText();
+    } finally {
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
+    }
+    assertEquals(before, listing(dir));
+  }
+
+  private static List<String> listing(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  private static boolean hasPythonClient() throws Exception {
+    return Files.isExecutable(PYTHON)
+        && exec(List.of(PYTHON.toString(), "-c", "import prometheus_client")).code() == 0;
+  }
+}
