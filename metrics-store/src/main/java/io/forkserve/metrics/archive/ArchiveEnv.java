@@ -27,6 +27,11 @@ final class ArchiveEnv implements AutoCloseable {
    * doubled, and the whole transaction body runs again: bodies must be repeatable. When another
    * process grew the map, beginning a transaction here fails with MDB_MAP_RESIZED; setting the
    * size to 0 adopts the new size and the transaction is begun again.
+   *
+   * MDB_NOSYNC: a commit is not flushed to disk. The archive lives only as long as one server
+   * run (startup wipes it with the directory); a crashed process loses nothing that way, since
+   * its committed pages are in the OS page cache that every process reads. Only an OS crash
+   * could lose recent folds, and the next start wipes the archive anyway.
    */
 
   static final String DATA_FILE = "data.mdb";
@@ -58,7 +63,7 @@ final class ArchiveEnv implements AutoCloseable {
       throw new UncheckedIOException("cannot create the metrics archive " + folder, e);
     }
     Env<ByteBuffer> env = Env.create().setMapSize(initialMapSize)
-        .open(folder.toFile(), FILE_MODE, EnvFlags.MDB_NOTLS);
+        .open(folder.toFile(), FILE_MODE, EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC);
     return new ArchiveEnv(env, false);
   }
 
