@@ -86,6 +86,7 @@ public final class MetricsArchive implements Closeable {
   private final Clock clock;
   private final ReaderContext context = new ReaderContext();
   private volatile ArchiveEnv env;
+  private Object envFileKey;
   private volatile FaultHook hook = stage -> {};
   private ByteBuffer keyBuffer;
   private ByteBuffer valueBuffer = ByteBuffer.allocateDirect(256);
@@ -218,18 +219,35 @@ public final class MetricsArchive implements Closeable {
     return "MetricsArchive[" + folder + (readOnly ? ", read-only]" : "]");
   }
 
-  /** The environment; for a read-only view, opened once the archive exists. Null if none. */
+  /**
+   * The environment; null if none. A read-only view opens it once the archive exists, and opens
+   * it again when the archive was replaced (the server restarted and wiped the directory).
+   */
   ArchiveEnv env() {
-    ArchiveEnv e = env;
-    if (e == null && readOnly) {
-      synchronized (this) {
-        if (env == null) {
-          env = ArchiveEnv.openReadOnly(folder);
-        }
-        e = env;
-      }
+    if (!readOnly) {
+      return env;
     }
-    return e;
+    Object key = dataFileKey();
+    synchronized (this) {
+      if (env != null && !Objects.equals(key, envFileKey)) {
+        env.close();
+        env = null;
+      }
+      if (env == null && key != null) {
+        env = ArchiveEnv.openReadOnly(folder);
+        envFileKey = key;
+      }
+      return env;
+    }
+  }
+
+  private Object dataFileKey() {
+    try {
+      return Files.readAttributes(folder.resolve(ArchiveEnv.DATA_FILE), BasicFileAttributes.class)
+          .fileKey();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** For tests: {@code hook} runs at each stage of every later fold and may throw. */

@@ -67,6 +67,47 @@ class ArchiveFoldIT {
     }
   }
 
+  @Test
+  void readerKilledMidScrape_itsSlotIsClearedByTheStaleReaderCheck() throws Exception {
+    runWorkers(1);
+    try (MetricsArchive archive = MetricsArchive.open(dir)) {
+      Path log = logs.resolve("reader.log");
+      Process reader = Jvm.start(log, ReaderHolderMain.class, dir.toString());
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (!Jvm.read(log).contains("reading") && reader.isAlive()
+          && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // poll the log
+      }
+      assertTrue(Jvm.read(log).contains("reading"), Jvm.read(log));
+      reader.destroyForcibly().waitFor();
+      assertEquals(1, archive.checkStaleReaders());
+      assertEquals(0, archive.checkStaleReaders());
+    }
+  }
+
+  @Test
+  void readOnlyView_followsAnArchiveReplacedByARestartedServer() throws Exception {
+    Map<Integer, Long> first = runWorkers(1);
+    try (MetricsArchive view = MetricsArchive.openReadOnly(dir)) {
+      var scraper = new io.forkserve.metrics.merge.DirectoryScraper(dir,
+          List.of(view.newMergeSource()));
+      try (MetricsArchive archive = MetricsArchive.open(dir)) {
+        archive.fold(first.get(0));
+      }
+      assertRowsClose(Workload.expectedRows(first, ITERATIONS),
+          rows(ArchiveTesting.text(scraper.scrape())));
+      try (var d = io.forkserve.metrics.directory.MultiprocDirectory.lock(dir)) {
+        d.wipe(); // a restarted server
+      }
+      Map<Integer, Long> second = runWorkers(1);
+      try (MetricsArchive archive = MetricsArchive.open(dir)) {
+        archive.fold(second.get(0));
+      }
+      assertRowsClose(Workload.expectedRows(second, ITERATIONS),
+          rows(ArchiveTesting.text(scraper.scrape())));
+    }
+  }
+
   /** Starts {@code n} workers at once and waits for all; returns their pids by worker index. */
   private Map<Integer, Long> runWorkers(int n) throws Exception {
     Map<Integer, Process> procs = new LinkedHashMap<>();
