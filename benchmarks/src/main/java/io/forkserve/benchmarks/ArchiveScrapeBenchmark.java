@@ -37,9 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * worker, live or dead, writes the same {@value #SERIES} labelled series: a counter and a
  * 15-bucket histogram each.
  *
- * <p>{@code java -cp benchmarks/target/benchmarks.jar io.forkserve.benchmarks.ArchiveScrapeBenchmark
- * DIR RESTARTS} writes the {@code deadFiles} directory (format v2) for timing Python's collector
- * on it.
+ * <p>{@code java -cp benchmarks/target/benchmarks.jar
+ * io.forkserve.benchmarks.ArchiveScrapeBenchmark DIR RESTARTS} writes the {@code deadFiles}
+ * directory (format v2) for timing Python's collector on it: benchmarks/archive-scrape-python.sh.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

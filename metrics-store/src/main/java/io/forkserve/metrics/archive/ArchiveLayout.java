@@ -19,7 +19,7 @@ import java.util.Map;
  * key                                                value
  * meta\tformat                                       "forkserve-archive 1"
  * meta\tfolds                                        "N": folds committed so far
- * fold\t0000000042                                   "pid=123\tat=ISO-8601\tfolded=a.db,b.db\tdeleted=c.db"
+ * fold\t0000000042                 "pid=123\tat=ISO-8601\tfolded=a.db,b.db\tdeleted=c.db"
  * file\tcounter_123.db\t(dev=803,ino=4711)           "mtime=NANOS\tsize=BYTES\tpid=123\tfold=42"
  * series\tTYPE\tMODE\tPID\tJSON                      +--------------+--------------+
  *                                                    | float64 value| float64 time |  little-endian

@@ -268,11 +268,11 @@ class ArchiveTest {
       assertTrue(p.waitFor(10, TimeUnit.SECONDS));
       assertEquals(0, p.exitValue(), out);
       List<String> lines = out.lines().toList();
-      assertTrue(lines.contains(
-          " series\\09counter\\09\\09\\09[\"jobs\", \"jobs_total\", {\"route\": \"r0\"}, \"Jobs.\"]"),
-          out);
+      assertTrue(lines.contains(" series\\09counter\\09\\09\\09"
+          + "[\"jobs\", \"jobs_total\", {\"route\": \"r0\"}, \"Jobs.\"]"), out);
       assertTrue(lines.contains(" series\\09histogram\\09\\09\\09[\"latency_seconds\", "
-          + "\"latency_seconds_bucket\", {\"le\": \"0.5\", \"route\": \"r1\"}, \"Latency.\"]"), out);
+          + "\"latency_seconds_bucket\", {\"le\": \"0.5\", \"route\": \"r1\"}, \"Latency.\"]"),
+          out);
       assertTrue(out.contains(" file\\09counter_" + PID_A + ".db\\09(dev="), out);
       assertTrue(lines.contains(" fold\\090000000001"), out);
       assertTrue(lines.contains(" meta\\09folds") && lines.contains(" 1"), out);

@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 
 /** Helpers for archive tests: scraping to rows, fixtures, directory listings. */
 final class ArchiveTesting {
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   private ArchiveTesting() {}
 
