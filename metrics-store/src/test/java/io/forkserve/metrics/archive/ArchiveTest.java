@@ -94,6 +94,9 @@ class ArchiveTest {
     }
     assertEquals(before, ArchiveTesting.listing(dir));
     assertFalse(Files.exists(dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER)));
+    try (MetricsArchive owned = MetricsArchive.open(dir)) { // an empty archive changes nothing
+      assertEquals(plain, scrapeText(dir, List.of(owned.newMergeSource())));
+    }
   }
 
   @Test
