@@ -150,6 +150,9 @@ public final class MetricsArchive implements Closeable {
     if (readOnly) {
       throw new IllegalStateException("read-only metrics archive: " + folder);
     }
+    if (env == null) {
+      throw new IllegalStateException("metrics archive closed: " + folder);
+    }
     List<Path> files = filesOf(id);
     if (files.isEmpty()) {
       return new FoldResult(id, List.of(), List.of(), List.of(), List.of());
