@@ -5,6 +5,7 @@ import io.forkserve.metrics.Histogram;
 import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.exposition.Exposition;
+import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.merge.MergeSource;
@@ -39,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar
  * io.forkserve.benchmarks.ArchiveScrapeBenchmark DIR RESTARTS} writes the {@code deadFiles}
- * directory (format v2) for timing Python's collector on it: benchmarks/archive-scrape-python.sh.
+ * directory (format v1) for timing Python's collector on it: benchmarks/archive-scrape-python.sh.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -71,13 +72,13 @@ public class ArchiveScrapeBenchmark {
     boolean fold = mode.equals("archive");
     archive = fold ? MetricsArchive.open(dir) : null;
     for (int i = 0; i < restarts; i++) {
-      writeWorker(dir, FIRST_PID + LIVE + i, i);
+      writeWorker(dir, FIRST_PID + LIVE + i, i, FormatVersion.V2);
       if (fold) {
         archive.fold(FIRST_PID + LIVE + i);
       }
     }
     for (int i = 0; i < LIVE; i++) {
-      writeWorker(dir, FIRST_PID + i, i);
+      writeWorker(dir, FIRST_PID + i, i, FormatVersion.V2);
     }
     List<MergeSource> sources = fold ? List.of(archive.newMergeSource()) : List.of();
     scraper = new DirectoryScraper(dir, sources);
@@ -102,8 +103,9 @@ public class ArchiveScrapeBenchmark {
   }
 
   /** Writes one worker's files as process {@code pid}; the registry is closed like an exit. */
-  static void writeWorker(Path dir, long pid, int seed) {
-    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(pid).open()) {
+  static void writeWorker(Path dir, long pid, int seed, FormatVersion version) {
+    try (MetricsRegistry r =
+        MetricsRegistry.builder(dir).pid(pid).formatVersion(version).open()) {
       Counter requests = Counter.builder("requests").help("Requests.")
           .labelNames("model", "route").register(r);
       Histogram latency = Histogram.builder("latency_seconds").help("Latency.")
@@ -117,12 +119,15 @@ public class ArchiveScrapeBenchmark {
     }
   }
 
-  /** Writes the {@code deadFiles} directory: args DIR RESTARTS. */
+  /**
+   * Writes the {@code deadFiles} directory, args DIR RESTARTS, in format v1: Debian's
+   * prometheus_client is 0.16, which reads only v1.
+   */
   public static void main(String[] args) {
     Path dir = Path.of(args[0]);
     int restarts = Integer.parseInt(args[1]);
     for (int i = 0; i < restarts + LIVE; i++) {
-      writeWorker(dir, FIRST_PID + i, i);
+      writeWorker(dir, FIRST_PID + i, i, FormatVersion.V1);
     }
   }
 }
