@@ -5,7 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import org.lmdbjava.Dbi;
@@ -14,8 +18,9 @@ import org.lmdbjava.EnvFlags;
 import org.lmdbjava.Txn;
 
 /**
- * The LMDB environment of one archive, opened by one process: transactions with retries when
- * the map is full or was grown by another process. Thread-safe.
+ * The LMDB environment of one archive, opened at most once per process and shared by reference
+ * count: transactions with retries when the map is full or was grown by another process.
+ * Thread-safe.
  */
 final class ArchiveEnv implements AutoCloseable {
   /*
@@ -32,18 +37,29 @@ final class ArchiveEnv implements AutoCloseable {
    * run (startup wipes it with the directory); a crashed process loses nothing that way, since
    * its committed pages are in the OS page cache that every process reads. Only an OS crash
    * could lose recent folds, and the next start wipes the archive anyway.
+   *
+   * LMDB forbids opening one environment twice in a process: closing either handle drops the
+   * process's POSIX locks on lock.mdb, and other processes may then take our live reader slots
+   * for stale ones. So environments are kept in OPEN, keyed by folder and data file identity
+   * (a wiped and recreated archive is a new environment), and shared; the last release closes.
    */
+
+  /** Open environments of this process; guarded by ArchiveEnv.class. */
+  private static final Map<List<Object>, ArchiveEnv> OPEN = new HashMap<>();
 
   static final String DATA_FILE = "data.mdb";
   static final String LOCK_FILE = "lock.mdb";
   private static final int FILE_MODE = 0600;
   private static final long MAX_MAP_SIZE = 1L << 40;
+  private static final int MAX_READERS = 1024;
 
   private final ReentrantReadWriteLock resize = new ReentrantReadWriteLock();
   private final Env<ByteBuffer> env;
   private final Dbi<ByteBuffer> db;
   private final boolean readOnly;
   private final int maxKeySize;
+  private List<Object> registryKey;
+  private int refs = 1;
 
   private ArchiveEnv(Env<ByteBuffer> env, boolean readOnly) {
     this.env = env;
@@ -52,8 +68,22 @@ final class ArchiveEnv implements AutoCloseable {
     this.maxKeySize = env.getMaxKeySize();
   }
 
-  /** Opens or creates the environment in {@code folder} (created 0700) for reading and writing. */
-  static ArchiveEnv openWritable(Path folder, long initialMapSize) {
+  /**
+   * Opens or creates the environment in {@code folder} (created 0700) for reading and writing,
+   * or shares the one this process already has open for writing.
+   *
+   * @throws IllegalStateException when this process has it open read-only
+   */
+  static synchronized ArchiveEnv openWritable(Path folder, long initialMapSize) {
+    ArchiveEnv open = OPEN.get(key(folder));
+    if (open != null) {
+      if (open.readOnly) {
+        throw new IllegalStateException("metrics archive " + folder
+            + " is open read-only in this process; close that view before opening it to fold");
+      }
+      open.refs++;
+      return open;
+    }
     try {
       if (!Files.isDirectory(folder)) {
         Files.createDirectories(folder,
@@ -62,20 +92,48 @@ final class ArchiveEnv implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the metrics archive " + folder, e);
     }
-    Env<ByteBuffer> env = Env.create().setMapSize(initialMapSize)
+    Env<ByteBuffer> env = Env.create().setMapSize(initialMapSize).setMaxReaders(MAX_READERS)
         .open(folder.toFile(), FILE_MODE, EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC);
-    return new ArchiveEnv(env, false);
+    return register(new ArchiveEnv(env, false), folder);
   }
 
-  /** Opens an existing environment read-only, or returns null when {@code folder} holds none. */
-  static ArchiveEnv openReadOnly(Path folder) {
-    if (!Files.isRegularFile(folder.resolve(DATA_FILE))
-        || !Files.isRegularFile(folder.resolve(LOCK_FILE))) {
+  /**
+   * Opens an existing environment read-only, or shares the one this process has open; returns
+   * null when {@code folder} holds none.
+   */
+  static synchronized ArchiveEnv openReadOnly(Path folder) {
+    if (!Files.isRegularFile(folder.resolve(LOCK_FILE))) {
       return null;
+    }
+    List<Object> key = key(folder);
+    if (key == null) {
+      return null;
+    }
+    ArchiveEnv open = OPEN.get(key);
+    if (open != null) {
+      open.refs++;
+      return open;
     }
     Env<ByteBuffer> env = Env.create().setMapSize(0)
         .open(folder.toFile(), FILE_MODE, EnvFlags.MDB_NOTLS, EnvFlags.MDB_RDONLY_ENV);
-    return new ArchiveEnv(env, true);
+    return register(new ArchiveEnv(env, true), folder);
+  }
+
+  private static ArchiveEnv register(ArchiveEnv env, Path folder) {
+    env.registryKey = key(folder);
+    OPEN.put(env.registryKey, env);
+    return env;
+  }
+
+  /** The folder and its data file's identity, or null when there is no data file. */
+  private static List<Object> key(Path folder) {
+    try {
+      Object dataFile = Files.readAttributes(folder.resolve(DATA_FILE), BasicFileAttributes.class)
+          .fileKey();
+      return List.of(folder.toAbsolutePath().normalize().toString(), String.valueOf(dataFile));
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   boolean readOnly() {
@@ -172,8 +230,19 @@ final class ArchiveEnv implements AutoCloseable {
     }
   }
 
+  /** Drops one reference; the last closes the environment. */
   @Override
   public void close() {
+    synchronized (ArchiveEnv.class) {
+      if (--refs > 0) {
+        return;
+      }
+      OPEN.remove(registryKey);
+      closeEnv(); // under the class lock, so no second handle opens while this one closes
+    }
+  }
+
+  private void closeEnv() {
     resize.writeLock().lock();
     try {
       env.close();

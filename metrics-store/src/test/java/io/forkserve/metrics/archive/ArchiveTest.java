@@ -114,6 +114,31 @@ class ArchiveTest {
   }
 
   @Test
+  void oneProcess_sharesOneEnvironmentPerArchive() throws Exception {
+    writeWorkload(PID_A, 3);
+    writeWorkload(PID_B, 3);
+    Map<String, Double> expected = withoutLiveGauge(rows(scrapeText(dir, List.of())));
+    MetricsArchive first = MetricsArchive.open(dir);
+    try (MetricsArchive second = MetricsArchive.open(dir);
+        MetricsArchive view = MetricsArchive.openReadOnly(dir)) {
+      assertTrue(first.env() == second.env() && second.env() == view.env());
+      first.fold(PID_A);
+      first.close(); // the others keep the environment open
+      second.fold(PID_B);
+      assertRowsClose(expected, rows(scrapeText(dir, List.of(view.newMergeSource()))));
+    }
+    try (MetricsArchive view = MetricsArchive.openReadOnly(dir)) {
+      view.contents();
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> MetricsArchive.open(dir));
+      assertTrue(e.getMessage().contains("open read-only in this process"), e.getMessage());
+    }
+    try (MetricsArchive reopened = MetricsArchive.open(dir)) {
+      assertEquals(2, reopened.contents().folds().size());
+    }
+  }
+
+  @Test
   void faultAfterCommit_scrapesLeaveTheFilesOutAndARetriedFoldOnlyDeletes() throws Exception {
     writeWorkload(PID_A, 5);
     List<String> files = dbFiles(dir);
