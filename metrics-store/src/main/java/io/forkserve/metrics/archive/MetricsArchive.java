@@ -14,6 +14,7 @@ import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricType;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.lmdbjava.Cursor;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.GetOp;
@@ -296,7 +298,7 @@ public final class MetricsArchive implements Closeable {
         }
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot list " + metricsDir, e);
+      throw new UncheckedIOException("cannot list " + metricsDir, e);
     }
     Collections.sort(out);
     return out;
@@ -496,7 +498,7 @@ public final class MetricsArchive implements Closeable {
 
   /** Calls {@code each} with every key starting with {@code prefix} and its value, in order. */
   static void forEachWithPrefix(Dbi<ByteBuffer> db, Txn<ByteBuffer> txn, String prefix,
-      java.util.function.BiConsumer<String, ByteBuffer> each) {
+      BiConsumer<String, ByteBuffer> each) {
     ByteBuffer start = ByteBuffer.allocateDirect(prefix.length());
     ArchiveLayout.put(start, prefix);
     try (Cursor<ByteBuffer> c = db.openCursor(txn)) {

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -333,7 +334,7 @@ public final class DirectoryScraper {
   private static final class FileState {
     final MetricFileReader reader;
     final Object fileKey;
-    java.nio.file.attribute.FileTime lastModified;
+    FileTime lastModified;
     int generation;
     int mapped;
     int[] slots = new int[16];
