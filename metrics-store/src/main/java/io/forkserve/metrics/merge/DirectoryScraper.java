@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -69,6 +70,8 @@ public final class DirectoryScraper {
   private final ReaderContext context = new ReaderContext();
   private final Map<Path, FileState> files = new HashMap<>();
   private final Map<String, Integer> sourceSlots = new HashMap<>();
+  /** Fast path for sources that pass the same key instances each scrape (the archive does). */
+  private final Map<String, SourceSlot> sourceSlotsByInstance = new IdentityHashMap<>();
   private final Set<String> warned = new HashSet<>();
   private final long[] skipTotals = new long[SkipReason.values().length];
   private SeriesTable table = new SeriesTable();
@@ -259,6 +262,19 @@ public final class DirectoryScraper {
   }
 
   private int sourceSlot(MetricType type, GaugeMode mode, String pid, String json) {
+    SourceSlot known = sourceSlotsByInstance.get(json);
+    if (known != null && known.type == type && known.mode == mode && known.pid.equals(pid)) {
+      return known.slot;
+    }
+    int slot = sourceSlotById(type, mode, pid, json);
+    if (sourceSlotsByInstance.size() > 2 * sourceSlots.size() + 1024) {
+      sourceSlotsByInstance.clear(); // a source passing new instances each scrape
+    }
+    sourceSlotsByInstance.put(json, new SourceSlot(type, mode, pid, slot));
+    return slot;
+  }
+
+  private int sourceSlotById(MetricType type, GaugeMode mode, String pid, String json) {
     String id = type + "|" + mode + "|" + pid + "|" + json;
     Integer slot = sourceSlots.get(id);
     if (slot == null) {
@@ -276,6 +292,7 @@ public final class DirectoryScraper {
   private void rebuildTable() {
     table = new SeriesTable();
     sourceSlots.clear();
+    sourceSlotsByInstance.clear();
     for (FileState s : files.values()) {
       s.mapped = 0;
     }
@@ -328,6 +345,21 @@ public final class DirectoryScraper {
       out[r.ordinal()] = Labels.of(new String[] {"reason"}, new String[] {r.label()});
     }
     return out;
+  }
+
+  /** The slot of one source entry, valid for the key instance it is cached under. */
+  private static final class SourceSlot {
+    final MetricType type;
+    final GaugeMode mode;
+    final String pid;
+    final int slot;
+
+    SourceSlot(MetricType type, GaugeMode mode, String pid, int slot) {
+      this.type = type;
+      this.mode = mode;
+      this.pid = pid;
+      this.slot = slot;
+    }
   }
 
   /** One file identity: its reader and the slot of each decoded entry. */
