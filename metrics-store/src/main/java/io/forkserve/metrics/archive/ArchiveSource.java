@@ -112,7 +112,15 @@ final class ArchiveSource implements MergeSource {
 
   private static boolean startsWith(ByteBuffer key, ByteBuffer prefix) {
     int n = prefix.remaining();
-    return key.remaining() >= n && key.slice(key.position(), n).equals(prefix);
+    if (key.remaining() < n) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (key.get(key.position() + i) != prefix.get(prefix.position() + i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A decoded series key and the bytes it was decoded from. */
