@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Scrapes a directory while real prometheus_client processes (Debian's, format v1) create series
- * and count into it: no scrape skips a file, counters never go down, and the last scrape has the
- * exact totals.
+ * and count into it: no scrape skips a file (but one caught between its creation and its first
+ * extension, which is zero bytes for that moment), counters never go down, and the last scrape
+ * skips nothing and has the exact totals.
  */
 class PythonWriterIT {
   private static final int PROCESSES = 2;
@@ -47,14 +48,14 @@ class PythonWriterIT {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (writers.stream().anyMatch(Process::isAlive)) {
       assertTrue(System.nanoTime() < deadline, "writers did not finish in time");
-      double work = total(check(scraper.scrape(), last), "work_total{");
+      double work = total(check(scraper.scrape(), last, true), "work_total{");
       midWrite += work > 0 && work < PROCESSES * EVENTS ? 1 : 0;
     }
     for (Process p : writers) {
       assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes(),
           StandardCharsets.UTF_8));
     }
-    Map<String, Double> end = check(scraper.scrape(), last);
+    Map<String, Double> end = check(scraper.scrape(), last, false);
     assertEquals(PROCESSES * EVENTS, total(end, "work_total{"));
     assertEquals(PROCESSES * EVENTS, total(end, "lat_count{"));
     assertEquals(700, end.keySet().stream().filter(k -> k.startsWith("work_total{")).count());
@@ -69,9 +70,12 @@ class PythonWriterIT {
     return sum;
   }
 
-  private static Map<String, Double> check(MetricSnapshots s, Map<String, Double> last) {
+  private static Map<String, Double> check(
+      MetricSnapshots s, Map<String, Double> last, boolean writing) {
     for (SkipReason r : SkipReason.values()) {
-      assertEquals(0.0, Values.skippedNow(s, r), r.label());
+      if (!(writing && r == SkipReason.EMPTY)) {
+        assertEquals(0.0, Values.skippedNow(s, r), r.label());
+      }
     }
     Map<String, Double> now = Values.of(s);
     for (Map.Entry<String, Double> e : now.entrySet()) {

@@ -1,0 +1,139 @@
+package io.forkserve.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Serves the examples jar the way a user does: the runtime's class path, the API class from {@code
+ * --jar}, 2 workers.
+ */
+class ExamplesIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @Test
+  void spiralClassifierServesBatchedPredictionsFromTheJar() throws Exception {
+    Process server =
+        serve(
+            "--api", "io.forkserve.examples.SpiralClassifierApi",
+            "--workers", "2",
+            "--max-batch-size", "16",
+            "--batch-timeout", "10ms");
+    try {
+      int port = awaitReady(server);
+      List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        double angle = i * 0.3;
+        String body =
+            "{\"x\": " + 0.5 * Math.sin(angle) + ", \"y\": " + 0.5 * Math.cos(angle) + "}";
+        calls.add(
+            HTTP.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predict"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString()));
+      }
+      for (CompletableFuture<HttpResponse<String>> call : calls) {
+        HttpResponse<String> response = call.get();
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode answer = JSON.readTree(response.body());
+        double sum = 0;
+        for (JsonNode p : answer.get("probabilities")) {
+          sum += p.asDouble();
+        }
+        assertEquals(1.0, sum, 1e-3);
+        assertTrue(answer.get("arm").asInt() >= 0 && answer.get("arm").asInt() < 3);
+      }
+      HttpResponse<String> bad =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predict"))
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"x\": \"a\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, bad.statusCode());
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
+  }
+
+  static Process serve(String... args) throws IOException {
+    Path runtime = Path.of("..", "runtime", "target");
+    String runtimeJar;
+    try (Stream<Path> jars = Files.list(runtime)) {
+      runtimeJar =
+          jars.filter(p -> p.getFileName().toString().matches("forkserve-runtime-.*\\.jar"))
+              .findFirst()
+              .orElseThrow()
+              .toString();
+    }
+    Path examplesJar;
+    try (Stream<Path> jars = Files.list(Path.of("target"))) {
+      examplesJar =
+          jars.filter(
+                  p ->
+                      p.getFileName()
+                          .toString()
+                          .matches(
+                              "forkserve-examples-[^-]*-SNAPSHOT\\.jar|forkserve-examples-[0-9.]+\\.jar"))
+              .findFirst()
+              .orElseThrow();
+    }
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-cp");
+    command.add(runtimeJar + File.pathSeparator + runtime.resolve("lib") + File.separator + "*");
+    command.add("io.forkserve.runtime.Serve");
+    command.addAll(List.of(args));
+    command.addAll(List.of("--jar", examplesJar.toString(), "--port", "0"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().remove("METRICS_MULTIPROC_DIR");
+    return builder.start();
+  }
+
+  /** Reads the server's output until it is ready; returns its port. */
+  static int awaitReady(Process server) throws IOException {
+    Pattern serving = Pattern.compile("on http://[^:]+:(\\d+)/");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+    int port = -1;
+    for (String line = out.readLine(); line != null; line = out.readLine()) {
+      seen.add(line);
+      Matcher m = serving.matcher(line);
+      if (m.find()) {
+        port = Integer.parseInt(m.group(1));
+      }
+      if (line.startsWith("forkserve: ready in")) {
+        Thread drain = new Thread(() -> out.lines().forEach(l -> {}));
+        drain.setDaemon(true);
+        drain.start();
+        return port;
+      }
+    }
+    throw new AssertionError("server stopped before ready: " + seen);
+  }
+}

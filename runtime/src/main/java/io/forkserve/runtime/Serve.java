@@ -1,0 +1,47 @@
+package io.forkserve.runtime;
+
+import java.util.Arrays;
+
+/** {@code bin/serve}: parses flags, starts a {@link Supervisor} and serves until killed. */
+public final class Serve {
+  static final int EXIT_USAGE = 2;
+  static final int EXIT_STARTUP = 1;
+
+  /** Held so the JDK keeps our level on these loggers. */
+  private static final java.util.logging.Logger[] QUIET = {
+    java.util.logging.Logger.getLogger("io.undertow"),
+    java.util.logging.Logger.getLogger("org.xnio"),
+    java.util.logging.Logger.getLogger("org.jboss")
+  };
+
+  private Serve() {}
+
+  /** Entry point; a wrong setting prints one line on stderr and exits non-zero. */
+  public static void main(String[] args) {
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      System.out.print(Settings.usage());
+      return;
+    }
+    for (java.util.logging.Logger logger : QUIET) {
+      logger.setLevel(java.util.logging.Level.WARNING);
+    }
+    Settings settings;
+    try {
+      settings = Settings.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("forkserve: " + e.getMessage());
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    Supervisor supervisor = new Supervisor(settings, Clock.SYSTEM, System.out);
+    Runtime.getRuntime().addShutdownHook(new Thread(supervisor::stop, "forkserve-stop"));
+    try {
+      supervisor.start();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      System.err.println("forkserve: " + e.getMessage());
+      System.exit(EXIT_STARTUP);
+    } catch (InterruptedException e) {
+      System.exit(EXIT_STARTUP);
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package io.forkserve.runtime;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The settings of {@code bin/serve}, from flags and, for flags not given, from environment
+ * variables {@code FORKSERVE_<FLAG>} ({@code --max-batch-size} reads {@code
+ * FORKSERVE_MAX_BATCH_SIZE}). Immutable once parsed.
+ */
+public final class Settings {
+  /** Flags with their defaults, in help order; null means "no default". */
+  static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+  static final Map<String, String> HELP = new LinkedHashMap<>();
+
+  static {
+    flag("api", null, "ServingApi class to serve (default: the built-in echo API)");
+    flag("jar", null, "jar holding the API class and its dependencies");
+    flag("workers", "1", "number of worker processes");
+    flag("host", "127.0.0.1", "address to listen on (0.0.0.0 for every interface)");
+    flag("port", "8000", "HTTP port");
+    flag("api-path", "/predict", "path of the POST prediction route");
+    flag("max-batch-size", "1", "largest batch given to one predict call");
+    flag("batch-timeout", "5ms", "longest wait to fill a batch (250ms, 5s; bare number = ms)");
+    flag("timeout", "30s", "end-to-end request timeout, answered 504");
+    flag("max-payload", "10MB", "largest request body (10MB, 512KB; bare number = bytes)");
+    flag("max-queue", "1024", "requests waiting for a worker before 503 + Retry-After");
+    flag("devices", "cpu", "devices for workers, round-robin: cpu, or cuda:0,cuda:1 (or 0,1)");
+    flag("worker-jvm-opts", "-XX:+UseSerialGC -XX:-UsePerfData", "JVM options of workers");
+    flag("api-key", null, "key clients must send in X-API-Key (default: no key)");
+  }
+
+  private static void flag(String name, String defaultValue, String help) {
+    DEFAULTS.put(name, defaultValue);
+    HELP.put(name, help);
+  }
+
+  final String api;
+  final String jar;
+  final int workers;
+  final String host;
+  final int port;
+  final String apiPath;
+  final int maxBatchSize;
+  final long batchTimeoutNanos;
+  final long timeoutNanos;
+  final long maxPayloadBytes;
+  final int maxQueue;
+  final List<String> devices;
+  final List<String> workerJvmOpts;
+  final String apiKey;
+  private final Map<String, String> raw;
+
+  private Settings(Map<String, String> raw) {
+    this.raw = raw;
+    api = raw.get("api");
+    jar = raw.get("jar");
+    workers = intIn(raw, "workers", 1, 1024);
+    host = raw.get("host");
+    port = intIn(raw, "port", 0, 65535);
+    apiPath = raw.get("api-path");
+    if (!apiPath.startsWith("/")) {
+      throw new IllegalArgumentException("--api-path must start with /, not " + apiPath);
+    }
+    maxBatchSize = intIn(raw, "max-batch-size", 1, 65536);
+    batchTimeoutNanos = duration(raw, "batch-timeout");
+    timeoutNanos = duration(raw, "timeout");
+    if (timeoutNanos <= 0) {
+      throw new IllegalArgumentException("--timeout must be above 0");
+    }
+    maxPayloadBytes = size(raw, "max-payload");
+    maxQueue = intIn(raw, "max-queue", 1, 1 << 24);
+    devices = devices(raw.get("devices"));
+    workerJvmOpts = splitOpts(raw.get("worker-jvm-opts"));
+    apiKey = raw.get("api-key");
+  }
+
+  /** Parses {@code args} over {@code env}; throws IllegalArgumentException with one line. */
+  public static Settings parse(String[] args, Map<String, String> env) {
+    Map<String, String> raw = new LinkedHashMap<>();
+    for (Map.Entry<String, String> flag : DEFAULTS.entrySet()) {
+      String fromEnv = env.get(envName(flag.getKey()));
+      raw.put(flag.getKey(), fromEnv != null ? fromEnv : flag.getValue());
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + arg + " (see --help)");
+      }
+      String name = arg.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("flag --" + name + " needs a value");
+      }
+      if (!DEFAULTS.containsKey(name)) {
+        throw new IllegalArgumentException("unknown flag --" + name + " (see --help)");
+      }
+      raw.put(name, value);
+    }
+    return new Settings(raw);
+  }
+
+  /** The environment variable read for {@code flag}. */
+  static String envName(String flag) {
+    return "FORKSERVE_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  /** The usage text of {@code bin/serve}. */
+  static String usage() {
+    StringBuilder out = new StringBuilder("usage: bin/serve [--flag value]...\n");
+    for (Map.Entry<String, String> flag : HELP.entrySet()) {
+      String def = DEFAULTS.get(flag.getKey());
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  --%-16s %s%s%n  %18s env %s%n",
+              flag.getKey(),
+              flag.getValue(),
+              def == null ? "" : " [" + def + "]",
+              "",
+              envName(flag.getKey())));
+    }
+    out.append("Also read: METRICS_MULTIPROC_DIR (metrics directory; default: a private one on")
+        .append(" tmpfs),\n  FORKSERVE_JVM_OPTS (the front's JVM options).\n");
+    return out.toString();
+  }
+
+  /** Settings as shown by /info and passed to workers (the API key is never shown). */
+  Map<String, String> visible() {
+    Map<String, String> shown = new LinkedHashMap<>();
+    raw.forEach(
+        (k, v) -> {
+          if (v != null && !k.equals("api-key")) {
+            shown.put(k, v);
+          }
+        });
+    if (apiKey != null) {
+      shown.put("api-key", "(set)");
+    }
+    return shown;
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)?");
+  private static final Pattern SIZE =
+      Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(B|KB|MB|GB|KiB|MiB|GiB)?", Pattern.CASE_INSENSITIVE);
+
+  /** A duration such as 250ms, 5s, 1m or a bare number of milliseconds, in nanoseconds. */
+  static long parseDuration(String flag, String text) {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "--" + flag + " must be a duration like 250ms, 5s or 1m, not " + text);
+    }
+    double value = Double.parseDouble(m.group(1));
+    String unit = m.group(2) == null ? "ms" : m.group(2);
+    double nanos = value * (unit.equals("ms") ? 1e6 : unit.equals("s") ? 1e9 : 60e9);
+    return (long) nanos;
+  }
+
+  /** A size such as 10MB, 512KB or a bare number of bytes. */
+  static long parseSize(String flag, String text) {
+    Matcher m = SIZE.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "--" + flag + " must be a size like 10MB, 512KB or a number of bytes, not " + text);
+    }
+    double value = Double.parseDouble(m.group(1));
+    String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+    long scale;
+    switch (unit) {
+      case "KB":
+        scale = 1000;
+        break;
+      case "MB":
+        scale = 1000_000;
+        break;
+      case "GB":
+        scale = 1000_000_000;
+        break;
+      case "KIB":
+        scale = 1024;
+        break;
+      case "MIB":
+        scale = 1024 * 1024;
+        break;
+      case "GIB":
+        scale = 1024 * 1024 * 1024;
+        break;
+      default:
+        scale = 1;
+    }
+    return (long) (value * scale);
+  }
+
+  private static long duration(Map<String, String> raw, String flag) {
+    return parseDuration(flag, raw.get(flag));
+  }
+
+  private static long size(Map<String, String> raw, String flag) {
+    long bytes = parseSize(flag, raw.get(flag));
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("--" + flag + " must be above 0");
+    }
+    return bytes;
+  }
+
+  private static int intIn(Map<String, String> raw, String flag, int min, int max) {
+    String text = raw.get(flag);
+    int value;
+    try {
+      value = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + flag + " must be a whole number, not " + text);
+    }
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          "--" + flag + " must be between " + min + " and " + max + ", not " + value);
+    }
+    return value;
+  }
+
+  static List<String> devices(String text) {
+    List<String> devices = new ArrayList<>();
+    for (String part : text.split(",")) {
+      String device = part.trim();
+      if (device.matches("\\d+")) {
+        device = "cuda:" + device;
+      }
+      if (!device.equals("cpu") && !device.matches("[a-z]+:\\d+")) {
+        throw new IllegalArgumentException(
+            "--devices must be cpu or a list like cuda:0,cuda:1, not " + text);
+      }
+      devices.add(device);
+    }
+    return devices;
+  }
+
+  private static List<String> splitOpts(String text) {
+    List<String> opts = new ArrayList<>();
+    for (String opt : text.trim().split("\\s+")) {
+      if (!opt.isEmpty()) {
+        opts.add(opt);
+      }
+    }
+    return opts;
+  }
+}

@@ -1,0 +1,104 @@
+package io.forkserve.runtime.dispatch;
+
+import io.forkserve.runtime.Clock;
+import io.forkserve.worker.internal.Outcome;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The front's one central queue of requests, from which every worker's link pulls. Thread-safe:
+ * HTTP threads submit, link sender threads take, one sweeper thread times jobs out.
+ */
+public final class Dispatcher {
+  private final BlockingQueue<Job> queue;
+  private final Clock clock;
+  private final long timeoutNanos;
+  private final AtomicLong ids = new AtomicLong();
+  private final Set<WorkerLink> links = new CopyOnWriteArraySet<>();
+
+  /**
+   * A queue holding at most {@code capacity} waiting jobs; jobs time out after {@code timeoutNanos}
+   * end to end.
+   */
+  public Dispatcher(int capacity, long timeoutNanos, Clock clock) {
+    this.queue = new LinkedBlockingQueue<>(capacity);
+    this.timeoutNanos = timeoutNanos;
+    this.clock = clock;
+  }
+
+  /** The clock jobs' deadlines are on. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** A fresh job id. */
+  public long nextId() {
+    return ids.incrementAndGet();
+  }
+
+  /** The deadline of a job submitted now. */
+  public long deadlineFromNow() {
+    return clock.nanoTime() + timeoutNanos;
+  }
+
+  /** Queues {@code job}; false when the queue is full (the caller answers 503). */
+  public boolean submit(Job job) {
+    return queue.offer(job);
+  }
+
+  /** Jobs waiting for a worker. */
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  /** Jobs sent to workers and not answered yet. */
+  public int inWorkers() {
+    int sum = 0;
+    for (WorkerLink link : links) {
+      sum += link.pendingCount();
+    }
+    return sum;
+  }
+
+  void register(WorkerLink link) {
+    links.add(link);
+  }
+
+  void unregister(WorkerLink link) {
+    links.remove(link);
+  }
+
+  Job take() throws InterruptedException {
+    return queue.take();
+  }
+
+  Job poll(long nanos) throws InterruptedException {
+    return queue.poll(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  int drainTo(List<Job> batch, int max) {
+    return max <= 0 ? 0 : queue.drainTo(batch, max);
+  }
+
+  /** Answers 504 to every job past its deadline, queued or in a worker. */
+  public void sweep() {
+    long now = clock.nanoTime();
+    for (Job job : queue) {
+      if (now - job.deadlineNanos >= 0 && job.respond(504, timeoutBody(), false)) {
+        queue.remove(job);
+      }
+    }
+    for (WorkerLink link : links) {
+      link.sweep(now);
+    }
+  }
+
+  static byte[] timeoutBody() {
+    return Outcome.errorBody(504, "request timed out");
+  }
+}

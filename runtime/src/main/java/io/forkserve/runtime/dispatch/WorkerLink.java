@@ -1,0 +1,320 @@
+package io.forkserve.runtime.dispatch;
+
+import io.forkserve.worker.channel.FrameReader;
+import io.forkserve.worker.channel.FrameWriter;
+import io.forkserve.worker.channel.Wire;
+import io.forkserve.worker.internal.Outcome;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The front's end of the channel to one worker (see {@link Wire} for the protocol): a sender thread
+ * pulling batches from the {@link Dispatcher} while the worker has credit, and a reader thread
+ * completing jobs from the worker's responses.
+ */
+public final class WorkerLink {
+  /*
+   * Credit. The worker grants credit in HELLO and CREDIT frames (how much it asks for is the
+   * worker's choice, see Wire). Only the sender takes credit (under the monitor, after a batch
+   * is formed) and only the reader adds it, waking the sender. The sender blocks on credit
+   * before it takes a job from the queue, so a job is never held by a worker that has not asked
+   * for it.
+   *
+   * Batching. With credit n, the sender takes one job (blocking), then whatever else is queued,
+   * up to n. With max batch size b > 1 it keeps polling until the batch holds min(b, n) jobs or
+   * the batch timeout since the first job has passed. The whole set goes in one REQUESTS frame,
+   * one write.
+   */
+
+  /** Events of a link, delivered on its reader thread. */
+  public interface Listener {
+    void ready(WorkerLink link, long setupNanos);
+
+    void failed(WorkerLink link, String message);
+
+    void health(WorkerLink link, boolean healthy);
+
+    void log(WorkerLink link, String key, byte[] json);
+
+    void closed(WorkerLink link, IOException cause);
+  }
+
+  private final int index;
+  private final long pid;
+  private final byte flags;
+  private final String apiClass;
+  private final SocketChannel channel;
+  private final FrameReader reader;
+  private final Dispatcher dispatcher;
+  private final int maxBatchSize;
+  private final long batchTimeoutNanos;
+  private final Listener listener;
+  private final ConcurrentHashMap<Long, Job> pending = new ConcurrentHashMap<>();
+  private int credits;
+  private volatile boolean closed;
+  private volatile Thread sender;
+
+  private WorkerLink(
+      SocketChannel channel,
+      FrameReader reader,
+      ByteBuffer hello,
+      Dispatcher dispatcher,
+      int maxBatchSize,
+      long batchTimeoutNanos,
+      Listener listener) {
+    this.channel = channel;
+    this.reader = reader;
+    this.index = hello.getInt();
+    this.pid = hello.getLong();
+    this.credits = hello.getInt();
+    this.flags = hello.get();
+    this.apiClass = FrameReader.utf8(hello, hello.remaining());
+    this.dispatcher = dispatcher;
+    this.maxBatchSize = Math.max(1, maxBatchSize);
+    this.batchTimeoutNanos = batchTimeoutNanos;
+    this.listener = listener;
+  }
+
+  /**
+   * Reads the HELLO of a freshly accepted worker connection and returns its link, whose reader
+   * thread is started; the sender starts when the worker reports READY.
+   */
+  public static WorkerLink accept(
+      SocketChannel channel,
+      Dispatcher dispatcher,
+      int maxBatchSize,
+      long batchTimeoutNanos,
+      Listener listener)
+      throws IOException {
+    FrameReader reader = new FrameReader(channel, 256 * 1024);
+    ByteBuffer hello = reader.next();
+    if (reader.type() != Wire.HELLO) {
+      throw new IOException("worker did not start with HELLO (type " + reader.type() + ")");
+    }
+    WorkerLink link =
+        new WorkerLink(
+            channel, reader, hello, dispatcher, maxBatchSize, batchTimeoutNanos, listener);
+    link.startThread("reader", link::readLoop);
+    return link;
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public long pid() {
+    return pid;
+  }
+
+  public String apiClass() {
+    return apiClass;
+  }
+
+  /** True when the worker wants request headers (it overrides authorize). */
+  public boolean wantsHeaders() {
+    return (flags & Wire.FLAG_AUTHORIZE) != 0;
+  }
+
+  public boolean isStreaming() {
+    return (flags & Wire.FLAG_STREAMING) != 0;
+  }
+
+  int pendingCount() {
+    return pending.size();
+  }
+
+  private Thread startThread(String role, Runnable body) {
+    Thread thread = new Thread(body, "worker-" + index + "-" + role);
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  private void readLoop() {
+    IOException cause = null;
+    try {
+      while (true) {
+        ByteBuffer payload = reader.next();
+        handle(reader.type(), payload);
+      }
+    } catch (IOException e) {
+      cause = e;
+    } finally {
+      close(cause);
+    }
+  }
+
+  private void handle(byte type, ByteBuffer payload) throws IOException {
+    switch (type) {
+      case Wire.RESPONSES:
+        responses(payload);
+        break;
+      case Wire.CREDIT:
+        giveCredits(payload.getInt());
+        break;
+      case Wire.HEALTH:
+        listener.health(this, payload.get() != 0);
+        break;
+      case Wire.READY:
+        dispatcher.register(this);
+        sender = startThread("sender", this::sendLoop);
+        listener.ready(this, payload.getLong());
+        break;
+      case Wire.FAILED:
+        listener.failed(this, FrameReader.utf8(payload, payload.remaining()));
+        break;
+      case Wire.LOG:
+        String key = FrameReader.utf8(payload, payload.getInt());
+        byte[] json = new byte[payload.remaining()];
+        payload.get(json);
+        listener.log(this, key, json);
+        break;
+      default:
+        throw new IOException("unexpected frame type " + type + " from worker " + index);
+    }
+  }
+
+  private void responses(ByteBuffer payload) {
+    int count = payload.getInt();
+    for (int i = 0; i < count; i++) {
+      long id = payload.getLong();
+      int status = payload.getShort();
+      byte kind = payload.get();
+      byte[] body = new byte[payload.getInt()];
+      payload.get(body);
+      if (kind == Wire.KIND_CHUNK) {
+        Job job = pending.get(id);
+        if (job != null) {
+          job.chunk(body);
+        }
+        continue;
+      }
+      Job job = pending.remove(id);
+      if (job == null) {
+        continue;
+      }
+      if (kind == Wire.KIND_END) {
+        job.end(status, status == 200 ? null : body);
+      } else {
+        job.respond(status, body, false);
+      }
+    }
+  }
+
+  private synchronized void giveCredits(int n) {
+    credits += n;
+    notifyAll();
+  }
+
+  private synchronized int awaitCredits() throws InterruptedException {
+    while (credits == 0 && !closed) {
+      wait();
+    }
+    return credits;
+  }
+
+  private synchronized void takeCredits(int n) {
+    credits -= n;
+  }
+
+  private void sendLoop() {
+    FrameWriter writer = new FrameWriter(channel, 256 * 1024);
+    List<Job> batch = new ArrayList<>();
+    try {
+      while (!closed) {
+        int n = awaitCredits();
+        if (closed) {
+          break;
+        }
+        batch.clear();
+        fill(batch, n);
+        send(batch, writer);
+      }
+    } catch (InterruptedException | IOException e) {
+      // the reader sees the broken channel too and closes the link
+    }
+    for (Job job : batch) {
+      if (!job.isDone()) {
+        pending.remove(job.id);
+        job.fail(503, workerGone());
+      }
+    }
+  }
+
+  private void fill(List<Job> batch, int n) throws InterruptedException {
+    Job first = dispatcher.take();
+    long start = dispatcher.clock().nanoTime();
+    batch.add(first);
+    dispatcher.drainTo(batch, n - 1);
+    if (maxBatchSize > 1) {
+      int target = Math.min(maxBatchSize, n);
+      long left;
+      while (batch.size() < target
+          && (left = batchTimeoutNanos - (dispatcher.clock().nanoTime() - start)) > 0) {
+        Job next = dispatcher.poll(left);
+        if (next != null) {
+          batch.add(next);
+          dispatcher.drainTo(batch, target - batch.size());
+        }
+      }
+    }
+    batch.removeIf(job -> !job.isWaiting());
+  }
+
+  private void send(List<Job> batch, FrameWriter writer) throws IOException {
+    if (batch.isEmpty()) {
+      return;
+    }
+    takeCredits(batch.size());
+    boolean headers = wantsHeaders();
+    writer.beginFrame(Wire.REQUESTS).putInt(batch.size());
+    for (Job job : batch) {
+      pending.put(job.id, job);
+      writer.putLong(job.id);
+      writer.putSizedBytes(headers ? job.headers : new byte[0]);
+      writer.putSizedBytes(job.body.duplicate());
+    }
+    writer.endFrame();
+    writer.flush();
+  }
+
+  void sweep(long now) {
+    for (Job job : pending.values()) {
+      if (now - job.deadlineNanos >= 0) {
+        job.respond(504, Dispatcher.timeoutBody(), false);
+      }
+    }
+  }
+
+  private void close(IOException cause) {
+    closed = true;
+    Thread senderThread = sender;
+    if (senderThread != null) {
+      senderThread.interrupt();
+    }
+    dispatcher.unregister(this);
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // already broken
+    }
+    for (Job job : pending.values()) {
+      job.fail(503, workerGone());
+    }
+    pending.clear();
+    listener.closed(this, cause);
+  }
+
+  private byte[] workerGone() {
+    return Outcome.errorBody(503, "worker " + index + " (pid " + pid + ") went away");
+  }
+
+  @Override
+  public String toString() {
+    return "WorkerLink[worker " + index + ", pid " + pid + ", credits " + credits + "]";
+  }
+}

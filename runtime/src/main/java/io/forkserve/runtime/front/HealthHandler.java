@@ -1,0 +1,34 @@
+package io.forkserve.runtime.front;
+
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import java.nio.charset.StandardCharsets;
+
+/** {@code GET /health}: 200 once every worker is ready and healthy, else 503. */
+final class HealthHandler implements HttpHandler {
+  private final ServerView server;
+
+  HealthHandler(ServerView server) {
+    this.server = server;
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    boolean healthy = server.isHealthy();
+    String body =
+        "{\"status\":\""
+            + (healthy ? "ok" : "unavailable")
+            + "\",\"ready_workers\":"
+            + server.readyWorkers()
+            + ",\"workers\":"
+            + server.workers()
+            + "}";
+    ExchangeResponder.send(
+        exchange, healthy ? 200 : 503, body.getBytes(StandardCharsets.UTF_8), !healthy);
+  }
+
+  @Override
+  public String toString() {
+    return "HealthHandler";
+  }
+}

@@ -1,0 +1,142 @@
+package io.forkserve.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Start-up, readiness, start-up errors and the supervisor dying under its workers. */
+class LifecycleIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void healthIs503UntilEveryWorkerIsReadyThen200() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start(
+                Map.of("SCRIPTED_SETUP_MS", "1500"),
+                "--api",
+                ScriptedApi.class.getName(),
+                "--workers",
+                "2")
+            .awaitListening()) {
+      var before = server.get("/health");
+      assertEquals(503, before.statusCode());
+      assertTrue(JSON.readTree(before.body()).get("ready_workers").asInt() < 2);
+      server.awaitHealthy();
+      var after = server.get("/health");
+      assertEquals(200, after.statusCode());
+      assertEquals(2, JSON.readTree(after.body()).get("ready_workers").asInt());
+      assertTrue(
+          server.stdout.stream().anyMatch(l -> l.contains("worker 2/2 ready in")), "progress");
+    }
+  }
+
+  @Test
+  void noWorkerOutlivesASupervisorKilledWithSigkill() throws Exception {
+    List<Long> workers = new ArrayList<>();
+    Path leftBehind = null;
+    try (ServerProcess server =
+        ServerProcess.start("--api", ScriptedApi.class.getName(), "--workers", "2")
+            .awaitHealthy()) {
+      JsonNode info = JSON.readTree(server.get("/info").body());
+      info.get("workers").forEach(w -> workers.add(w.get("pid").asLong()));
+      leftBehind = Path.of(info.get("metrics_dir").asText());
+      assertEquals(2, workers.size());
+      for (long pid : workers) {
+        assertTrue(ServerProcess.processesWith("WorkerMain").contains(pid), "worker listed");
+      }
+      server.process.destroyForcibly(); // SIGKILL: no shutdown hook runs
+      server.awaitExit(Duration.ofSeconds(5));
+      ServerProcess.await(
+          () -> ServerProcess.processesWith("WorkerMain").stream().noneMatch(workers::contains),
+          Duration.ofSeconds(5),
+          "workers " + workers + " to exit");
+    } finally {
+      deleteTree(leftBehind); // SIGKILL left the private metrics directory behind
+    }
+  }
+
+  static void deleteTree(Path dir) throws java.io.IOException {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  @Test
+  void unknownApiClassStopsWithOneLine() throws Exception {
+    try (ServerProcess server = ServerProcess.start("--api", "com.example.NoSuchApi")) {
+      assertNotEquals(0, server.awaitExit(Duration.ofSeconds(20)));
+      assertOneLine(server, "API class com.example.NoSuchApi not found");
+    }
+  }
+
+  @Test
+  void portInUseStopsWithOneLine() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+        ServerProcess server =
+            ServerProcess.start("--port", Integer.toString(taken.getLocalPort()))) {
+      assertNotEquals(0, server.awaitExit(Duration.ofSeconds(20)));
+      assertOneLine(server, "in use");
+    }
+  }
+
+  @Test
+  void unusableMetricsDirectoryStopsWithOneLine(@TempDir Path tmp) throws Exception {
+    Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+    try (ServerProcess server =
+        ServerProcess.start(Map.of("METRICS_MULTIPROC_DIR", file.toString()))) {
+      assertNotEquals(0, server.awaitExit(Duration.ofSeconds(20)));
+      assertOneLine(server, "unusable");
+    }
+  }
+
+  @Test
+  void badFlagValueStopsWithOneLine() throws Exception {
+    try (ServerProcess server = ServerProcess.start("--timeout", "soon")) {
+      assertEquals(2, server.awaitExit(Duration.ofSeconds(20)));
+      assertOneLine(server, "--timeout must be a duration");
+    }
+  }
+
+  @Test
+  void setupFailureStopsTheServerNamingTheCause() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start(
+            Map.of("SCRIPTED_SETUP_FAIL", "1"), "--api", ScriptedApi.class.getName())) {
+      assertNotEquals(0, server.awaitExit(Duration.ofSeconds(20)));
+      ServerProcess.await(
+          () -> server.stderr.stream().anyMatch(l -> l.startsWith("forkserve: worker 0 setup")),
+          Duration.ofSeconds(5),
+          "the setup failure line");
+      String line =
+          server.stderr.stream().filter(l -> l.startsWith("forkserve: ")).findFirst().get();
+      assertTrue(line.contains("IllegalStateException: model file missing"), line);
+    }
+  }
+
+  static void assertOneLine(ServerProcess server, String fragment) {
+    ServerProcess.await(() -> !server.stderr.isEmpty(), Duration.ofSeconds(5), "stderr");
+    // the pump thread may still be reading: wait for the stream to end
+    ServerProcess.await(() -> !server.process.isAlive(), Duration.ofSeconds(5), "exit");
+    assertEquals(1, server.stderr.size(), () -> "stderr: " + server.stderr);
+    assertTrue(server.stderr.get(0).startsWith("forkserve: "), server.stderr.get(0));
+    assertTrue(server.stderr.get(0).contains(fragment), server.stderr.get(0));
+  }
+}

@@ -1,0 +1,164 @@
+package io.forkserve.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code /metrics} of a real 2-worker server: merged counts equal what the test sent. */
+class MetricsIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static ServerProcess server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server =
+        ServerProcess.start("--api", ScriptedApi.class.getName(), "--workers", "2").awaitHealthy();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static String scrape() throws IOException {
+    HttpResponse<String> response = server.get("/metrics");
+    assertEquals(200, response.statusCode(), response.body());
+    return response.body();
+  }
+
+  /** The value of the one sample named {@code name} whose labels include all of {@code labels}. */
+  static double sample(String text, String name, String... labels) {
+    double found = Double.NaN;
+    for (String line : text.split("\n")) {
+      if (line.startsWith("#") || !line.startsWith(name)) {
+        continue;
+      }
+      String series = line.substring(0, line.lastIndexOf(' '));
+      String bare = series.contains("{") ? series.substring(0, series.indexOf('{')) : series;
+      if (!bare.equals(name)) {
+        continue;
+      }
+      boolean all = true;
+      for (String label : labels) {
+        all &= series.contains(label);
+      }
+      if (all) {
+        assertTrue(Double.isNaN(found), "two samples match " + name + " " + List.of(labels));
+        found = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return Double.isNaN(found) ? 0 : found;
+  }
+
+  @Test
+  void mergedCountsEqualWhatWasSentAcrossBothWorkers() throws Exception {
+    String before = scrape();
+    int ok = 60;
+    int failing = 3;
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    for (int i = 0; i < ok + failing; i++) {
+      String body = i < ok ? "{\"input\": " + i + "}" : "{\"input\": 0, \"fail\": \"boom\"}";
+      calls.add(
+          server.http.sendAsync(
+              HttpRequest.newBuilder(server.uri("/predict"))
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    Set<Integer> workers = new HashSet<>();
+    for (int i = 0; i < calls.size(); i++) {
+      HttpResponse<String> response = calls.get(i).get();
+      assertEquals(i < ok ? 200 : 500, response.statusCode());
+      if (i < ok) {
+        workers.add(JSON.readTree(response.body()).get("worker").asInt());
+      }
+    }
+    assertEquals(Set.of(0, 1), workers, "the load should reach both workers");
+    String after = scrape();
+
+    String http = "forkserve_http_request_duration_seconds_count";
+    String[] predictOk = {"route=\"/predict\"", "method=\"POST\"", "status=\"200\""};
+    String[] predict500 = {"route=\"/predict\"", "method=\"POST\"", "status=\"500\""};
+    assertEquals(ok, sample(after, http, predictOk) - sample(before, http, predictOk));
+    assertEquals(failing, sample(after, http, predict500) - sample(before, http, predict500));
+
+    String stage = "forkserve_stage_duration_seconds_count";
+    String decode = "function=\"ScriptedApi.decodeRequest\"";
+    String encode = "function=\"ScriptedApi.encodeResponse\"";
+    assertEquals(ok + failing, sample(after, stage, decode) - sample(before, stage, decode));
+    assertEquals(ok, sample(after, stage, encode) - sample(before, stage, encode));
+    assertEquals(
+        ok, sample(after, "forkserve_batch_size_sum") - sample(before, "forkserve_batch_size_sum"));
+    String user = "scripted_predictions_total";
+    assertEquals(ok, sample(after, user) - sample(before, user), "user metric from setup()");
+    assertEquals(2, sample(after, "forkserve_workers_up"));
+    assertEquals(0, sample(after, "forkserve_worker_restarts_total"));
+
+    JsonNode info = JSON.readTree(server.get("/info").body());
+    Path dir = Path.of(info.get("metrics_dir").asText());
+    for (JsonNode worker : info.get("workers")) {
+      Path file = dir.resolve("histogram_" + worker.get("pid").asLong() + ".db");
+      assertTrue(Files.exists(file), "worker file " + file);
+    }
+  }
+
+  @Test
+  void theScrapePassesPromtoolWithoutWarnings() throws Exception {
+    server.post("/predict", "{\"input\": 1}");
+    Process promtool =
+        new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+    promtool.getOutputStream().write(scrape().getBytes(StandardCharsets.UTF_8));
+    promtool.getOutputStream().close();
+    String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, promtool.waitFor(), output);
+    assertEquals("", output.trim());
+  }
+
+  @Test
+  void gzipIsAppliedExactlyOnce() throws Exception {
+    HttpResponse<byte[]> response =
+        server.http.send(
+            HttpRequest.newBuilder(server.uri("/metrics"))
+                .header("Accept-Encoding", "gzip")
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals("gzip", response.headers().firstValue("Content-Encoding").orElse(""));
+    byte[] once = new GZIPInputStream(new ByteArrayInputStream(response.body())).readAllBytes();
+    String text = new String(once, StandardCharsets.UTF_8);
+    assertTrue(text.startsWith("# HELP "), text.substring(0, Math.min(40, text.length())));
+  }
+
+  @Test
+  void openMetricsIsNegotiated() throws Exception {
+    HttpResponse<String> response =
+        server.send(
+            HttpRequest.newBuilder(server.uri("/metrics"))
+                .header("Accept", "application/openmetrics-text; version=1.0.0")
+                .build());
+    assertTrue(
+        response
+            .headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .startsWith("application/openmetrics-text"));
+    assertTrue(response.body().endsWith("# EOF\n"));
+  }
+}

@@ -1,0 +1,190 @@
+package io.forkserve.runtime;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real {@code Serve} process started from the test class path, with its output captured; the
+ * shared fixture of the process tests.
+ */
+final class ServerProcess implements AutoCloseable {
+  private static final Pattern SERVING = Pattern.compile("on http://[^:]+:(\\d+)/");
+
+  final Process process;
+  final List<String> stdout = new CopyOnWriteArrayList<>();
+  final List<String> stderr = new CopyOnWriteArrayList<>();
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private volatile int port = -1;
+
+  private ServerProcess(Process process) {
+    this.process = process;
+    pump(process.getInputStream(), stdout, true);
+    pump(process.getErrorStream(), stderr, false);
+  }
+
+  /** Starts {@code Serve} with {@code args} (port 0 unless given) and extra environment. */
+  static ServerProcess start(Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Serve.class.getName());
+    command.addAll(List.of(args));
+    if (!List.of(args).contains("--port")) {
+      command.add("--port");
+      command.add("0");
+    }
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().remove("METRICS_MULTIPROC_DIR");
+    builder.environment().remove("PROMETHEUS_MULTIPROC_DIR");
+    builder.environment().putAll(env);
+    return new ServerProcess(builder.start());
+  }
+
+  static ServerProcess start(String... args) throws IOException {
+    return start(Map.of(), args);
+  }
+
+  private void pump(java.io.InputStream in, List<String> lines, boolean watchPort) {
+    Thread thread =
+        new Thread(
+            () -> {
+              try (BufferedReader reader =
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                  lines.add(line);
+                  Matcher m = SERVING.matcher(line);
+                  if (watchPort && port < 0 && m.find()) {
+                    port = Integer.parseInt(m.group(1));
+                  }
+                }
+              } catch (IOException e) {
+                // process gone
+              }
+            });
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Waits until the front listens and returns this. */
+  ServerProcess awaitListening() {
+    await(() -> port > 0 || !process.isAlive(), Duration.ofSeconds(20), "front to listen");
+    if (port < 0) {
+      fail("server exited: " + stderr);
+    }
+    return this;
+  }
+
+  /** Waits until /health answers 200 and returns this. */
+  ServerProcess awaitHealthy() {
+    awaitListening();
+    await(() -> statusOf("/health") == 200, Duration.ofSeconds(30), "/health 200");
+    return this;
+  }
+
+  int port() {
+    return port;
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  int statusOf(String path) {
+    try {
+      return get(path).statusCode();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  HttpResponse<String> get(String path) throws IOException {
+    return send(HttpRequest.newBuilder(uri(path)).GET().build());
+  }
+
+  HttpResponse<String> post(String path, String body, String... headers) throws IOException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request.build());
+  }
+
+  HttpResponse<String> send(HttpRequest request) throws IOException {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  /** Waits for the process to exit and returns its exit code. */
+  int awaitExit(Duration limit) throws InterruptedException {
+    if (!process.waitFor(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      fail("server did not exit within " + limit + "; stderr " + stderr);
+    }
+    return process.exitValue();
+  }
+
+  /** Polls {@code condition} until it holds or {@code limit} passes (then fails the test). */
+  static void await(BooleanSupplier condition, Duration limit, String what) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted waiting for " + what);
+      }
+    }
+  }
+
+  /** Pids of live processes whose command line mentions {@code marker}. */
+  static List<Long> processesWith(String marker) {
+    List<Long> pids = new ArrayList<>();
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+        .forEach(p -> pids.add(p.pid()));
+    return pids;
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

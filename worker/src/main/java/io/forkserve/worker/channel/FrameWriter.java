@@ -1,0 +1,109 @@
+package io.forkserve.worker.channel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Builds {@link Wire} frames in a growable buffer and writes everything buffered in one go. Not
+ * thread-safe: the caller serialises writers (one writing thread, or a lock).
+ */
+public final class FrameWriter {
+  private final WritableByteChannel channel;
+  private ByteBuffer buffer;
+  private int frameStart = -1;
+
+  /** A writer to {@code channel} with an initial buffer of {@code initialBytes}. */
+  public FrameWriter(WritableByteChannel channel, int initialBytes) {
+    this.channel = channel;
+    this.buffer = ByteBuffer.allocate(initialBytes);
+  }
+
+  /** Starts a frame of {@code type}; end it with {@link #endFrame}. */
+  public FrameWriter beginFrame(byte type) {
+    ensure(Wire.FRAME_HEADER_BYTES);
+    frameStart = buffer.position();
+    buffer.putInt(0).put(type);
+    return this;
+  }
+
+  /** Writes the length of the frame begun last. */
+  public void endFrame() {
+    buffer.putInt(frameStart, buffer.position() - frameStart - 4);
+    frameStart = -1;
+  }
+
+  public FrameWriter putByte(byte value) {
+    ensure(1);
+    buffer.put(value);
+    return this;
+  }
+
+  public FrameWriter putShort(short value) {
+    ensure(2);
+    buffer.putShort(value);
+    return this;
+  }
+
+  public FrameWriter putInt(int value) {
+    ensure(4);
+    buffer.putInt(value);
+    return this;
+  }
+
+  public FrameWriter putLong(long value) {
+    ensure(8);
+    buffer.putLong(value);
+    return this;
+  }
+
+  /** Writes the bytes, without a length. */
+  public FrameWriter putBytes(byte[] bytes) {
+    ensure(bytes.length);
+    buffer.put(bytes);
+    return this;
+  }
+
+  /** Writes an int32 length and the bytes. */
+  public FrameWriter putSizedBytes(byte[] bytes) {
+    return putInt(bytes.length).putBytes(bytes);
+  }
+
+  /** Writes the remaining bytes of {@code bytes} with an int32 length before them. */
+  public FrameWriter putSizedBytes(ByteBuffer bytes) {
+    ensure(4 + bytes.remaining());
+    buffer.putInt(bytes.remaining()).put(bytes);
+    return this;
+  }
+
+  /** Writes the UTF-8 bytes of {@code text}, without a length. */
+  public FrameWriter putUtf8(String text) {
+    return putBytes(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Bytes buffered and not yet written. */
+  public int buffered() {
+    return buffer.position();
+  }
+
+  /** Writes every complete frame buffered, blocking until all bytes are out. */
+  public void flush() throws IOException {
+    buffer.flip();
+    while (buffer.hasRemaining()) {
+      channel.write(buffer);
+    }
+    buffer.clear();
+  }
+
+  private void ensure(int bytes) {
+    if (buffer.remaining() >= bytes) {
+      return;
+    }
+    ByteBuffer bigger =
+        ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + bytes));
+    buffer.flip();
+    bigger.put(buffer);
+    buffer = bigger;
+  }
+}

@@ -1,0 +1,62 @@
+package io.forkserve.worker.internal;
+
+import io.forkserve.metrics.Histogram;
+import io.forkserve.metrics.MetricsRegistry;
+
+/**
+ * The worker's built-in metrics: time per stage labelled by function, and batch sizes. Written by
+ * the serving thread only.
+ */
+final class StageMetrics {
+  static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+
+  private final Histogram.Child decode;
+  private final Histogram.Child predict;
+  private final Histogram.Child encode;
+  private final Histogram batchSize;
+
+  private StageMetrics(
+      Histogram.Child decode,
+      Histogram.Child predict,
+      Histogram.Child encode,
+      Histogram batchSize) {
+    this.decode = decode;
+    this.predict = predict;
+    this.encode = encode;
+    this.batchSize = batchSize;
+  }
+
+  /** Registers the metrics in {@code registry}, labelled with the API's class name. */
+  static StageMetrics register(MetricsRegistry registry, Class<?> api, boolean batched) {
+    Histogram stages =
+        Histogram.builder("forkserve_stage_duration_seconds")
+            .help("Time spent in each serving stage, by stage and user function.")
+            .labelNames("stage", "function")
+            .register(registry);
+    Histogram batches =
+        Histogram.builder("forkserve_batch_size")
+            .help("Number of requests passed to one predict call.")
+            .buckets(BATCH_BUCKETS)
+            .register(registry);
+    String name = api.getSimpleName();
+    String predictFunction = batched ? ".predictBatch" : ".predict";
+    return new StageMetrics(
+        stages.labels("decode", name + ".decodeRequest"),
+        stages.labels("predict", name + predictFunction),
+        stages.labels("encode", name + ".encodeResponse"),
+        batches);
+  }
+
+  void decoded(long nanos) {
+    decode.observe(nanos / 1e9);
+  }
+
+  void predicted(long nanos, int batch) {
+    predict.observe(nanos / 1e9);
+    batchSize.observe(batch);
+  }
+
+  void encoded(long nanos) {
+    encode.observe(nanos / 1e9);
+  }
+}

@@ -1,0 +1,277 @@
+package io.forkserve.worker.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.worker.Callback;
+import io.forkserve.worker.RequestInfo;
+import io.forkserve.worker.ServingApi;
+import io.forkserve.worker.WorkerContext;
+import io.forkserve.worker.channel.FrameReader;
+import io.forkserve.worker.channel.FrameWriter;
+import io.forkserve.worker.channel.Wire;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Entry point of a worker process, started by the supervisor. Arguments are {@code key=value}:
+ * {@code socket}, {@code index}, {@code workers}, {@code api}, {@code jar} (may be empty), {@code
+ * max-batch-size}, {@code device}; every other pair is passed to {@link WorkerContext#config()}.
+ */
+public final class WorkerMain {
+  /*
+   * Life cycle. The worker connects to the front's socket, sends HELLO, runs setup(), then READY
+   * (or FAILED and exits 3). It serves on the main thread until the socket reports EOF. It also
+   * exits when its parent (the supervisor) is gone: a daemon thread polls the parent process
+   * handle, because a supervisor killed with SIGKILL may leave the socket open in a stuck front
+   * thread of nobody, and a worker must never outlive it. The heartbeat thread sends HEALTH
+   * about once a second; a failed write there also means the front is gone.
+   */
+
+  static final long PARENT_POLL_MILLIS = 200;
+  static final long HEARTBEAT_MILLIS = 1000;
+  static final int EXIT_SETUP_FAILED = 3;
+  static final int EXIT_FRONT_GONE = 4;
+
+  private WorkerMain() {}
+
+  /** The registry to close at exit; set once setup opened it. */
+  private static volatile MetricsRegistry openRegistry;
+
+  /**
+   * Runs a worker; see the class javadoc for the arguments. A front that is gone or going (the
+   * socket refuses or breaks, the JVM is already shutting down) ends the worker quietly: that is
+   * the supervisor stopping, not an error to report.
+   */
+  public static void main(String[] args) {
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(WorkerMain::closeRegistry, "close-metrics"));
+    } catch (IllegalStateException shutdownInProgress) {
+      Runtime.getRuntime().halt(EXIT_FRONT_GONE);
+    }
+    try {
+      run(parse(args));
+    } catch (IOException frontGone) {
+      Runtime.getRuntime().halt(EXIT_FRONT_GONE);
+    }
+  }
+
+  private static void closeRegistry() {
+    MetricsRegistry registry = openRegistry;
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  private static void run(Map<String, String> settings) throws IOException {
+    watchParent();
+    int index = Integer.parseInt(settings.remove("index"));
+    int workers = Integer.parseInt(settings.remove("workers"));
+    String apiClass = settings.remove("api");
+    String jar = settings.remove("jar");
+    String device = settings.getOrDefault("device", "cpu");
+    int maxBatchSize = Integer.parseInt(settings.getOrDefault("max-batch-size", "1"));
+    Path socket = Path.of(settings.remove("socket"));
+
+    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    channel.connect(UnixDomainSocketAddress.of(socket));
+    FrameWriter writer = new FrameWriter(channel, 64 * 1024);
+    Object writeLock = new Object();
+
+    ServingApi<Object, Object> api;
+    MetricsRegistry registry = null;
+    long setupNanos = 0;
+    try {
+      api = ApiLoader.instantiate(apiClass, jar);
+      sendHello(writer, index, maxBatchSize, api);
+      registry = openRegistry();
+      openRegistry = registry;
+      LogForwarder logs = new LogForwarder(writer, writeLock);
+      api.attachLogSink(logs::send);
+      long start = System.nanoTime();
+      setup(api, new WorkerContext(index, workers, device, settings, registry));
+      setupNanos = System.nanoTime() - start;
+    } catch (Throwable e) {
+      synchronized (writeLock) {
+        writer.beginFrame(Wire.FAILED).putUtf8(describe(e)).endFrame();
+        writer.flush();
+      }
+      System.err.println(stackTrace(e));
+      System.exit(EXIT_SETUP_FAILED);
+      return;
+    }
+    StageMetrics metrics =
+        registry == null ? null : StageMetrics.register(registry, api.getClass(), maxBatchSize > 1);
+    synchronized (writeLock) {
+      writer.beginFrame(Wire.READY).putLong(setupNanos).endFrame();
+      writer.flush();
+    }
+    startHeartbeat(api, new FrameWriter(channel, 64), writeLock);
+    FrameReader reader = new FrameReader(channel, 256 * 1024);
+    try {
+      new ServingLoop<>(api, maxBatchSize, reader, writer, writeLock, metrics).run();
+    } catch (IOException e) {
+      // EOF or a broken socket: the front is gone.
+    }
+    System.exit(0);
+  }
+
+  private static void setup(ServingApi<Object, Object> api, WorkerContext context)
+      throws Exception {
+    for (Callback c : api.callbacks()) {
+      c.beforeSetup(api);
+    }
+    api.setup(context);
+    for (Callback c : api.callbacks()) {
+      c.afterSetup(api);
+    }
+  }
+
+  private static void sendHello(
+      FrameWriter writer, int index, int maxBatchSize, ServingApi<?, ?> api) throws IOException {
+    byte flags = 0;
+    if (api.isStreaming()) {
+      flags |= Wire.FLAG_STREAMING;
+    }
+    if (overridesAuthorize(api)) {
+      flags |= Wire.FLAG_AUTHORIZE;
+    }
+    writer.beginFrame(Wire.HELLO).putInt(index).putLong(ProcessHandle.current().pid());
+    writer
+        .putInt(CreditWindow.initial(maxBatchSize))
+        .putByte(flags)
+        .putUtf8(api.getClass().getName());
+    writer.endFrame();
+    writer.flush();
+  }
+
+  /** True when {@code api}'s class overrides {@link ServingApi#authorize}. */
+  public static boolean overridesAuthorize(ServingApi<?, ?> api) {
+    try {
+      return api.getClass().getMethod("authorize", RequestInfo.class).getDeclaringClass()
+          != ServingApi.class;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
+  }
+
+  private static MetricsRegistry openRegistry() {
+    if (System.getenv(MetricsRegistry.ENV) == null) {
+      return null;
+    }
+    return MetricsRegistry.fromEnvironment();
+  }
+
+  private static void watchParent() {
+    ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+    if (parent == null) {
+      System.exit(0);
+    }
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (parent.isAlive()) {
+                try {
+                  Thread.sleep(PARENT_POLL_MILLIS);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+              Runtime.getRuntime().halt(0);
+            },
+            "parent-watch");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  private static void startHeartbeat(ServingApi<?, ?> api, FrameWriter writer, Object lock) {
+    Thread heartbeat =
+        new Thread(
+            () -> {
+              try {
+                while (true) {
+                  boolean healthy = healthOf(api);
+                  synchronized (lock) {
+                    writer.beginFrame(Wire.HEALTH).putByte((byte) (healthy ? 1 : 0)).endFrame();
+                    writer.flush();
+                  }
+                  Thread.sleep(HEARTBEAT_MILLIS);
+                }
+              } catch (IOException | InterruptedException e) {
+                System.exit(0);
+              }
+            },
+            "heartbeat");
+    heartbeat.setDaemon(true);
+    heartbeat.start();
+  }
+
+  private static boolean healthOf(ServingApi<?, ?> api) {
+    try {
+      return api.health();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("worker argument must be key=value, not " + arg);
+      }
+      settings.put(arg.substring(0, eq), arg.substring(eq + 1));
+    }
+    return settings;
+  }
+
+  /** One line naming the error and its root cause. */
+  static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String line = e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (root != e) {
+      line += " (caused by " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+    return line;
+  }
+
+  private static String stackTrace(Throwable e) {
+    StringWriter out = new StringWriter();
+    e.printStackTrace(new PrintWriter(out));
+    return out.toString();
+  }
+
+  /** Sends {@code log(key, value)} calls to the front as LOG frames. */
+  static final class LogForwarder {
+    private final FrameWriter writer;
+    private final Object lock;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    LogForwarder(FrameWriter writer, Object lock) {
+      this.writer = writer;
+      this.lock = lock;
+    }
+
+    void send(String key, Object value) {
+      try {
+        byte[] json = mapper.writeValueAsBytes(value);
+        byte[] keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        synchronized (lock) {
+          writer.beginFrame(Wire.LOG).putSizedBytes(keyBytes).putBytes(json).endFrame();
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("log value for " + key + " is not JSON-writable", e);
+      }
+    }
+  }
+}
