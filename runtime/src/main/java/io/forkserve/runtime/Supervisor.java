@@ -2,6 +2,7 @@ package io.forkserve.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.dispatch.WorkerLink;
@@ -67,6 +68,10 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
    * /health 503 with the cause, logged once. A worker whose heartbeat is silent for
    * --worker-timeout is killed with its process tree and replaced at once (reason timeout).
    *
+   * Metrics of dead workers. Once a worker's exit callback runs, its process is reaped and can
+   * write no more; only then are its files folded into the LMDB archive (MetricsArchive.fold)
+   * and deleted. /metrics merges the archive with the live files, so counters never go back.
+   *
    * Shut-down. shutdown() (SIGTERM/SIGINT) stops accepting requests, waits up to
    * --graceful-timeout for queued and held jobs, then stop(): the front stops, workers get
    * SIGTERM and, after a grace period, SIGKILL for them and their descendants. A JVM shutdown hook
@@ -105,6 +110,8 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
   private List<Callback> callbacks = List.of();
   private MetricsDir metricsDir;
   private MetricsRegistry registry;
+  private MetricsArchive archive;
+  private final Object archiveLock = new Object();
   private FrontMetrics metrics;
   private Dispatcher dispatcher;
   private SocketDir socketDir;
@@ -148,6 +155,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
             + metricsDir.path
             + (metricsDir.privateDir ? " (private to this server)" : " (wiped)"));
     openMetrics();
+    openArchive();
     dispatcher = new Dispatcher(settings.maxQueue, settings.timeoutNanos, clock);
     openSocket();
     probePort();
@@ -210,6 +218,15 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     metrics = new FrontMetrics(registry);
     metrics.workersUp(0);
     metrics.touch();
+  }
+
+  private void openArchive() {
+    try {
+      archive = MetricsArchive.open(metricsDir.path);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "metrics archive in " + metricsDir.path + " is unusable: " + e.getMessage());
+    }
   }
 
   private void openSocket() {
@@ -565,11 +582,18 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
   }
 
   /**
-   * Hook of the metrics archive (issue 5): called once worker {@code pid} has exited and can no
-   * longer write its files, before its slot is reused. The archive folds the files here.
+   * Folds the files of worker {@code pid} into the metrics archive and deletes them. Called only
+   * from the process's exit callback, so the worker can no longer write them; then clears the LMDB
+   * reader slot it may have left.
    */
   private void foldDeadWorker(long pid) {
-    // no archive on this branch yet
+    synchronized (archiveLock) {
+      if (archive == null) {
+        return;
+      }
+      archive.fold(pid);
+      archive.checkStaleReaders();
+    }
   }
 
   private String startupFailure(Worker worker, int code) {
@@ -962,11 +986,21 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
       server.stop();
     }
     closeQuietly();
+    closeArchive();
     if (registry != null) {
       registry.close();
     }
     if (metricsDir != null) {
       metricsDir.close();
+    }
+  }
+
+  private void closeArchive() {
+    synchronized (archiveLock) {
+      if (archive != null) {
+        archive.close();
+        archive = null;
+      }
     }
   }
 
@@ -1026,7 +1060,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     spec.dispatcher = dispatcher;
     spec.server = this;
     spec.metrics = metrics;
-    spec.scraper = new DirectoryScraper(metricsDir.path);
+    spec.scraper = new DirectoryScraper(metricsDir.path, List.of(archive.newMergeSource()));
     spec.blockingPool = blockingPool;
     spec.clock = clock;
     spec.adminToken = settings.adminToken;

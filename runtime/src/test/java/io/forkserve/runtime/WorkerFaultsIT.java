@@ -32,6 +32,8 @@ class WorkerFaultsIT {
         Load load = new Load(server, 4, "{\"input\":1,\"sleep_ms\":20}")) {
       load.awaitResponses(40);
       long victim = pidOf(server, 0);
+      Path dir = Path.of(JSON.readTree(server.get("/info").body()).get("metrics_dir").asText());
+      double counted = predictions(server);
       ProcessHandle.of(victim).orElseThrow().destroyForcibly(); // SIGKILL
       long killed = System.nanoTime();
       ServerProcess.await(
@@ -54,6 +56,18 @@ class WorkerFaultsIT {
       assertTrue(replacedSeconds < 10, "replaced in " + replacedSeconds + " s");
       JsonNode info = JSON.readTree(server.get("/info").body());
       assertEquals(1, info.get("restarts").get("crash").asInt());
+      // the dead worker's files were folded into the archive: gone, and nothing went backwards
+      assertTrue(Files.isDirectory(dir.resolve("forkserve-archive")));
+      try (var files = Files.list(dir)) {
+        List<String> left =
+            files
+                .map(f -> f.getFileName().toString())
+                .filter(f -> f.endsWith("_" + victim + ".db"))
+                .toList();
+        assertTrue(left.isEmpty(), "files of the dead worker: " + left);
+      }
+      double after = predictions(server);
+      assertTrue(after >= counted + 40, counted + " then " + after);
       String metrics = server.get("/metrics").body();
       assertTrue(
           metrics.contains("forkserve_worker_restarts_total{reason=\"crash\"} 1.0"), metrics);
@@ -196,6 +210,16 @@ class WorkerFaultsIT {
           server.stdout.stream().anyMatch(l -> l.contains("MiB (--max-worker-rss)")),
           () -> "stdout: " + server.stdout);
     }
+  }
+
+  /** The merged scripted_predictions_total of /metrics. */
+  static double predictions(ServerProcess server) throws IOException {
+    for (String line : server.get("/metrics").body().split("\n")) {
+      if (line.startsWith("scripted_predictions_total ")) {
+        return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   static int restarts(ServerProcess server, String reason) {
