@@ -46,10 +46,18 @@ final class Signals {
           },
           refused);
     }
-    handle("HUP", number -> supervisor.reload(), refused);
+    handle("HUP", number -> reload(supervisor), refused);
     handle("TTIN", number -> supervisor.scaleBy(1), refused);
     handle("TTOU", number -> supervisor.scaleBy(-1), refused);
     return refused;
+  }
+
+  private static void reload(Supervisor supervisor) {
+    try {
+      supervisor.reload();
+    } catch (IllegalStateException e) {
+      System.err.println("forkserve: " + e.getMessage());
+    }
   }
 
   private static void handle(String name, IntConsumer handler, List<String> refused) {

@@ -841,21 +841,34 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     if (stopping || draining) {
       return;
     }
+    if (!started) {
+      throw new IllegalStateException("the server is still starting; scale it once it is ready");
+    }
     if (workers != desired) {
       out.printf(Locale.ROOT, "forkserve: scaling from %d to %d workers%n", desired, workers);
     }
     desired = workers;
   }
 
-  /** Adds ({@code +1}) or removes ({@code -1}) one worker, never going below one. */
+  /**
+   * Adds ({@code +1}) or removes ({@code -1}) one worker, never going below one; ignored, with a
+   * line on stderr, while the server starts.
+   */
   public synchronized void scaleBy(int delta) {
-    scaleTo(Math.max(1, Math.min(MAX_WORKERS, desired + delta)));
+    try {
+      scaleTo(Math.max(1, Math.min(MAX_WORKERS, desired + delta)));
+    } catch (IllegalStateException e) {
+      System.err.println("forkserve: " + e.getMessage());
+    }
   }
 
   @Override
   public synchronized void reload() {
     if (stopping || draining) {
       return;
+    }
+    if (!started) {
+      throw new IllegalStateException("the server is still starting; reload it once it is ready");
     }
     reloadQueue.clear();
     for (Slot slot : slots) {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -28,8 +29,18 @@ class OperationsIT {
   void scalesUpAndDownBySignalAndByTheAdminEndpoint() throws Exception {
     try (ServerProcess server =
         ServerProcess.start(
-                "--api", ScriptedApi.class.getName(), "--workers", "1", "--admin-token", TOKEN)
-            .awaitHealthy()) {
+                Map.of("SCRIPTED_SETUP_MS", "1000"),
+                "--api",
+                ScriptedApi.class.getName(),
+                "--workers",
+                "1",
+                "--admin-token",
+                TOKEN)
+            .awaitListening()) {
+      HttpResponse<String> early = admin(server, "/admin/workers?count=2");
+      assertEquals(409, early.statusCode(), early.body());
+      assertTrue(early.body().contains("still starting"), early.body());
+      server.awaitHealthy();
       signal(server, "TTIN");
       awaitWorkers(server, 2);
       signal(server, "TTOU");

@@ -16,6 +16,7 @@ import java.util.Deque;
 final class AdminHandler implements HttpHandler {
   static final String WORKERS = "/admin/workers";
   static final String RELOAD = "/admin/reload";
+  static final int MAX_WORKERS = 1024;
 
   private final byte[] token;
   private final AdminActions actions;
@@ -36,7 +37,17 @@ final class AdminHandler implements HttpHandler {
     } else if (!exchange.getRequestMethod().equals(Methods.POST)) {
       exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
       Errors.send(exchange, 405, "use POST");
-    } else if (exchange.getRelativePath().equals(RELOAD)) {
+    } else {
+      try {
+        act(exchange);
+      } catch (IllegalStateException e) {
+        Errors.send(exchange, 409, e.getMessage());
+      }
+    }
+  }
+
+  private void act(HttpServerExchange exchange) {
+    if (exchange.getRelativePath().equals(RELOAD)) {
       actions.reload();
       accepted(exchange, "{\"reload\":\"started\"}");
     } else {
@@ -54,11 +65,14 @@ final class AdminHandler implements HttpHandler {
     int n;
     try {
       n = Integer.parseInt(count == null ? "" : count.getFirst());
-      actions.scaleTo(n);
-    } catch (IllegalArgumentException e) {
-      Errors.send(exchange, 400, "count must be a whole number from 1 to 1024");
+    } catch (NumberFormatException e) {
+      n = 0;
+    }
+    if (n < 1 || n > MAX_WORKERS) {
+      Errors.send(exchange, 400, "count must be a whole number from 1 to " + MAX_WORKERS);
       return;
     }
+    actions.scaleTo(n);
     accepted(exchange, "{\"workers\":" + n + "}");
   }
 
