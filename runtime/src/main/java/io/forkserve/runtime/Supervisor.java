@@ -22,8 +22,6 @@ import java.net.BindException;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -302,7 +300,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
 
   private ProcessBuilder workerProcess(Slot slot) {
     List<String> command = new ArrayList<>();
-    command.add(javaCommand());
+    command.add(Processes.javaCommand());
     command.addAll(settings.workerJvmOpts);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
@@ -349,13 +347,6 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
   private void countRestart(String reason) {
     restarts.merge(reason, 1L, Long::sum);
     metrics.workerRestarted(reason);
-  }
-
-  private static String javaCommand() {
-    return ProcessHandle.current()
-        .info()
-        .command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
   // --- the control loop: liveness, recycling, replacement, scaling, reload ---
@@ -411,7 +402,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
                 "killed after %.1f s without a heartbeat (--worker-timeout)",
                 seconds(now - worker.lastHeardNanos)));
       }
-      killTree(worker.process);
+      Processes.killTree(worker.process);
     }
   }
 
@@ -444,27 +435,12 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     }
     if (settings.maxWorkerRssBytes > 0 && now - worker.rssCheckedNanos >= RSS_CHECK_NANOS) {
       worker.rssCheckedNanos = now;
-      long rss = residentBytes(worker.pid);
+      long rss = Processes.residentBytes(worker.pid);
       if (rss > settings.maxWorkerRssBytes) {
         return "resident memory " + rss / (1024 * 1024) + " MiB (--max-worker-rss)";
       }
     }
     return null;
-  }
-
-  /** VmRSS of process {@code pid} from /proc, in bytes; 0 when unknown. */
-  static long residentBytes(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          String[] parts = line.substring(6).trim().split("\\s+");
-          return Long.parseLong(parts[0]) * 1024;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // gone, or no /proc: unknown
-    }
-    return 0;
   }
 
   private void respawnIfDue(Slot slot, long now) {
@@ -479,7 +455,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     for (Worker worker : new ArrayList<>(retiring)) {
       WorkerLink link = worker.link;
       if (link == null || now - worker.retiredNanos > settings.gracefulTimeoutNanos) {
-        killTree(worker.process);
+        Processes.killTree(worker.process);
         retiring.remove(worker);
       } else if (link.pendingCount() == 0) {
         link.finish();
@@ -652,14 +628,6 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     startup.countDown();
   }
 
-  private static void killTree(Process process) {
-    if (process == null) {
-      return;
-    }
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
-  }
-
   // --- WorkerLink.Listener, called on link reader threads ---
 
   @Override
@@ -783,7 +751,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
       }
       if (worker.stopReason == null) {
         // a live process without its channel serves nobody
-        killTree(worker.process);
+        Processes.killTree(worker.process);
       }
     }
     publishReady();
@@ -989,11 +957,15 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
       dispatcher.stopAccepting();
       dispatcher.failQueued("server is shutting down");
     }
+    List<ProcessHandle> descendants = new ArrayList<>();
+    for (Worker worker : workers) {
+      worker.process.descendants().forEach(descendants::add);
+    }
     for (Worker worker : workers) {
       worker.process.destroy();
     }
     for (Worker worker : workers) {
-      awaitOrKill(worker.process);
+      Processes.awaitOrKill(worker.process, descendants);
     }
     if (server != null) {
       server.stop();
@@ -1023,7 +995,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
       stopping = true;
     }
     for (Worker worker : byPid.values()) {
-      killTree(worker.process);
+      Processes.killTree(worker.process);
     }
     closeQuietly();
     try {
@@ -1033,18 +1005,6 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     } catch (RuntimeException e) {
       // best effort: we are exiting at once
     }
-  }
-
-  private static void awaitOrKill(Process process) {
-    try {
-      if (!process.waitFor(2, TimeUnit.SECONDS)) {
-        killTree(process);
-      }
-    } catch (InterruptedException e) {
-      killTree(process);
-      Thread.currentThread().interrupt();
-    }
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
   }
 
   private void closeQuietly() {

@@ -40,6 +40,9 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
             .register(context.metrics());
     long sleep = Long.parseLong(System.getenv().getOrDefault("SCRIPTED_SETUP_MS", "0"));
     Thread.sleep(sleep);
+    if (System.getenv("SCRIPTED_CHILD_PROCESS") != null) {
+      new ProcessBuilder("sleep", System.getenv("SCRIPTED_CHILD_PROCESS")).start();
+    }
     String failIf = System.getenv("SCRIPTED_SETUP_FAIL_IF_EXISTS");
     if (System.getenv("SCRIPTED_SETUP_FAIL") != null
         || (failIf != null && java.nio.file.Files.exists(java.nio.file.Path.of(failIf)))) {

@@ -143,9 +143,18 @@ class WorkerFaultsIT {
   void aPredictStuckPastTheWorkerTimeoutGetsItsWorkerReplaced() throws Exception {
     try (ServerProcess server =
         ServerProcess.start(
-                "--api", ScriptedApi.class.getName(), "--worker-timeout", "2s", "--timeout", "60s")
+                Map.of("SCRIPTED_CHILD_PROCESS", "601"),
+                "--api",
+                ScriptedApi.class.getName(),
+                "--worker-timeout",
+                "2s",
+                "--timeout",
+                "60s")
             .awaitHealthy()) {
       long stuck = pidOf(server, 0);
+      ServerProcess.await(
+          () -> childrenOf(stuck).size() == 1, Duration.ofSeconds(5), "the worker's child");
+      ProcessHandle child = childrenOf(stuck).get(0);
       long sent = System.nanoTime();
       HttpResponse<String> answer = server.post("/predict", "{\"input\":1,\"sleep_ms\":60000}");
       double seconds = (System.nanoTime() - sent) / 1e9;
@@ -156,6 +165,7 @@ class WorkerFaultsIT {
       ServerProcess.await(() -> server.statusOf("/health") == 200, Duration.ofSeconds(20), "up");
       assertNotEquals(stuck, pidOf(server, 0));
       assertTrue(ProcessHandle.of(stuck).map(p -> !p.isAlive()).orElse(true), "stuck one gone");
+      ServerProcess.await(() -> !child.isAlive(), Duration.ofSeconds(5), "its child killed too");
       assertEquals(200, server.post("/predict", "{\"input\":2}").statusCode());
       JsonNode info = JSON.readTree(server.get("/info").body());
       assertEquals(1, info.get("restarts").get("timeout").asInt());
@@ -220,6 +230,10 @@ class WorkerFaultsIT {
       }
     }
     return 0;
+  }
+
+  static List<ProcessHandle> childrenOf(long pid) {
+    return ProcessHandle.of(pid).map(p -> p.children().toList()).orElse(List.of());
   }
 
   static int restarts(ServerProcess server, String reason) {
