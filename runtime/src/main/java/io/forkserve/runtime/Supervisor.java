@@ -585,7 +585,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     String cause =
         worker.failure != null
             ? "setup failed: " + worker.failure
-            : "exited with code " + code + (worker.ready ? "" : " before it was ready");
+            : "exited with code " + code + (worker.everReady ? "" : " before it was ready");
     slot.failures++;
     long delay = policy.delayNanos(slot.failures);
     boolean loop = policy.failed(now);
@@ -641,6 +641,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
       }
       worker.link = link;
       worker.ready = true;
+      worker.everReady = true;
       worker.healthy = true;
       worker.lastHeardNanos = clock.nanoTime();
       Slot slot = worker.slot;
@@ -1157,6 +1158,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     long pid;
     volatile WorkerLink link;
     volatile boolean ready;
+    boolean everReady;
     volatile boolean healthy;
     volatile long lastHeardNanos;
     String failure;

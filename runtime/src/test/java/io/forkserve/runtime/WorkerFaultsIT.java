@@ -54,6 +54,9 @@ class WorkerFaultsIT {
       }
       assertTrue(failed.size() <= 4, "at most the 4 clients' requests were held: " + failed);
       assertTrue(replacedSeconds < 10, "replaced in " + replacedSeconds + " s");
+      String line = "forkserve: worker 0 (pid " + victim + ") exited with code 137; restarting in";
+      assertTrue(
+          server.stderr.stream().anyMatch(l -> l.startsWith(line)), () -> "" + server.stderr);
       JsonNode info = JSON.readTree(server.get("/info").body());
       assertEquals(1, info.get("restarts").get("crash").asInt());
       // the dead worker's files were folded into the archive: gone, and nothing went backwards
