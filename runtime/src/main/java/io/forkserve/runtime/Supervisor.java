@@ -355,7 +355,12 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     while (!stopping) {
       synchronized (this) {
         if (!stopping) {
-          control(clock.nanoTime());
+          try {
+            control(clock.nanoTime());
+          } catch (RuntimeException e) {
+            // e.g. fork failing for lack of memory: keep supervising, try again next round
+            System.err.println("forkserve: supervision round failed: " + e.getMessage());
+          }
         }
       }
       try {
@@ -445,9 +450,9 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
 
   private void respawnIfDue(Slot slot, long now) {
     if (slot.current == null && slot.pendingReason != null && now - slot.nextSpawnNanos >= 0) {
-      String reason = slot.pendingReason;
+      slot.nextSpawnNanos = now + policy.delayNanos(slot.failures + 1);
+      slot.current = spawn(slot, slot.pendingReason);
       slot.pendingReason = null;
-      slot.current = spawn(slot, reason);
     }
   }
 
