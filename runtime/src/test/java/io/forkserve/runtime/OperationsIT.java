@@ -7,17 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** Signals and the admin endpoint: scaling, rolling restart, graceful and immediate shutdown. */
@@ -160,6 +168,44 @@ class OperationsIT {
       assertNoneAlive(processes);
       stuck.handle((r, e) -> null).get();
     }
+  }
+
+  @Test
+  void theAdminEndpointRefusesANonLoopbackClientEvenWithTheToken() throws Exception {
+    InetAddress external = externalAddress();
+    Assumptions.assumeTrue(external != null, "this machine has no non-loopback IPv4 address");
+    try (ServerProcess server =
+        ServerProcess.start("--host", "0.0.0.0", "--admin-token", TOKEN).awaitHealthy()) {
+      try (Socket socket = new Socket()) {
+        socket.bind(new InetSocketAddress(external, 0));
+        socket.connect(new InetSocketAddress(external, server.port()), 5000);
+        socket.setSoTimeout(5000);
+        String request =
+            "POST /admin/workers?count=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + TOKEN
+                + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+        assertTrue(answer.contains("only on localhost"), answer);
+      }
+      assertEquals(1, info(server).get("desired_workers").asInt());
+      assertEquals(202, admin(server, "/admin/workers?count=1").statusCode(), "loopback is fine");
+    }
+  }
+
+  static InetAddress externalAddress() throws IOException {
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (!nic.isUp() || nic.isLoopback()) {
+        continue;
+      }
+      for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+        if (address instanceof Inet4Address && !address.isLoopbackAddress()) {
+          return address;
+        }
+      }
+    }
+    return null;
   }
 
   static void signal(ServerProcess server, String name) throws Exception {
