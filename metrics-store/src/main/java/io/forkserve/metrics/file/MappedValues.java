@@ -57,12 +57,15 @@ public final class MappedValues {
    * the previous value.
    */
   public static double getAndAddDouble(ByteBuffer buffer, int offset, double delta) {
-    long prev;
-    long next;
-    do {
-      prev = getLongAcquire(buffer, offset);
-      next = Double.doubleToRawLongBits(Double.longBitsToDouble(prev) + delta);
-    } while (!compareAndSetLong(buffer, offset, prev, next));
-    return Double.longBitsToDouble(prev);
+    // A failed exchange hands back the value it found: retry from it, without another load.
+    long prev = (long) LONGS.getOpaque(buffer, offset);
+    while (true) {
+      long next = Double.doubleToRawLongBits(Double.longBitsToDouble(prev) + delta);
+      long witness = (long) LONGS.compareAndExchange(buffer, offset, prev, next);
+      if (witness == prev) {
+        return Double.longBitsToDouble(prev);
+      }
+      prev = witness;
+    }
   }
 }
