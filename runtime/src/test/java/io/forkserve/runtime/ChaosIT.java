@@ -112,6 +112,9 @@ class ChaosIT {
       assertEquals(
           report.scrapes, prometheus.scalar("sum_over_time(" + up + range + ")", last), "up");
       assertTrue(report.scrapes >= run.toSeconds() / 2, "scrapes taken: " + report.scrapes);
+      report.slowestScrape =
+          prometheus.scalar(
+              "max_over_time(scrape_duration_seconds{job=\"forkserve\"}" + range + ")", last);
       for (JsonNode target : prometheus.activeTargets()) {
         assertEquals("up", target.get("health").asText(), target.toString());
         assertEquals("", target.get("lastError").asText(), target.toString());
@@ -328,6 +331,7 @@ class ChaosIT {
     int kills;
     int merges;
     long scrapes;
+    double slowestScrape;
     long monotonicSeries;
     long resets;
     long files;
@@ -350,6 +354,7 @@ class ChaosIT {
               "worker kills (SIGKILL) survived: " + kills,
               "bin/metrics merge runs: " + merges,
               "Prometheus scrapes taken (all up): " + scrapes,
+              "slowest scrape: " + Math.round(slowestScrape * 1000) + " ms",
               "monotonic series checked: " + monotonicSeries + ", resets seen: " + resets,
               "slowest request: " + maxLatency.toMillis() + " ms",
               "files in the metrics directory at the end: " + files,
