@@ -192,6 +192,7 @@ class ChaosIT {
       report.files = files;
       assertTrue(files <= bound, files + " files, bound " + bound + " (archive " + archived + ")");
 
+      server.process.descendants().forEach(p -> pids.add(p.pid()));
       server.process.destroy(); // SIGTERM
       server.awaitExit(Duration.ofSeconds(30));
       prometheus.stop();
