@@ -102,6 +102,9 @@ class SecurityIT {
     List<String> lines = openMetrics.lines().toList();
     assertEquals(1, lines.stream().filter("# EOF"::equals).count(), "one # EOF line");
     assertEquals("# EOF", lines.get(lines.size() - 1));
+    List<String> sorted = HOSTILE.stream().sorted().toList();
+    assertEquals(sorted, pythonParses("text", text), "Python's text parser");
+    assertEquals(sorted, pythonParses("openmetrics", openMetrics), "Python's OpenMetrics parser");
 
     Instant scrape = prometheus.awaitScrapeAfter(sent, Duration.ofSeconds(30));
     assertEquals(1.0, prometheus.scalar("up{job=\"forkserve\"}", scrape));
@@ -113,6 +116,34 @@ class SecurityIT {
     HOSTILE.forEach(v -> expected.put(v, 1.0));
     assertEquals(expected, seen);
     assertEquals(0, prometheus.vector("fake_metric", scrape).size(), "injected a series");
+  }
+
+  /**
+   * The {@code value} labels of {@code hostile_labels_total} as Debian's prometheus_client parses
+   * them.
+   */
+  static List<String> pythonParses(String format, String page) throws Exception {
+    String script =
+        String.join(
+            "\n",
+            "import sys, json",
+            "from prometheus_client.openmetrics.parser import text_string_to_metric_families as om",
+            "from prometheus_client.parser import text_string_to_metric_families as text",
+            "parse = om if sys.argv[1] == 'openmetrics' else text",
+            "print(json.dumps([s.labels.get('value', '') for f in parse(sys.stdin.read())",
+            "    if f.name == 'hostile_labels' for s in f.samples",
+            "    if s.name == 'hostile_labels_total']))");
+    Process python =
+        new ProcessBuilder("/usr/bin/python3", "-c", script, format)
+            .redirectErrorStream(true)
+            .start();
+    python.getOutputStream().write(page.getBytes(StandardCharsets.UTF_8));
+    python.getOutputStream().close();
+    String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, python.waitFor(), out);
+    List<String> values = new java.util.ArrayList<>();
+    JSON.readTree(out).forEach(v -> values.add(v.asText()));
+    return values.stream().sorted().toList();
   }
 
   @Test
