@@ -19,11 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,6 +46,12 @@ public final class DirectoryScraper {
    * A file that cannot be read is skipped for this scrape, counted by reason, and logged once per
    * (identity, reason). When most slots went unused (pids come and go), the table is rebuilt from
    * the readers' decoded keys on the next scrape, so memory follows the live series.
+   *
+   * With merge sources, the files are read first and their values copied, then the sources begin
+   * their scrape (the archive opens its read transaction), and only then are the files merged,
+   * leaving out each file a source says it already holds (a file folded while this scrape ran).
+   * Reading the files before the source's state is what makes a concurrent fold, which commits
+   * before it deletes, count every file exactly once: see io.forkserve.metrics.archive.
    */
 
   /** Gauge: files skipped in the last scrape, by reason. */
@@ -62,6 +70,8 @@ public final class DirectoryScraper {
   private final ReaderContext context = new ReaderContext();
   private final Map<Path, FileState> files = new HashMap<>();
   private final Map<String, Integer> sourceSlots = new HashMap<>();
+  /** Fast path for sources that pass the same key instances each scrape (the archive does). */
+  private final Map<String, SourceSlot> sourceSlotsByInstance = new IdentityHashMap<>();
   private final Set<String> warned = new HashSet<>();
   private final long[] skipTotals = new long[SkipReason.values().length];
   private SeriesTable table = new SeriesTable();
@@ -93,18 +103,22 @@ public final class DirectoryScraper {
     table.beginScrape();
     List<SkippedFile> skipped = new ArrayList<>();
     Set<Path> present = new HashSet<>();
+    List<FileState> read = new ArrayList<>();
     for (Path path : list(skipped)) {
       present.add(path);
       try {
-        scrapeFile(path, skipped);
+        FileState state = scrapeFile(path, skipped);
+        if (state != null) {
+          read.add(state);
+        }
       } catch (RuntimeException e) { // a defect of ours must not cost the other files
         files.remove(path);
         skip(skipped, path, null, SkipReason.CORRUPT, "unexpected error: " + e);
       }
     }
     files.keySet().retainAll(present);
-    for (MergeSource source : sources) {
-      scrapeSource(source);
+    if (!sources.isEmpty()) {
+      mergeWithSources(read);
     }
     int[] byReason = new int[SkipReason.values().length];
     for (SkippedFile s : skipped) {
@@ -138,43 +152,100 @@ public final class DirectoryScraper {
     return out;
   }
 
-  private void scrapeFile(Path path, List<SkippedFile> skipped) {
+  /** Reads one file; merges it now without sources, else returns it with its values copied. */
+  private FileState scrapeFile(Path path, List<SkippedFile> skipped) {
     MetricFileName name = MetricFileName.parse(path.getFileName().toString());
     if (name == null) {
       skip(skipped, path, null, SkipReason.BAD_NAME, "not a metric file name");
-      return;
+      return null;
     }
     BasicFileAttributes attrs;
     try {
       attrs = Files.readAttributes(path, BasicFileAttributes.class);
     } catch (NoSuchFileException e) {
       skip(skipped, path, null, SkipReason.VANISHED, "deleted while being read");
-      return;
+      return null;
     } catch (IOException e) {
       skip(skipped, path, null, SkipReason.UNREADABLE, e.toString());
-      return;
+      return null;
     }
     if (!attrs.isRegularFile()) {
       skip(skipped, path, attrs.fileKey(), SkipReason.UNREADABLE, "not a regular file");
-      return;
+      return null;
     }
     FileState state = files.get(path);
     if (state == null || !Objects.equals(state.fileKey, attrs.fileKey())) {
       state = new FileState(new MetricFileReader(path, name), attrs.fileKey());
       files.put(path, state);
     }
+    state.lastModified = attrs.lastModifiedTime();
     beforeRead.accept(path);
     try {
       state.reader.read(context);
     } catch (MetricFileException e) {
       skip(skipped, path, state.fileKey, e.reason(), e.detail());
-      return;
+      return null;
     }
+    if (sources.isEmpty()) {
+      combine(state);
+      return null;
+    }
+    state.capture();
+    return state;
+  }
+
+  private void combine(FileState state) {
     int ignored = state.combine(table);
     if (ignored > 0) {
+      Path path = state.reader.path();
       warnOnce(path + "|" + state.fileKey + "|conflict", "metrics file " + path + ": " + ignored
           + " entries ignored: their metric already has another type or gauge mode");
     }
+  }
+
+  /** Begins the sources, merges the files no source holds, then the sources' entries. */
+  private void mergeWithSources(List<FileState> read) {
+    List<MergeSource> begun = new ArrayList<>();
+    try {
+      for (MergeSource source : sources) {
+        try {
+          source.beginScrape();
+          begun.add(source);
+        } catch (RuntimeException e) {
+          warnOnce("source " + source, "merge source " + source + " failed: " + e);
+        }
+      }
+      for (FileState state : read) {
+        if (!heldBySource(begun, state)) {
+          combine(state);
+        }
+      }
+      for (MergeSource source : begun) {
+        scrapeSource(source);
+      }
+    } finally {
+      for (MergeSource source : begun) {
+        try {
+          source.endScrape();
+        } catch (RuntimeException e) {
+          warnOnce("source end " + source, "merge source " + source + " failed: " + e);
+        }
+      }
+    }
+  }
+
+  private boolean heldBySource(List<MergeSource> begun, FileState state) {
+    String fileName = state.reader.path().getFileName().toString();
+    for (MergeSource source : begun) {
+      try {
+        if (source.holds(fileName, state.fileKey, state.lastModified)) {
+          return true;
+        }
+      } catch (RuntimeException e) {
+        warnOnce("source holds " + source, "merge source " + source + " failed: " + e);
+      }
+    }
+    return false;
   }
 
   private void scrapeSource(MergeSource source) {
@@ -191,6 +262,19 @@ public final class DirectoryScraper {
   }
 
   private int sourceSlot(MetricType type, GaugeMode mode, String pid, String json) {
+    SourceSlot known = sourceSlotsByInstance.get(json);
+    if (known != null && known.type == type && known.mode == mode && known.pid.equals(pid)) {
+      return known.slot;
+    }
+    int slot = sourceSlotById(type, mode, pid, json);
+    if (sourceSlotsByInstance.size() > 2 * sourceSlots.size() + 1024) {
+      sourceSlotsByInstance.clear(); // a source passing new instances each scrape
+    }
+    sourceSlotsByInstance.put(json, new SourceSlot(type, mode, pid, slot));
+    return slot;
+  }
+
+  private int sourceSlotById(MetricType type, GaugeMode mode, String pid, String json) {
     String id = type + "|" + mode + "|" + pid + "|" + json;
     Integer slot = sourceSlots.get(id);
     if (slot == null) {
@@ -208,6 +292,7 @@ public final class DirectoryScraper {
   private void rebuildTable() {
     table = new SeriesTable();
     sourceSlots.clear();
+    sourceSlotsByInstance.clear();
     for (FileState s : files.values()) {
       s.mapped = 0;
     }
@@ -262,13 +347,32 @@ public final class DirectoryScraper {
     return out;
   }
 
+  /** The slot of one source entry, valid for the key instance it is cached under. */
+  private static final class SourceSlot {
+    final MetricType type;
+    final GaugeMode mode;
+    final String pid;
+    final int slot;
+
+    SourceSlot(MetricType type, GaugeMode mode, String pid, int slot) {
+      this.type = type;
+      this.mode = mode;
+      this.pid = pid;
+      this.slot = slot;
+    }
+  }
+
   /** One file identity: its reader and the slot of each decoded entry. */
   private static final class FileState {
     final MetricFileReader reader;
     final Object fileKey;
+    FileTime lastModified;
     int generation;
     int mapped;
     int[] slots = new int[16];
+    double[] values = new double[0];
+    double[] timestamps = new double[0];
+    boolean captured;
 
     FileState(MetricFileReader reader, Object fileKey) {
       this.reader = reader;
@@ -286,10 +390,26 @@ public final class DirectoryScraper {
       for (int i = 0; i < n; i++) {
         int slot = slots[i];
         if (slot >= 0) {
-          table.add(slot, reader.value(i), reader.timestamp(i));
+          table.add(slot, captured ? values[i] : reader.value(i),
+              captured ? timestamps[i] : reader.timestamp(i));
         }
       }
+      captured = false;
       return ignored;
+    }
+
+    /** Copies the values of the last read, which the next file's read overwrites. */
+    void capture() {
+      int n = reader.entryCount();
+      if (values.length < n) {
+        values = new double[Math.max(n, 2 * values.length)];
+        timestamps = new double[values.length];
+      }
+      for (int i = 0; i < n; i++) {
+        values[i] = reader.value(i);
+        timestamps[i] = reader.timestamp(i);
+      }
+      captured = true;
     }
 
     private int mapNew(SeriesTable table, int n) {
