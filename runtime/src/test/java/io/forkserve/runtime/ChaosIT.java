@@ -143,6 +143,12 @@ class ChaosIT {
       counted.values().removeIf(n -> n == 0);
       assertEquals(load.byStatus(), counted, "answers by status, clients vs PromQL");
 
+      // nothing is left in flight (but the scrape itself) or queued once the clients stopped
+      double inFlight =
+          prometheus.scalar("forkserve_http_requests_in_flight{job=\"forkserve\"}", last);
+      assertTrue(inFlight <= 1, "in flight after the load: " + inFlight);
+      assertEquals(0.0, prometheus.scalar("forkserve_queue_depth{job=\"forkserve\"}", last));
+
       // each kind of request got only the answers it may get
       Map<Kind, Set<String>> allowed =
           Map.of(
