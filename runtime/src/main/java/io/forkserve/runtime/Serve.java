@@ -35,6 +35,9 @@ public final class Serve {
     }
     Supervisor supervisor = new Supervisor(settings, Clock.SYSTEM, System.out);
     Runtime.getRuntime().addShutdownHook(new Thread(supervisor::stop, "forkserve-stop"));
+    for (String refused : Signals.install(supervisor)) {
+      System.out.println("forkserve: not handling SIG" + refused + "; it keeps its usual effect");
+    }
     try {
       supervisor.start();
     } catch (IllegalArgumentException | IllegalStateException e) {

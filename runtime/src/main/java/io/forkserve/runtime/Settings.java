@@ -34,6 +34,16 @@ public final class Settings {
     flag("devices", "cpu", "devices for workers, round-robin: cpu, or cuda:0,cuda:1 (or 0,1)");
     flag("worker-jvm-opts", "-XX:+UseSerialGC -XX:-UsePerfData", "JVM options of workers");
     flag("api-key", null, "key clients must send in X-API-Key (default: no key)");
+    flag("worker-timeout", "60s", "a worker silent (no heartbeat) this long is killed, replaced");
+    flag("graceful-timeout", "30s", "on SIGTERM/SIGINT, longest wait for in-flight requests");
+    flag("max-requests", "0", "recycle a worker after this many requests (0: never)");
+    flag("max-requests-jitter", "0", "add 0..N to --max-requests per worker, spreading recycles");
+    flag("max-worker-rss", "0", "recycle a worker whose resident memory is above (0: never)");
+    flag("restart-backoff", "500ms", "first delay before restarting a crashed worker");
+    flag("restart-backoff-max", "30s", "cap of the doubling restart delay");
+    flag("crash-loop-restarts", "5", "failed starts within --crash-loop-window = crash loop");
+    flag("crash-loop-window", "60s", "window in which failed starts are counted");
+    flag("admin-token", null, "token of the localhost admin endpoint (default: endpoint off)");
   }
 
   private static void flag(String name, String defaultValue, String help) {
@@ -55,6 +65,16 @@ public final class Settings {
   final List<String> devices;
   final List<String> workerJvmOpts;
   final String apiKey;
+  final long workerTimeoutNanos;
+  final long gracefulTimeoutNanos;
+  final long maxRequests;
+  final long maxRequestsJitter;
+  final long maxWorkerRssBytes;
+  final long restartBackoffNanos;
+  final long restartBackoffMaxNanos;
+  final int crashLoopRestarts;
+  final long crashLoopWindowNanos;
+  final String adminToken;
   private final Map<String, String> raw;
 
   private Settings(Map<String, String> raw) {
@@ -79,6 +99,24 @@ public final class Settings {
     devices = devices(raw.get("devices"));
     workerJvmOpts = splitOpts(raw.get("worker-jvm-opts"));
     apiKey = raw.get("api-key");
+    workerTimeoutNanos = positive(raw, "worker-timeout");
+    gracefulTimeoutNanos = duration(raw, "graceful-timeout");
+    maxRequests = intIn(raw, "max-requests", 0, Integer.MAX_VALUE);
+    maxRequestsJitter = intIn(raw, "max-requests-jitter", 0, Integer.MAX_VALUE);
+    maxWorkerRssBytes = parseSize("max-worker-rss", raw.get("max-worker-rss"));
+    restartBackoffNanos = positive(raw, "restart-backoff");
+    restartBackoffMaxNanos = Math.max(restartBackoffNanos, duration(raw, "restart-backoff-max"));
+    crashLoopRestarts = intIn(raw, "crash-loop-restarts", 1, 1000);
+    crashLoopWindowNanos = positive(raw, "crash-loop-window");
+    adminToken = raw.get("admin-token");
+  }
+
+  private static long positive(Map<String, String> raw, String flag) {
+    long nanos = duration(raw, flag);
+    if (nanos <= 0) {
+      throw new IllegalArgumentException("--" + flag + " must be above 0");
+    }
+    return nanos;
   }
 
   /** Parses {@code args} over {@code env}; throws IllegalArgumentException with one line. */
@@ -125,7 +163,7 @@ public final class Settings {
       out.append(
           String.format(
               Locale.ROOT,
-              "  --%-16s %s%s%n  %18s env %s%n",
+              "  --%-20s %s%s%n  %22s env %s%n",
               flag.getKey(),
               flag.getValue(),
               def == null ? "" : " [" + def + "]",
@@ -137,17 +175,23 @@ public final class Settings {
     return out.toString();
   }
 
+  /** Flags whose values are never shown nor passed to workers. */
+  static final List<String> SECRETS = List.of("api-key", "admin-token");
+
   /** Settings as shown by /info and passed to workers (the API key is never shown). */
   Map<String, String> visible() {
     Map<String, String> shown = new LinkedHashMap<>();
     raw.forEach(
         (k, v) -> {
-          if (v != null && !k.equals("api-key")) {
+          if (v != null && !SECRETS.contains(k)) {
             shown.put(k, v);
           }
         });
     if (apiKey != null) {
       shown.put("api-key", "(set)");
+    }
+    if (adminToken != null) {
+      shown.put("admin-token", "(set)");
     }
     return shown;
   }

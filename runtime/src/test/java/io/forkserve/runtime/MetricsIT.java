@@ -110,7 +110,11 @@ class MetricsIT {
     String user = "scripted_predictions_total";
     assertEquals(ok, sample(after, user) - sample(before, user), "user metric from setup()");
     assertEquals(2, sample(after, "forkserve_workers_up"));
-    assertEquals(0, sample(after, "forkserve_worker_restarts_total"));
+    for (String reason : List.of("crash", "timeout", "recycle", "scale", "reload")) {
+      String label = "reason=\"" + reason + "\"";
+      assertEquals(0, sample(after, "forkserve_worker_restarts_total", label), label);
+    }
+    assertEquals(0, sample(after, "forkserve_crash_loop"));
 
     JsonNode info = JSON.readTree(server.get("/info").body());
     Path dir = Path.of(info.get("metrics_dir").asText());

@@ -17,10 +17,11 @@ import java.util.Map;
 
 /**
  * Test API driven by the request: {@code {"input": X}} echoes with the batch size and worker;
- * {@code "sleep_ms"} sleeps in predict; {@code "fail"} throws; {@code "http_status"} throws an
- * HttpError; {@code "unhealthy_ms"} makes health() false for that long; {@code "log"} is sent to
- * the loggers; header {@code X-Deny} is refused by authorize. In the front it adds two middlewares
- * and a logger mounted at {@code /logged}.
+ * {@code "sleep_ms"} sleeps in predict; setup fails with env SCRIPTED_SETUP_FAIL, or while the file
+ * named by SCRIPTED_SETUP_FAIL_IF_EXISTS exists; {@code "fail"} throws; {@code "http_status"}
+ * throws an HttpError; {@code "unhealthy_ms"} makes health() false for that long; {@code "log"} is
+ * sent to the loggers; header {@code X-Deny} is refused by authorize. In the front it adds two
+ * middlewares and a logger mounted at {@code /logged}.
  */
 public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements FrontExtension {
   private int worker;
@@ -39,7 +40,12 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
             .register(context.metrics());
     long sleep = Long.parseLong(System.getenv().getOrDefault("SCRIPTED_SETUP_MS", "0"));
     Thread.sleep(sleep);
-    if (System.getenv("SCRIPTED_SETUP_FAIL") != null) {
+    if (System.getenv("SCRIPTED_CHILD_PROCESS") != null) {
+      new ProcessBuilder("sleep", System.getenv("SCRIPTED_CHILD_PROCESS")).start();
+    }
+    String failIf = System.getenv("SCRIPTED_SETUP_FAIL_IF_EXISTS");
+    if (System.getenv("SCRIPTED_SETUP_FAIL") != null
+        || (failIf != null && java.nio.file.Files.exists(java.nio.file.Path.of(failIf)))) {
       throw new IllegalStateException("model file missing");
     }
   }

@@ -46,6 +46,13 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess start(Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
+    // what bin/lib/launch.sh passes too: lmdbjava (the metrics archive) needs them on Java 17
+    command.addAll(
+        List.of(
+            "--add-opens",
+            "java.base/java.nio=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/sun.nio.ch=ALL-UNNAMED"));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Serve.class.getName());

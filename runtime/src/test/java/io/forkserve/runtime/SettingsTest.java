@@ -68,4 +68,37 @@ class SettingsTest {
     assertEquals("(set)", s.visible().get("api-key"));
     assertTrue(!s.visible().toString().contains("hunter2"));
   }
+
+  @Test
+  void theAdminTokenIsNeverShownAndComesFromTheEnvironment() {
+    Settings s = Settings.parse(new String[0], Map.of("FORKSERVE_ADMIN_TOKEN", "t0ken"));
+    assertEquals("t0ken", s.adminToken);
+    assertEquals("(set)", s.visible().get("admin-token"));
+    assertTrue(!s.visible().toString().contains("t0ken"));
+    assertTrue(Settings.SECRETS.contains("admin-token"), "never passed to workers");
+  }
+
+  @Test
+  void lifecycleFlagsHaveDefaultsAndLimits() {
+    Settings s = Settings.parse(new String[0], Map.of());
+    assertEquals(60_000_000_000L, s.workerTimeoutNanos);
+    assertEquals(0, s.maxRequests);
+    assertEquals(0, s.maxWorkerRssBytes);
+    assertEquals(null, s.adminToken);
+    Settings capped =
+        Settings.parse(
+            new String[] {"--restart-backoff", "2s", "--restart-backoff-max", "1s"}, Map.of());
+    assertEquals(2_000_000_000L, capped.restartBackoffMaxNanos, "the cap is at least the base");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Settings.parse(new String[] {"--worker-timeout", "0"}, Map.of()));
+    assertEquals("--worker-timeout must be above 0", e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Settings.parse(new String[] {"--crash-loop-restarts", "0"}, Map.of()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Settings.parse(new String[] {"--max-requests", "-1"}, Map.of()));
+  }
 }

@@ -1,5 +1,8 @@
 package io.forkserve.runtime.cli;
 
+import io.forkserve.metrics.archive.ArchiveContents;
+import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.file.MetricFileException;
 import io.forkserve.metrics.file.MetricFileName;
 import io.forkserve.metrics.file.MetricFileReader;
@@ -32,7 +35,30 @@ final class InspectCommand {
     }
     out.printf("%d files, %d readable, %d skipped%n", files.size(), files.size() - skipped,
         skipped);
+    archive(dir, out);
     return MetricsCli.OK;
+  }
+
+  /** What the LMDB archive holds: one line per fold, then the count of archived series. */
+  private static void archive(Path dir, PrintStream out) {
+    if (!Files.isDirectory(dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER))) {
+      out.println("archive: none");
+      return;
+    }
+    ArchiveContents contents;
+    try (MetricsArchive archive = MetricsArchive.openReadOnly(dir)) {
+      contents = archive.contents();
+    } catch (RuntimeException e) {
+      out.println("archive: unreadable (" + e.getMessage() + ")");
+      return;
+    }
+    out.printf("archive: %s, %d folds, %d series, map %d bytes%n",
+        dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER), contents.folds().size(),
+        contents.series().size(), contents.mapSizeBytes());
+    for (ArchiveContents.Fold fold : contents.folds()) {
+      out.printf("  fold %d: pid %s at %s, folded %s, deleted %s%n", fold.sequence(), fold.pid(),
+          fold.at(), fold.folded(), fold.deleted());
+    }
   }
 
   /** Prints one file's row; false when the file would be skipped by a scrape. */

@@ -1,21 +1,28 @@
 package io.forkserve.runtime.cli;
 
+import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
-/** {@code merge DIR [--format text|openmetrics]}: the merged exposition on stdout. */
+/**
+ * {@code merge DIR [--format text|openmetrics]}: the merged exposition (live files and the
+ * archive of dead workers, read only) on stdout.
+ */
 final class MergeCommand {
   private MergeCommand() {}
 
   static int run(Args args, PrintStream out) throws CliException {
     ExpositionFormat format = format(args.option("--format", "text"));
-    DirectoryScraper scraper = new DirectoryScraper(args.directory());
-    try {
+    Path dir = args.directory();
+    try (MetricsArchive archive = MetricsArchive.openReadOnly(dir)) {
+      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
       Exposition.write(scraper.scrape(), format, out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

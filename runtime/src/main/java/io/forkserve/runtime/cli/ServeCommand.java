@@ -1,5 +1,6 @@
 package io.forkserve.runtime.cli;
 
+import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.exposition.MetricsResponse;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.model.MetricSnapshots;
@@ -29,7 +30,9 @@ final class ServeCommand {
     Path dir = args.directory();
     String host = args.option("--host", "127.0.0.1");
     int port = port(args.option("--port", "9464"));
-    DirectoryScraper scraper = new DirectoryScraper(dir);
+    // Read only: the archive is merged when a forkserve server keeps one here, never written.
+    MetricsArchive archive = MetricsArchive.openReadOnly(dir);
+    DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
     QUIET.forEach(logger -> logger.setLevel(Level.WARNING));
     Undertow server = Undertow.builder()
         .addHttpListener(port, host)

@@ -20,6 +20,7 @@ public final class Dispatcher {
   private final long timeoutNanos;
   private final AtomicLong ids = new AtomicLong();
   private final Set<WorkerLink> links = new CopyOnWriteArraySet<>();
+  private volatile boolean accepting = true;
 
   /**
    * A queue holding at most {@code capacity} waiting jobs; jobs time out after {@code timeoutNanos}
@@ -51,6 +52,16 @@ public final class Dispatcher {
     return queue.offer(job);
   }
 
+  /** From now on the front answers new requests 503 (the server is shutting down). */
+  public void stopAccepting() {
+    accepting = false;
+  }
+
+  /** False once {@link #stopAccepting} was called. */
+  public boolean isAccepting() {
+    return accepting;
+  }
+
   /** Jobs waiting for a worker. */
   public int queueDepth() {
     return queue.size();
@@ -73,16 +84,20 @@ public final class Dispatcher {
     links.remove(link);
   }
 
-  Job take() throws InterruptedException {
-    return queue.take();
-  }
-
   Job poll(long nanos) throws InterruptedException {
     return queue.poll(nanos, TimeUnit.NANOSECONDS);
   }
 
   int drainTo(List<Job> batch, int max) {
     return max <= 0 ? 0 : queue.drainTo(batch, max);
+  }
+
+  /** Answers 503 with {@code message} to every queued job (at shut-down). */
+  public void failQueued(String message) {
+    byte[] body = Outcome.errorBody(503, message);
+    for (Job job = queue.poll(); job != null; job = queue.poll()) {
+      job.fail(503, body);
+    }
   }
 
   /** Answers 504 to every job past its deadline, queued or in a worker. */

@@ -28,6 +28,12 @@ public final class WorkerLink {
    * up to n. With max batch size b > 1 it keeps polling until the batch holds min(b, n) jobs or
    * the batch timeout since the first job has passed. The whole set goes in one REQUESTS frame,
    * one write.
+   *
+   * Retiring. retire() stops the sender (it takes no more jobs; it is never interrupted, since
+   * an interrupt during a write would close the channel; it notices within RETIRE_POLL_NANOS)
+   * while the reader keeps completing the jobs the
+   * worker holds. Once pendingCount() is 0 the supervisor calls finish(), which shuts down the
+   * output side: the worker reads EOF and exits 0, and the reader then sees EOF too.
    */
 
   /** Events of a link, delivered on its reader thread. */
@@ -43,6 +49,9 @@ public final class WorkerLink {
     void closed(WorkerLink link, IOException cause);
   }
 
+  /** How often a sender waiting for a job checks whether it was retired. */
+  private static final long RETIRE_POLL_NANOS = 50_000_000;
+
   private final int index;
   private final long pid;
   private final byte flags;
@@ -54,8 +63,12 @@ public final class WorkerLink {
   private final long batchTimeoutNanos;
   private final Listener listener;
   private final ConcurrentHashMap<Long, Job> pending = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong served =
+      new java.util.concurrent.atomic.AtomicLong();
   private int credits;
   private volatile boolean closed;
+  private volatile boolean retired;
+  private volatile String goneCause;
   private volatile Thread sender;
 
   private WorkerLink(
@@ -123,8 +136,36 @@ public final class WorkerLink {
     return (flags & Wire.FLAG_STREAMING) != 0;
   }
 
-  int pendingCount() {
+  /** Jobs sent to the worker and not answered yet. */
+  public int pendingCount() {
     return pending.size();
+  }
+
+  /** Jobs the worker has answered (whole responses and ended streams). */
+  public long served() {
+    return served.get();
+  }
+
+  /** Stops sending this worker new jobs; those it holds still complete. Idempotent. */
+  public void retire() {
+    synchronized (this) {
+      retired = true;
+      notifyAll();
+    }
+  }
+
+  /** Names why the worker is going away, for the 503 of the jobs it holds. */
+  public void goneBecause(String cause) {
+    goneCause = cause;
+  }
+
+  /** After {@link #retire} and once nothing is pending: tells the worker to exit (EOF). */
+  public void finish() {
+    try {
+      channel.shutdownOutput();
+    } catch (IOException e) {
+      // already broken: the reader closes the link
+    }
   }
 
   private Thread startThread(String role, Runnable body) {
@@ -161,7 +202,9 @@ public final class WorkerLink {
         break;
       case Wire.READY:
         dispatcher.register(this);
-        sender = startThread("sender", this::sendLoop);
+        if (!retired) {
+          sender = startThread("sender", this::sendLoop);
+        }
         listener.ready(this, payload.getLong());
         break;
       case Wire.FAILED:
@@ -197,6 +240,7 @@ public final class WorkerLink {
       if (job == null) {
         continue;
       }
+      served.incrementAndGet();
       if (kind == Wire.KIND_END) {
         job.end(status, status == 200 ? null : body);
       } else {
@@ -211,7 +255,7 @@ public final class WorkerLink {
   }
 
   private synchronized int awaitCredits() throws InterruptedException {
-    while (credits == 0 && !closed) {
+    while (credits == 0 && !closed && !retired) {
       wait();
     }
     return credits;
@@ -225,14 +269,15 @@ public final class WorkerLink {
     FrameWriter writer = new FrameWriter(channel, 256 * 1024);
     List<Job> batch = new ArrayList<>();
     try {
-      while (!closed) {
+      while (!closed && !retired) {
         int n = awaitCredits();
-        if (closed) {
+        if (closed || retired) {
           break;
         }
         batch.clear();
         fill(batch, n);
         send(batch, writer);
+        batch.clear();
       }
     } catch (InterruptedException | IOException e) {
       // the reader sees the broken channel too and closes the link
@@ -246,7 +291,13 @@ public final class WorkerLink {
   }
 
   private void fill(List<Job> batch, int n) throws InterruptedException {
-    Job first = dispatcher.take();
+    Job first = null;
+    while (first == null) {
+      if (retired || closed) {
+        return;
+      }
+      first = dispatcher.poll(RETIRE_POLL_NANOS);
+    }
     long start = dispatcher.clock().nanoTime();
     batch.add(first);
     dispatcher.drainTo(batch, n - 1);
@@ -310,7 +361,10 @@ public final class WorkerLink {
   }
 
   private byte[] workerGone() {
-    return Outcome.errorBody(503, "worker " + index + " (pid " + pid + ") went away");
+    String cause = goneCause;
+    return Outcome.errorBody(
+        503,
+        "worker " + index + " (pid " + pid + ") went away" + (cause == null ? "" : ": " + cause));
   }
 
   @Override

@@ -24,6 +24,8 @@ final class ApiHandler implements HttpHandler {
   private static final byte[] NO_HEADERS = new byte[0];
   private static final byte[] QUEUE_FULL =
       Outcome.errorBody(503, "server busy: request queue is full, retry later");
+  private static final byte[] SHUTTING_DOWN =
+      Outcome.errorBody(503, "server is shutting down, retry on another instance");
 
   private final Dispatcher dispatcher;
   private final boolean sendHeaders;
@@ -57,7 +59,9 @@ final class ApiHandler implements HttpHandler {
   }
 
   private void submit(Job job) {
-    if (!dispatcher.submit(job)) {
+    if (!dispatcher.isAccepting()) {
+      job.respond(503, SHUTTING_DOWN, true);
+    } else if (!dispatcher.submit(job)) {
       job.respond(503, QUEUE_FULL, true);
     }
   }

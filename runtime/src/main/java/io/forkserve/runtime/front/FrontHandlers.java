@@ -20,6 +20,7 @@ import java.util.concurrent.Executor;
  *   /health  -> HealthHandler          /info -> InfoHandler      /metrics -> MetricsHandler
  *   API path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
  *               -> PayloadLimitHandler -> CallbackHandler (with callbacks) -> ApiHandler
+ *   /admin/workers, /admin/reload -> AdminHandler (with --admin-token)
  *   logger mounts -> their handlers
  * </pre>
  */
@@ -39,6 +40,11 @@ public final class FrontHandlers {
     public DirectoryScraper scraper;
     public Executor blockingPool;
     public Clock clock = Clock.SYSTEM;
+
+    /** Token of the admin endpoint; null or empty turns the endpoint off. */
+    public String adminToken;
+
+    public AdminActions admin;
   }
 
   private final HttpHandler root;
@@ -54,6 +60,11 @@ public final class FrontHandlers {
       routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample, spec.blockingPool));
     }
     routes.put(spec.apiPath, apiChain(spec));
+    if (spec.adminToken != null && !spec.adminToken.isEmpty()) {
+      AdminHandler admin = new AdminHandler(spec.adminToken, spec.admin);
+      routes.put(AdminHandler.WORKERS, admin);
+      routes.put(AdminHandler.RELOAD, admin);
+    }
     HttpHandler chain = new Routes(routes);
     for (int i = spec.middlewares.size() - 1; i >= 0; i--) {
       chain = spec.middlewares.get(i).wrap(chain);

@@ -18,6 +18,7 @@ public final class FrontMetrics {
   private final Gauge queueDepth;
   private final Gauge workersUp;
   private final Counter workerRestarts;
+  private final Gauge crashLoop;
   private final ConcurrentHashMap<String, Histogram.Child> durationChildren =
       new ConcurrentHashMap<>();
 
@@ -45,7 +46,15 @@ public final class FrontMetrics {
             .register(registry);
     workerRestarts =
         Counter.builder("forkserve_worker_restarts")
-            .help("Worker processes started to replace one that exited.")
+            .help(
+                "Worker processes started or stopped by the supervisor, by reason: crash, timeout,"
+                    + " recycle, scale, reload.")
+            .labelNames("reason")
+            .register(registry);
+    crashLoop =
+        Gauge.builder("forkserve_crash_loop")
+            .help("1 while workers fail to start in a loop (the server reports unhealthy).")
+            .mode(GaugeMode.LIVESUM)
             .register(registry);
   }
 
@@ -71,13 +80,25 @@ public final class FrontMetrics {
     workersUp.set(ready);
   }
 
-  /** Counts one worker restart. */
-  public void workerRestarted() {
-    workerRestarts.inc();
+  /** Restart reasons, each visible at zero from start-up. */
+  public static final java.util.List<String> RESTART_REASONS =
+      java.util.List.of("crash", "timeout", "recycle", "scale", "reload");
+
+  /** Counts one worker restart for {@code reason} (one of {@link #RESTART_REASONS}). */
+  public void workerRestarted(String reason) {
+    workerRestarts.labels(reason).inc();
   }
 
-  /** Makes the restart counter visible at zero before any restart. */
+  /** Sets the crash-loop state. */
+  public void crashLoop(boolean looping) {
+    crashLoop.set(looping ? 1 : 0);
+  }
+
+  /** Makes the restart counters and the crash-loop gauge visible at zero before any restart. */
   public void touch() {
-    workerRestarts.inc(0);
+    for (String reason : RESTART_REASONS) {
+      workerRestarts.labels(reason).inc(0);
+    }
+    crashLoop.set(0);
   }
 }

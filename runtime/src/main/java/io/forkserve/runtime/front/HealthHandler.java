@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /** {@code GET /health}: 200 once every worker is ready and healthy, else 503. */
 final class HealthHandler implements HttpHandler {
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   private final ServerView server;
 
   HealthHandler(ServerView server) {
@@ -22,9 +24,22 @@ final class HealthHandler implements HttpHandler {
             + server.readyWorkers()
             + ",\"workers\":"
             + server.workers()
+            + cause()
             + "}";
     ExchangeResponder.send(
         exchange, healthy ? 200 : 503, body.getBytes(StandardCharsets.UTF_8), !healthy);
+  }
+
+  private String cause() {
+    String cause = server.unhealthyCause();
+    if (cause == null) {
+      return "";
+    }
+    try {
+      return ",\"cause\":" + MAPPER.writeValueAsString(cause);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return "";
+    }
   }
 
   @Override

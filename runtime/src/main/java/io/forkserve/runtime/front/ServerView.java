@@ -13,6 +13,9 @@ public interface ServerView {
   /** Workers the server runs. */
   int workers();
 
+  /** Why the server is unhealthy beyond its workers' state (crash loop, stopping), or null. */
+  String unhealthyCause();
+
   /** The body of {@code GET /info}: model metadata, workers, settings. */
   Map<String, Object> info();
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.metrics.archive.MetricsArchive;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -214,6 +215,35 @@ class MetricsCliIT {
       server.waitFor(10, TimeUnit.SECONDS);
     }
     assertEquals(before, listing(dir));
+  }
+
+  @Test
+  void mergeAndInspectIncludeTheArchiveOfFoldedWorkers() throws Exception {
+    Path dir = copyFixture("v0.16.0", "counters");
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    long deadPid = gone.pid();
+    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + deadPid + ".db"));
+    Result before = run("merge", dir.toString());
+    assertEquals(0, before.code(), before.err());
+
+    try (MetricsArchive archive = MetricsArchive.open(dir)) {
+      archive.fold(deadPid);
+    }
+    assertTrue(Files.notExists(dir.resolve("counter_" + deadPid + ".db")), "fold deletes");
+
+    Result after = run("merge", dir.toString());
+    assertEquals(0, after.code(), after.err());
+    assertEquals(sampleLines(before.out()), sampleLines(after.out()));
+
+    Result inspect = run("inspect", dir.toString());
+    assertEquals(0, inspect.code(), inspect.err());
+    assertTrue(inspect.out().contains(" 1 folds, "), inspect.out());
+    assertTrue(inspect.out().contains("fold 1: pid " + deadPid), inspect.out());
+  }
+
+  private static List<String> sampleLines(String exposition) {
+    return exposition.lines().filter(l -> !l.startsWith("#")).sorted().toList();
   }
 
   private static List<String> listing(Path dir) throws IOException {

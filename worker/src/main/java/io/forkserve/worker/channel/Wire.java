@@ -21,7 +21,8 @@ public final class Wire {
    *             kind KIND_FINAL is a whole JSON body; KIND_CHUNK one streamed chunk; KIND_END
    *             closes a stream (empty body).
    *   CREDIT    int32 n: the front may send n more requests.
-   *   HEALTH    byte healthy (1/0): sent about once a second; also a liveness heartbeat.
+   *   HEALTH    byte healthy (1/0): sent about once a second while the serving thread makes
+   *             progress; the front's liveness heartbeat (silence past --worker-timeout: killed).
    *   LOG       int32 n | n bytes utf8 key | rest: utf8 JSON value, for the front's loggers.
    *
    * Front -> worker:

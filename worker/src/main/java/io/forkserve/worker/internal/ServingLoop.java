@@ -34,6 +34,7 @@ final class ServingLoop<I, O> {
   private final ObjectMapper mapper = new ObjectMapper();
   private final boolean streaming;
   private final CreditWindow credit;
+  private final Liveness liveness;
   private long lastFlushNanos;
 
   private final List<Long> ids = new ArrayList<>();
@@ -46,8 +47,10 @@ final class ServingLoop<I, O> {
       FrameReader reader,
       FrameWriter writer,
       Object writeLock,
-      StageMetrics metrics) {
+      StageMetrics metrics,
+      Liveness liveness) {
     this.api = api;
+    this.liveness = liveness;
     this.callbacks = api.callbacks();
     this.maxBatchSize = Math.max(1, maxBatchSize);
     this.reader = reader;
@@ -61,7 +64,9 @@ final class ServingLoop<I, O> {
   /** Serves until the channel closes (then throws the EOF). */
   void run() throws IOException {
     while (true) {
+      liveness.idle();
       ByteBuffer payload = reader.next();
+      liveness.busy();
       if (reader.type() != Wire.REQUESTS) {
         throw new IOException("unexpected frame type " + reader.type());
       }
@@ -269,6 +274,7 @@ final class ServingLoop<I, O> {
   }
 
   private void sendChunk(long id, O output) {
+    liveness.busy();
     byte[] bytes;
     try {
       bytes = encodeOne(output);

@@ -22,7 +22,9 @@ import java.util.Map;
 /**
  * Entry point of a worker process, started by the supervisor. Arguments are {@code key=value}:
  * {@code socket}, {@code index}, {@code workers}, {@code api}, {@code jar} (may be empty), {@code
- * max-batch-size}, {@code device}; every other pair is passed to {@link WorkerContext#config()}.
+ * max-batch-size}, {@code device}, {@code print-setup-trace} (false: a failed setup prints no stack
+ * trace, the supervisor already saw one); every other pair is passed to {@link
+ * WorkerContext#config()}.
  */
 public final class WorkerMain {
   /*
@@ -31,7 +33,8 @@ public final class WorkerMain {
    * exits when its parent (the supervisor) is gone: a daemon thread polls the parent process
    * handle, because a supervisor killed with SIGKILL may leave the socket open in a stuck front
    * thread of nobody, and a worker must never outlive it. The heartbeat thread sends HEALTH
-   * about once a second; a failed write there also means the front is gone.
+   * about once a second while the serving thread makes progress (see Liveness); a failed write
+   * there also means the front is gone.
    */
 
   static final long PARENT_POLL_MILLIS = 200;
@@ -78,6 +81,7 @@ public final class WorkerMain {
     String device = settings.getOrDefault("device", "cpu");
     int maxBatchSize = Integer.parseInt(settings.getOrDefault("max-batch-size", "1"));
     Path socket = Path.of(settings.remove("socket"));
+    boolean printTrace = !"false".equals(settings.remove("print-setup-trace"));
 
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(socket));
@@ -102,7 +106,9 @@ public final class WorkerMain {
         writer.beginFrame(Wire.FAILED).putUtf8(describe(e)).endFrame();
         writer.flush();
       }
-      System.err.println(stackTrace(e));
+      if (printTrace) {
+        System.err.println(stackTrace(e));
+      }
       System.exit(EXIT_SETUP_FAILED);
       return;
     }
@@ -112,10 +118,11 @@ public final class WorkerMain {
       writer.beginFrame(Wire.READY).putLong(setupNanos).endFrame();
       writer.flush();
     }
-    startHeartbeat(api, new FrameWriter(channel, 64), writeLock);
+    Liveness liveness = new Liveness(System::nanoTime);
+    startHeartbeat(api, liveness, new FrameWriter(channel, 64), writeLock);
     FrameReader reader = new FrameReader(channel, 256 * 1024);
     try {
-      new ServingLoop<>(api, maxBatchSize, reader, writer, writeLock, metrics).run();
+      new ServingLoop<>(api, maxBatchSize, reader, writer, writeLock, metrics, liveness).run();
     } catch (IOException e) {
       // EOF or a broken socket: the front is gone.
     }
@@ -190,12 +197,18 @@ public final class WorkerMain {
     watcher.start();
   }
 
-  private static void startHeartbeat(ServingApi<?, ?> api, FrameWriter writer, Object lock) {
+  private static void startHeartbeat(
+      ServingApi<?, ?> api, Liveness liveness, FrameWriter writer, Object lock) {
+    long period = HEARTBEAT_MILLIS * 1_000_000;
     Thread heartbeat =
         new Thread(
             () -> {
               try {
                 while (true) {
+                  if (!liveness.isAlive(period)) {
+                    Thread.sleep(HEARTBEAT_MILLIS);
+                    continue;
+                  }
                   boolean healthy = healthOf(api);
                   synchronized (lock) {
                     writer.beginFrame(Wire.HEALTH).putByte((byte) (healthy ? 1 : 0)).endFrame();

@@ -1,0 +1,293 @@
+package io.forkserve.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** Signals and the admin endpoint: scaling, rolling restart, graceful and immediate shutdown. */
+class OperationsIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String TOKEN = "s3cret-token";
+
+  @Test
+  void scalesUpAndDownBySignalAndByTheAdminEndpoint() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start(
+                Map.of("SCRIPTED_SETUP_MS", "1000"),
+                "--api",
+                ScriptedApi.class.getName(),
+                "--workers",
+                "1",
+                "--admin-token",
+                TOKEN)
+            .awaitListening()) {
+      HttpResponse<String> early = admin(server, "/admin/workers?count=2");
+      assertEquals(409, early.statusCode(), early.body());
+      assertTrue(early.body().contains("still starting"), early.body());
+      server.awaitHealthy();
+      signal(server, "TTIN");
+      awaitWorkers(server, 2);
+      signal(server, "TTOU");
+      awaitWorkers(server, 1);
+
+      HttpResponse<String> noToken = server.post("/admin/workers?count=3", "");
+      assertEquals(401, noToken.statusCode());
+      assertTrue(JSON.readTree(noToken.body()).get("error").asText().contains("admin token"));
+      HttpResponse<String> wrong =
+          server.post("/admin/workers?count=3", "", "Authorization", "Bearer nope");
+      assertEquals(401, wrong.statusCode());
+      assertEquals(1, liveWorkers(server).size(), "refused calls changed nothing");
+
+      assertEquals(202, admin(server, "/admin/workers?count=3").statusCode());
+      awaitWorkers(server, 3);
+      assertEquals(400, admin(server, "/admin/workers?count=0").statusCode());
+      assertEquals(202, admin(server, "/admin/workers?count=1").statusCode());
+      awaitWorkers(server, 1);
+      assertEquals(200, server.post("/predict", "{\"input\":1}").statusCode());
+      assertEquals(6, info(server).get("restarts").get("scale").asInt());
+      assertTrue(
+          server
+              .get("/metrics")
+              .body()
+              .contains("forkserve_worker_restarts_total{reason=\"scale\"} 6.0"));
+    }
+  }
+
+  @Test
+  void rollingRestartBySighupAndAdminFailsNoRequest() throws Exception {
+    try (ServerProcess server =
+            ServerProcess.start(
+                    "--api", ScriptedApi.class.getName(), "--workers", "2", "--admin-token", TOKEN)
+                .awaitHealthy();
+        WorkerFaultsIT.Load load = new WorkerFaultsIT.Load(server, 4, "{\"sleep_ms\":5}")) {
+      load.awaitResponses(20);
+      Set<Long> first = pids(server);
+      signal(server, "HUP");
+      ServerProcess.await(
+          () -> reloads(server) == 2 && disjoint(first, pids(server)) && healthy(server),
+          Duration.ofSeconds(30),
+          "SIGHUP to replace both workers");
+      Set<Long> second = pids(server);
+      assertEquals(202, admin(server, "/admin/reload").statusCode());
+      ServerProcess.await(
+          () -> reloads(server) == 4 && disjoint(second, pids(server)) && healthy(server),
+          Duration.ofSeconds(30),
+          "admin reload to replace both workers");
+      load.awaitResponses(load.outcomes.size() + 20);
+      load.stop();
+      assertTrue(load.errors.isEmpty(), () -> "client errors: " + load.errors);
+      assertTrue(
+          load.outcomes.stream().allMatch(o -> o.status() == 200),
+          () -> "failed: " + load.outcomes.stream().filter(o -> o.status() != 200).toList());
+      ServerProcess.await(
+          () -> liveWorkers(server).size() == 2, Duration.ofSeconds(10), "old workers to exit");
+    }
+  }
+
+  @Test
+  void sigtermFinishesInFlightRequestsAndLeavesNoProcess() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start("--api", ScriptedApi.class.getName(), "--workers", "2")
+            .awaitHealthy()) {
+      assertEquals(404, server.post("/admin/workers?count=2", "").statusCode(), "admin off");
+      List<Long> processes = liveWorkers(server);
+      Path metricsDir = Path.of(info(server).get("metrics_dir").asText());
+      List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        inFlight.add(postAsync(server, "{\"input\":" + i + ",\"sleep_ms\":1500}"));
+      }
+      ServerProcess.await(
+          () -> inProgress(server) == 3, Duration.ofSeconds(10), "3 requests in progress");
+      signal(server, "TERM");
+      ServerProcess.await(
+          () -> server.stdout.stream().anyMatch(l -> l.contains("shutting down")),
+          Duration.ofSeconds(5),
+          "the shutdown line");
+      HttpResponse<String> late = server.post("/predict", "{\"input\":9}");
+      assertEquals(503, late.statusCode());
+      assertTrue(late.body().contains("shutting down"), late.body());
+      for (CompletableFuture<HttpResponse<String>> call : inFlight) {
+        HttpResponse<String> r = call.get();
+        assertEquals(200, r.statusCode(), r.body());
+      }
+      assertEquals(0, server.awaitExit(Duration.ofSeconds(15)));
+      assertNoneAlive(processes);
+      assertTrue(server.stdout.contains("forkserve: stopped"), () -> "stdout " + server.stdout);
+      assertFalse(Files.exists(metricsDir), "the private metrics directory is removed");
+    }
+  }
+
+  @Test
+  void aSecondSignalStopsAtOnce() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start(
+                "--api",
+                ScriptedApi.class.getName(),
+                "--graceful-timeout",
+                "60s",
+                "--timeout",
+                "90s")
+            .awaitHealthy()) {
+      List<Long> processes = liveWorkers(server);
+      CompletableFuture<HttpResponse<String>> stuck = postAsync(server, "{\"sleep_ms\":60000}");
+      ServerProcess.await(() -> inProgress(server) == 1, Duration.ofSeconds(10), "in progress");
+      signal(server, "TERM");
+      ServerProcess.await(
+          () -> server.stdout.stream().anyMatch(l -> l.contains("shutting down")),
+          Duration.ofSeconds(5),
+          "the shutdown line");
+      long second = System.nanoTime();
+      signal(server, "TERM");
+      assertEquals(128 + 15, server.awaitExit(Duration.ofSeconds(10)));
+      double seconds = (System.nanoTime() - second) / 1e9;
+      assertTrue(seconds < 5, "stopped " + seconds + " s after the second signal");
+      assertNoneAlive(processes);
+      stuck.handle((r, e) -> null).get();
+    }
+  }
+
+  @Test
+  void theAdminEndpointRefusesANonLoopbackClientEvenWithTheToken() throws Exception {
+    InetAddress external = externalAddress();
+    Assumptions.assumeTrue(external != null, "this machine has no non-loopback IPv4 address");
+    try (ServerProcess server =
+        ServerProcess.start("--host", "0.0.0.0", "--admin-token", TOKEN).awaitHealthy()) {
+      try (Socket socket = new Socket()) {
+        socket.bind(new InetSocketAddress(external, 0));
+        socket.connect(new InetSocketAddress(external, server.port()), 5000);
+        socket.setSoTimeout(5000);
+        String request =
+            "POST /admin/workers?count=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + TOKEN
+                + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+        String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+        assertTrue(answer.contains("only on localhost"), answer);
+      }
+      assertEquals(1, info(server).get("desired_workers").asInt());
+      assertEquals(202, admin(server, "/admin/workers?count=1").statusCode(), "loopback is fine");
+    }
+  }
+
+  static InetAddress externalAddress() throws IOException {
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (!nic.isUp() || nic.isLoopback()) {
+        continue;
+      }
+      for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+        if (address instanceof Inet4Address && !address.isLoopbackAddress()) {
+          return address;
+        }
+      }
+    }
+    return null;
+  }
+
+  static void signal(ServerProcess server, String name) throws Exception {
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(server.process.pid()))
+            .inheritIO()
+            .start();
+    assertEquals(0, kill.waitFor());
+  }
+
+  static HttpResponse<String> admin(ServerProcess server, String path) throws IOException {
+    return server.post(path, "", "Authorization", "Bearer " + TOKEN);
+  }
+
+  static CompletableFuture<HttpResponse<String>> postAsync(ServerProcess server, String body) {
+    HttpRequest request =
+        HttpRequest.newBuilder(server.uri("/predict"))
+            .timeout(Duration.ofSeconds(20))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return server.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode info(ServerProcess server) {
+    try {
+      return JSON.readTree(server.get("/info").body());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static int inProgress(ServerProcess server) {
+    JsonNode info = info(server);
+    return info.get("queue_depth").asInt() + info.get("in_workers").asInt();
+  }
+
+  static int reloads(ServerProcess server) {
+    return info(server).get("restarts").get("reload").asInt();
+  }
+
+  static boolean healthy(ServerProcess server) {
+    return server.statusOf("/health") == 200;
+  }
+
+  static Set<Long> pids(ServerProcess server) {
+    Set<Long> pids = new HashSet<>();
+    info(server).get("workers").forEach(w -> pids.add(w.get("pid").asLong()));
+    return pids;
+  }
+
+  static boolean disjoint(Set<Long> a, Set<Long> b) {
+    return a.stream().noneMatch(b::contains);
+  }
+
+  /** Worker processes under the server, from the process listing. */
+  static List<Long> liveWorkers(ServerProcess server) {
+    List<Long> workers = new ArrayList<>();
+    List<Long> listed = ServerProcess.processesWith("WorkerMain");
+    server
+        .process
+        .descendants()
+        .filter(p -> listed.contains(p.pid()))
+        .forEach(p -> workers.add(p.pid()));
+    return workers;
+  }
+
+  static void awaitWorkers(ServerProcess server, int n) {
+    ServerProcess.await(
+        () -> {
+          JsonNode info = info(server);
+          return info.get("desired_workers").asInt() == n
+              && healthy(server)
+              && liveWorkers(server).size() == n;
+        },
+        Duration.ofSeconds(30),
+        n + " workers, healthy, and no more worker processes");
+  }
+
+  static void assertNoneAlive(List<Long> pids) {
+    ServerProcess.await(
+        () -> ServerProcess.processesWith("WorkerMain").stream().noneMatch(pids::contains),
+        Duration.ofSeconds(5),
+        "workers " + pids + " to be gone");
+  }
+}
