@@ -46,6 +46,9 @@ class ChaosIT {
   static final Duration CLIENT_DEADLINE = Duration.ofSeconds(10);
   static final int CONCURRENCY = 6;
 
+  /** Requests after which a worker is recycled: several recycles per worker in a CI run. */
+  static final int MAX_REQUESTS = 250;
+
   /** Metric file kinds one process may write: counter, histogram, summary, gauge_MODE (x5). */
   static final int KINDS_PER_PROCESS = 8;
 
@@ -81,7 +84,15 @@ class ChaosIT {
                     "--max-payload",
                     Long.toString(MAX_PAYLOAD),
                     "--timeout",
-                    SERVER_TIMEOUT.toMillis() + "ms")
+                    SERVER_TIMEOUT.toMillis() + "ms",
+                    "--max-requests",
+                    Integer.toString(MAX_REQUESTS),
+                    "--max-requests-jitter",
+                    Integer.toString(MAX_REQUESTS / 4),
+                    "--restart-backoff",
+                    "100ms",
+                    "--crash-loop-restarts",
+                    "1000")
                 .awaitHealthy();
         PrometheusServer prometheus = PrometheusServer.start(tmp, "127.0.0.1:" + server.port())) {
       pids.add(server.process.pid());
@@ -96,6 +107,8 @@ class ChaosIT {
       Thread.sleep(run.toMillis()); // the length of the run, not a synchronisation
       load.stop();
       chaos.stop();
+      ServerProcess.await(
+          () -> server.statusOf("/health") == 200, Duration.ofSeconds(30), "all workers back");
       workerPids(server, pids);
 
       Instant last = prometheus.awaitScrapeAfter(Instant.now(), Duration.ofSeconds(30));
@@ -183,7 +196,23 @@ class ChaosIT {
           2.0,
           prometheus.scalar("sum(forkserve_metrics_skipped_files{job=\"forkserve\"})", last),
           "skipped files");
-      assertTrue(chaos.kills.get() >= 1, "workers killed");
+      // every kill was a crash the supervisor replaced; recycling happened too
+      assertTrue(chaos.kills.get() >= run.toSeconds() / 6, "workers killed: " + chaos.kills);
+      // a kill is replaced by a crash restart, or by the successor a recycle had already started
+      long crashes =
+          increase(prometheus, "forkserve_worker_restarts_total{reason=\"crash\"}", first, last);
+      report.recycles =
+          increase(prometheus, "forkserve_worker_restarts_total{reason=\"recycle\"}", first, last);
+      report.crashRestarts = crashes;
+      assertTrue(report.recycles >= 1, "workers recycled: " + report.recycles);
+      assertTrue(
+          crashes <= report.kills && crashes >= report.kills - report.recycles,
+          report.kills
+              + " kills, "
+              + crashes
+              + " crash restarts, "
+              + report.recycles
+              + " recycles");
       assertTrue(chaos.merges.get() >= 1, "bin/metrics merge runs");
       chaos.failures.forEach(f -> fail("chaos side: " + f));
 
@@ -211,6 +240,13 @@ class ChaosIT {
     } finally {
       report.write(Path.of("target", "chaos-report.txt"));
     }
+  }
+
+  /** Value at {@code last} minus value at {@code first} of one series. */
+  static long increase(PrometheusServer prometheus, String series, Instant first, Instant last)
+      throws IOException {
+    String query = series.replace("{", "{job=\"forkserve\",");
+    return Math.round(prometheus.scalar(query, last) - prometheus.scalar(query, first));
   }
 
   /** Answers of the client-facing routes by status at {@code time}, from Prometheus. */
@@ -336,6 +372,8 @@ class ChaosIT {
     long sent;
     Map<String, Long> counts = Map.of();
     int kills;
+    long recycles;
+    long crashRestarts;
     int merges;
     long scrapes;
     double slowestScrape;
@@ -359,6 +397,7 @@ class ChaosIT {
               "requests sent: " + sent,
               "answers by kind and status: " + counts,
               "worker kills (SIGKILL) survived: " + kills,
+              "restarts after a crash: " + crashRestarts + ", recycles: " + recycles,
               "bin/metrics merge runs: " + merges,
               "Prometheus scrapes taken (all up): " + scrapes,
               "slowest scrape: " + Math.round(slowestScrape * 1000) + " ms",

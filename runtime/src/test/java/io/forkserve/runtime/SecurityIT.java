@@ -190,6 +190,43 @@ class SecurityIT {
   }
 
   @Test
+  void theAdminEndpointRefusesRequestsWithoutItsToken() throws Exception {
+    assertEquals(404, server.post("/admin/workers?count=2", "").statusCode(), "off by default");
+    String token = "admin-s3cret-" + System.nanoTime();
+    try (ServerProcess own =
+        ServerProcess.start("--admin-token", token, "--workers", "1").awaitHealthy()) {
+      for (String[] headers :
+          List.of(
+              new String[0],
+              new String[] {"Authorization", "Bearer wrong"},
+              new String[] {"Authorization", token},
+              new String[] {"Authorization", "Bearer " + token + "x"},
+              new String[] {"X-API-Key", token})) {
+        HttpResponse<String> refused = own.post("/admin/workers?count=2", "", headers);
+        assertEquals(401, refused.statusCode(), List.of(headers).toString());
+        assertTrue(JSON.readTree(refused.body()).has("error"), refused.body());
+      }
+      assertTrue(!own.get("/info").body().contains(token), "/info shows the token");
+      assertEquals(1, JSON.readTree(own.get("/health").body()).get("workers").asInt());
+      HttpResponse<String> scaled =
+          own.post("/admin/workers?count=2", "", "Authorization", "Bearer " + token);
+      assertEquals(202, scaled.statusCode(), scaled.body());
+      ServerProcess.await(
+          () -> own.statusOf("/health") == 200 && workers(own) == 2,
+          Duration.ofSeconds(30),
+          "2 workers after the authorized scale request");
+    }
+  }
+
+  private static int workers(ServerProcess own) {
+    try {
+      return JSON.readTree(own.get("/health").body()).get("ready_workers").asInt();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  @Test
   void thePrivateMetricsDirectoryIs0700AndItsFiles0600() throws Exception {
     Path dir = Path.of(JSON.readTree(server.get("/info").body()).get("metrics_dir").asText());
     assertModes(dir);
