@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.runtime.JvmOpens;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -104,6 +105,7 @@ class ExamplesIT {
     }
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(List.of(JvmOpens.OPTIONS.split(" ")));
     command.add("-cp");
     command.add(runtimeJar + File.pathSeparator + runtime.resolve("lib") + File.separator + "*");
     command.add("io.forkserve.runtime.Serve");

@@ -25,6 +25,12 @@ public final class Serve {
     for (java.util.logging.Logger logger : QUIET) {
       logger.setLevel(java.util.logging.Level.WARNING);
     }
+    String opens = JvmOpens.missing();
+    if (opens != null) {
+      System.err.println("forkserve: " + opens);
+      System.exit(EXIT_STARTUP);
+      return;
+    }
     Settings settings;
     try {
       settings = Settings.parse(args, System.getenv());

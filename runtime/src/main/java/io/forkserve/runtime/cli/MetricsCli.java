@@ -1,5 +1,6 @@
 package io.forkserve.runtime.cli;
 
+import io.forkserve.runtime.JvmOpens;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,13 +10,15 @@ import java.util.List;
  * {@code bin/metrics}: inspect, dump, merge and serve prometheus_client multiprocess files.
  *
  * <p>Exit codes: 0 success, 1 a path that cannot be used (missing, not a directory, not a metric
- * file), 2 a usage mistake, 3 the server could not start (port in use).
+ * file), 2 a usage mistake, 3 the server could not start (port in use), 4 the JVM was started without the {@code --add-opens}
+ * options the archive needs (only when run without {@code bin/metrics}).
  */
 public final class MetricsCli {
   static final int OK = 0;
   static final int BAD_PATH = 1;
   static final int USAGE = 2;
   static final int CANNOT_SERVE = 3;
+  static final int JVM_OPTIONS = 4;
 
   static final String USAGE_TEXT =
       """
@@ -47,6 +50,11 @@ public final class MetricsCli {
     if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
       (args.length == 0 ? err : out).print(USAGE_TEXT);
       return args.length == 0 ? USAGE : OK;
+    }
+    String opens = JvmOpens.missing();
+    if (opens != null) {
+      err.println("bin/metrics: " + opens);
+      return JVM_OPTIONS;
     }
     List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
     try {

@@ -1,0 +1,29 @@
+package io.forkserve.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** A JVM started by hand without lmdbjava's --add-opens stops with one line, not a trace. */
+class JvmOpensIT {
+  @Test
+  void serveAndMetricsWithoutTheOpensSayWhatToAddInOneLine() throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String cp = System.getProperty("java.class.path");
+    check(List.of(java, "-cp", cp, "io.forkserve.runtime.Serve", "--port", "0"), 1);
+    check(List.of(java, "-cp", cp, "io.forkserve.runtime.cli.MetricsCli", "merge", "/tmp"), 4);
+  }
+
+  private static void check(List<String> command, int expectedExit) throws Exception {
+    Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "did not exit: " + command);
+    assertEquals(expectedExit, p.exitValue(), err);
+    assertEquals(1, err.lines().count(), err);
+    assertTrue(err.contains(JvmOpens.OPTIONS), err);
+  }
+}
