@@ -122,8 +122,19 @@ class ChaosIT {
       // every scrape succeeded
       String up = "up{job=\"forkserve\"}";
       report.scrapes = (long) prometheus.scalar("count_over_time(" + up + range + ")", last);
-      assertEquals(
-          report.scrapes, prometheus.scalar("sum_over_time(" + up + range + ")", last), "up");
+      double upScrapes = prometheus.scalar("sum_over_time(" + up + range + ")", last);
+      if (upScrapes != report.scrapes) {
+        fail(
+            (report.scrapes - upScrapes)
+                + " of "
+                + report.scrapes
+                + " scrapes failed; up, scrape_duration_seconds: "
+                + prometheus.query(up + range, last)
+                + prometheus.query("scrape_duration_seconds{job=\"forkserve\"}" + range, last)
+                + "; load average "
+                + java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    .getSystemLoadAverage());
+      }
       assertTrue(report.scrapes >= run.toSeconds() / 2, "scrapes taken: " + report.scrapes);
       report.slowestScrape =
           prometheus.scalar(
