@@ -462,7 +462,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
       if (link == null || now - worker.retiredNanos > settings.gracefulTimeoutNanos) {
         Processes.killTree(worker.process);
         retiring.remove(worker);
-      } else if (link.pendingCount() == 0) {
+      } else if (link.drained()) {
         link.finish();
         retiring.remove(worker);
       }

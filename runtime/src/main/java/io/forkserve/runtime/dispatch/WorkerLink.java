@@ -32,7 +32,8 @@ public final class WorkerLink {
    * Retiring. retire() stops the sender (it takes no more jobs; it is never interrupted, since
    * an interrupt during a write would close the channel; it notices within RETIRE_POLL_NANOS)
    * while the reader keeps completing the jobs the
-   * worker holds. Once pendingCount() is 0 the supervisor calls finish(), which shuts down the
+   * worker holds. Once drained() (the sender has stopped, so a batch it had taken is pending, and
+   * nothing is pending any more) the supervisor calls finish(), which shuts down the
    * output side: the worker reads EOF and exits 0, and the reader then sees EOF too.
    */
 
@@ -70,6 +71,9 @@ public final class WorkerLink {
   private volatile boolean retired;
   private volatile String goneCause;
   private volatile Thread sender;
+  /** Set (under this link's monitor, before retire could be seen) when a sender will run. */
+  private boolean senderStarted;
+  private volatile boolean senderDone;
 
   private WorkerLink(
       SocketChannel channel,
@@ -159,7 +163,20 @@ public final class WorkerLink {
     goneCause = cause;
   }
 
-  /** After {@link #retire} and once nothing is pending: tells the worker to exit (EOF). */
+  /**
+   * True once retired, the sender has stopped (a batch it took is pending by then) and every
+   * pending job is answered: {@link #finish} may follow without failing a job.
+   */
+  public synchronized boolean drained() {
+    return retired && (!senderStarted || senderDone) && pending.isEmpty();
+  }
+
+  private synchronized boolean startSender() {
+    senderStarted = !retired;
+    return senderStarted;
+  }
+
+  /** After {@link #drained}: tells the worker to exit (EOF). */
   public void finish() {
     try {
       channel.shutdownOutput();
@@ -202,7 +219,7 @@ public final class WorkerLink {
         break;
       case Wire.READY:
         dispatcher.register(this);
-        if (!retired) {
+        if (startSender()) {
           sender = startThread("sender", this::sendLoop);
         }
         listener.ready(this, payload.getLong());
@@ -288,6 +305,7 @@ public final class WorkerLink {
         job.fail(503, workerGone());
       }
     }
+    senderDone = true;
   }
 
   private void fill(List<Job> batch, int n) throws InterruptedException {

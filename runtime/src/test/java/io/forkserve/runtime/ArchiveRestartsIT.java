@@ -1,0 +1,146 @@
+package io.forkserve.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.forkserve.runtime.WorkerFaultsIT.Load;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5 end to end: workers recycled {@value #DEFAULT_RESTARTS} times under load (set
+ * {@code -Dforkserve.restarts=N} for a longer run), each dead worker folded into the LMDB
+ * archive. Every counter and histogram count in every scrape is at least what the scrape before
+ * saw; the directory never holds more than the live processes' files plus the archive; and the
+ * merged predictions counter equals the 200s the clients got.
+ */
+class ArchiveRestartsIT {
+  private static final int DEFAULT_RESTARTS = 200;
+  private static final int WORKERS = 2;
+
+  @TempDir Path dir;
+
+  @Test
+  void countersStayMonotonicAndTheDirectoryBoundedOverManyRestarts() throws Exception {
+    int restarts = Integer.getInteger("forkserve.restarts", DEFAULT_RESTARTS);
+    List<String> violations = new CopyOnWriteArrayList<>();
+    AtomicInteger scrapes = new AtomicInteger();
+    AtomicInteger maxFiles = new AtomicInteger();
+    Set<String> kinds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (ServerProcess server =
+            ServerProcess.start(
+                    Map.of("METRICS_MULTIPROC_DIR", dir.toString()),
+                    "--api", ScriptedApi.class.getName(),
+                    "--workers", Integer.toString(WORKERS),
+                    "--max-requests", "8",
+                    "--max-requests-jitter", "0",
+                    "--worker-jvm-opts", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto")
+                .awaitHealthy();
+        Load load = new Load(server, 4, "{\"input\":1}")) {
+      AtomicBoolean running = new AtomicBoolean(true);
+      Thread scraper = new Thread(() -> {
+        Map<String, Double> last = new HashMap<>();
+        while (running.get()) {
+          scrapeOnce(server, last, violations);
+          scrapes.incrementAndGet();
+          int files = countFiles(dir, kinds);
+          maxFiles.accumulateAndGet(files, Math::max);
+        }
+      }, "scraper");
+      scraper.start();
+      ServerProcess.await(
+          () -> WorkerFaultsIT.restarts(server, "recycle") >= restarts || !violations.isEmpty(),
+          Duration.ofSeconds(10L + restarts),
+          restarts + " recycles");
+      load.stop();
+      running.set(false);
+      scraper.join(30_000);
+
+      assertTrue(violations.isEmpty(), () -> violations.size() + " went down, e.g. "
+          + violations.subList(0, Math.min(5, violations.size())));
+      assertTrue(load.errors.isEmpty(), () -> "client errors: " + load.errors);
+      long ok = load.outcomes.stream().filter(o -> o.status() == 200).count();
+      assertEquals(load.outcomes.size(), ok, () -> "every request answered 200 across the"
+          + " recycles; others: " + load.outcomes.stream().filter(o -> o.status() != 200)
+              .limit(5).toList());
+      assertEquals((double) ok, predictions(server), "merged predictions = 200s the clients got");
+      // live processes: the front, the workers and a replacement per worker while it starts
+      int bound = (1 + 2 * WORKERS) * kinds.size() + 1;
+      assertTrue(maxFiles.get() <= bound,
+          "at most " + bound + " entries in the directory, saw " + maxFiles.get() + " " + kinds);
+      assertTrue(scrapes.get() > 10, "scrapes: " + scrapes.get());
+    }
+  }
+
+  private static double predictions(ServerProcess server) throws IOException {
+    return WorkerFaultsIT.predictions(server);
+  }
+
+  /** Records every monotonic sample that is lower than in the scrape before. */
+  private static void scrapeOnce(
+      ServerProcess server, Map<String, Double> last, List<String> violations) {
+    String body;
+    try {
+      body = server.get("/metrics").body();
+    } catch (IOException e) {
+      violations.add("scrape failed: " + e);
+      return;
+    }
+    for (String line : body.split("\n")) {
+      if (line.startsWith("#") || line.isEmpty()) {
+        continue;
+      }
+      int space = line.lastIndexOf(' ');
+      String series = line.substring(0, space);
+      String name = series.contains("{") ? series.substring(0, series.indexOf('{')) : series;
+      if (!(name.endsWith("_total") || name.endsWith("_count") || name.endsWith("_bucket"))) {
+        continue;
+      }
+      if (name.startsWith("forkserve_metrics_skipped")) {
+        continue;
+      }
+      double value = Double.parseDouble(line.substring(space + 1));
+      Double before = last.put(series, value);
+      if (before != null && value < before) {
+        violations.add(series + ": " + before + " -> " + value);
+      }
+    }
+  }
+
+  /** Entries in the directory; notes the file kinds ({@code counter}, {@code gauge_livesum}). */
+  private static int countFiles(Path dir, Set<String> kinds) {
+    int n = 0;
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      for (Path p : stream) {
+        names.add(p.getFileName().toString());
+        n++;
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    Set<String> seen = new HashSet<>();
+    for (String name : names) {
+      if (name.endsWith(".db")) {
+        seen.add(name.substring(0, name.lastIndexOf('_')));
+      }
+    }
+    kinds.addAll(seen);
+    // the lock file is ours and constant; count only metric files and the archive folder
+    return n - (names.contains("forkserve.lock") ? 1 : 0);
+  }
+}
