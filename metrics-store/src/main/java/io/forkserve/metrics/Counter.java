@@ -33,6 +33,7 @@ public final class Counter {
         new Children<>(
             family,
             labelNames,
+            registry,
             values ->
                 new CounterChild(
                     registry.slots(

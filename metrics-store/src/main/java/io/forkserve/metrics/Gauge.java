@@ -39,6 +39,7 @@ public final class Gauge {
         new Children<>(
             b.name,
             labelNames,
+            registry,
             values ->
                 new GaugeChild(
                     registry.slots(

@@ -42,6 +42,7 @@ public final class Histogram {
         new Children<>(
             b.name,
             labelNames,
+            registry,
             values -> {
               List<String> keys = new ArrayList<>(bounds.length + 1);
               keys.add(MetricKey.encode(b.name, sum, labelNames, values, b.help));

@@ -38,6 +38,12 @@ public final class MetricsRegistry implements Closeable {
   /** prometheus_client's variable, read when {@link #ENV} is unset. */
   public static final String FALLBACK_ENV = "PROMETHEUS_MULTIPROC_DIR";
 
+  /** Default of {@link Builder#maxSeriesPerMetric(int)}. */
+  public static final int DEFAULT_MAX_SERIES_PER_METRIC = 10_000;
+
+  /** Family of the counter of refused series, labelled {@code metric}; written by the registry. */
+  public static final String SERIES_REJECTED = "forkserve_metrics_series_rejected";
+
   /** (directory, pid) of the open registries: two writers of one file would corrupt it. */
   private static final Set<String> OPEN = ConcurrentHashMap.newKeySet();
 
@@ -46,9 +52,11 @@ public final class MetricsRegistry implements Closeable {
   private final long pid;
   private final FormatVersion formatVersion;
   private final Clock clock;
+  private final int maxSeriesPerMetric;
   private final Map<String, MetricFileWriter> files = new HashMap<>();
   private final Set<String> names = new HashSet<>();
   private boolean closed;
+  private Counter rejected;
 
   private MetricsRegistry(Builder builder) {
     this.directory = builder.directory;
@@ -56,6 +64,7 @@ public final class MetricsRegistry implements Closeable {
     this.pid = builder.pid;
     this.formatVersion = builder.formatVersion;
     this.clock = builder.clock;
+    this.maxSeriesPerMetric = builder.maxSeriesPerMetric;
   }
 
   /** Opens a registry on {@code METRICS_MULTIPROC_DIR}, else {@code PROMETHEUS_MULTIPROC_DIR}. */
@@ -102,6 +111,41 @@ public final class MetricsRegistry implements Closeable {
   /** The format version of the files this registry writes. */
   public FormatVersion formatVersion() {
     return formatVersion;
+  }
+
+  /** The most labelled series one metric may have in this process. */
+  public int maxSeriesPerMetric() {
+    return maxSeriesPerMetric;
+  }
+
+  /**
+   * Throws, and counts the refusal in {@link #SERIES_REJECTED}, when {@code metric} already has
+   * {@code existing} series and that is the limit. The refusal counter itself is not limited.
+   */
+  void admitSeries(String metric, int existing) {
+    if (existing < maxSeriesPerMetric || metric.equals(SERIES_REJECTED)) {
+      return;
+    }
+    rejected().labels(metric).inc();
+    throw new IllegalStateException(
+        "metric "
+            + metric
+            + " already has "
+            + existing
+            + " label sets, the limit (maxSeriesPerMetric): new label values are refused, the"
+            + " existing series keep working; label values must come from a small fixed set, not"
+            + " from ids, paths or user input");
+  }
+
+  private synchronized Counter rejected() {
+    if (rejected == null) {
+      rejected =
+          Counter.builder(SERIES_REJECTED)
+              .help("New label sets refused by the per-metric series limit, by metric.")
+              .labelNames("metric")
+              .register(this);
+    }
+    return rejected;
   }
 
   /** Unix time in seconds, as Python's {@code time.time()}; for the mostrecent gauge modes. */
@@ -193,6 +237,7 @@ public final class MetricsRegistry implements Closeable {
     private long pid = ProcessHandle.current().pid();
     private FormatVersion formatVersion = FormatVersion.V2;
     private Clock clock = Clock.systemUTC();
+    private int maxSeriesPerMetric = DEFAULT_MAX_SERIES_PER_METRIC;
 
     private Builder(Path directory) {
       this.directory = directory;
@@ -220,8 +265,21 @@ public final class MetricsRegistry implements Closeable {
     }
 
     /**
-     * Opens the registry; the directory must exist and be writable, and no other registry of
-     * this process may be open on it with the same pid.
+     * The most label sets one labelled metric may create in this process (default {@value
+     * #DEFAULT_MAX_SERIES_PER_METRIC}); {@code labels(...)} with new values beyond it throws {@link
+     * IllegalStateException} and counts the refusal in {@link #SERIES_REJECTED}.
+     */
+    public Builder maxSeriesPerMetric(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxSeriesPerMetric must be at least 1: " + max);
+      }
+      this.maxSeriesPerMetric = max;
+      return this;
+    }
+
+    /**
+     * Opens the registry; the directory must exist and be writable, and no other registry of this
+     * process may be open on it with the same pid.
      */
     public MetricsRegistry open() {
       if (!Files.isDirectory(directory)) {
@@ -230,7 +288,10 @@ public final class MetricsRegistry implements Closeable {
       }
       if (!OPEN.add(openKey())) {
         throw new IllegalStateException(
-            "a metrics registry for pid " + pid + " is already open on " + directory
+            "a metrics registry for pid "
+                + pid
+                + " is already open on "
+                + directory
                 + " in this process: share that one");
       }
       return new MetricsRegistry(this);

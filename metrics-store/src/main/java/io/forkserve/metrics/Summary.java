@@ -25,6 +25,7 @@ public final class Summary {
         new Children<>(
             b.name,
             labelNames,
+            registry,
             values ->
                 new SummaryChild(
                     registry.slots(
