@@ -10,7 +10,7 @@ forkserve_launch() {
   jars=("$root"/runtime/target/forkserve-runtime-*.jar)
   if [ ${#jars[@]} -eq 0 ] || [ ! -d "$lib" ]; then
     echo "forkserve: building (first run)..." >&2
-    mvn -q -B -ntp -DskipTests -f "$root/pom.xml" install >&2
+    mvn -q -B -ntp -Dstyle.color=never -DskipTests -f "$root/pom.xml" install >&2
     jars=("$root"/runtime/target/forkserve-runtime-*.jar)
   fi
   java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
