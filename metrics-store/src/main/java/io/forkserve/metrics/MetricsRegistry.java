@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One process's metrics, written into memory-mapped files in a multiprocess directory, one file per
- * metric type ({@code counter_PID.db}, {@code gauge_MODE_PID.db}, ...), byte-compatible with
+ * metric type ({@code counter_PID.db}, {@code gauge_MODE_PID.db}, ...) plus, under contention,
+ * stripe files of the additive types ({@code histogram_PIDsN.db}), byte-compatible with
  * prometheus_client's multiprocess mode. Thread-safe; one registry per process and directory.
  */
 public final class MetricsRegistry implements Closeable {

@@ -85,16 +85,17 @@ abstract class StripedSeries {
       int offset = s.offsets[value];
       if (tries == MAX_TRIES) {
         MappedValues.getAndAddDouble(s.buffer, offset, delta);
-        probe[0] = h;
-        return;
+        break;
       }
       if (MappedValues.tryAddDouble(s.buffer, offset, delta)) {
-        probe[0] = h;
-        return;
+        break;
       }
       h ^= h << 13;
       h ^= h >>> 17;
       h ^= h << 5;
+    }
+    if (h != probe[0]) {
+      probe[0] = h; // moved: start there next time
     }
   }
 

@@ -140,7 +140,8 @@ class MultiprocDirectoryTest {
       assertEquals(6, d.deleteProcessFiles(7).size());
     }
     assertEquals(
-        Set.of("counter_17.db", "counter_17s1.db", "gauge_liveall_17.db", "notes_7.db", MultiprocDirectory.LOCK_FILE),
+        Set.of("counter_17.db", "counter_17s1.db", "gauge_liveall_17.db", "notes_7.db",
+            MultiprocDirectory.LOCK_FILE),
         names(dir));
   }
 
