@@ -1,11 +1,10 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.MappedValues;
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 /**
  * A monotonically increasing counter. The family name drops a trailing {@code _total}; the sample
@@ -34,11 +33,13 @@ public final class Counter {
             family,
             labelNames,
             registry,
-            values ->
-                new CounterChild(
-                    registry.slots(
-                        FILE_TYPE,
-                        List.of(MetricKey.encode(family, sample, labelNames, values, b.help)))));
+            values -> {
+              List<String> keys =
+                  List.of(MetricKey.encode(family, sample, labelNames, values, b.help));
+              return new CounterChild(
+                  registry.slots(FILE_TYPE, keys),
+                  stripe -> registry.slots(FILE_TYPE, stripe, keys));
+            });
   }
 
   /** A builder for a counter named {@code name} ({@code jobs} or {@code jobs_total}). */
@@ -61,7 +62,7 @@ public final class Counter {
     children.unlabelled().inc(amount);
   }
 
-  /** One labelled series; holds its value's offset in the mapped file. Thread-safe. */
+  /** One labelled series; holds its value's offsets in the mapped files. Thread-safe. */
   public interface Child {
     /** Adds 1. */
     void inc();
@@ -73,18 +74,15 @@ public final class Counter {
     double get();
   }
 
-  private static final class CounterChild implements Child {
-    private final ByteBuffer buffer;
-    private final int offset;
-
-    CounterChild(MetricFileWriter.Slots slots) {
-      this.buffer = slots.buffer();
-      this.offset = slots.valueOffset(0);
+  static final class CounterChild extends StripedSeries implements Child {
+    CounterChild(
+        MetricFileWriter.Slots slots, IntFunction<MetricFileWriter.Slots> stripeSlots) {
+      super(slots, stripeSlots);
     }
 
     @Override
     public void inc() {
-      MappedValues.getAndAddDouble(buffer, offset, 1.0);
+      add(0, 1.0);
     }
 
     @Override
@@ -92,12 +90,12 @@ public final class Counter {
       if (!(amount >= 0)) {
         throw new IllegalArgumentException("a counter can only increase, not by " + amount);
       }
-      MappedValues.getAndAddDouble(buffer, offset, amount);
+      add(0, amount);
     }
 
     @Override
     public double get() {
-      return MappedValues.getDoubleAcquire(buffer, offset);
+      return sum(0);
     }
   }
 

@@ -1,14 +1,13 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.MappedValues;
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
 import io.forkserve.metrics.internal.GoFloat;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 /**
  * Classic histogram: one non-cumulative count per bucket and a sum, as prometheus_client stores
@@ -51,7 +50,10 @@ public final class Histogram {
                 bucketValues.add(bound);
                 keys.add(MetricKey.encode(b.name, bucket, bucketLabelNames, bucketValues, b.help));
               }
-              return new HistogramChild(registry.slots(FILE_TYPE, keys), bounds);
+              return new HistogramChild(
+                  registry.slots(FILE_TYPE, keys),
+                  stripe -> registry.slots(FILE_TYPE, stripe, keys),
+                  bounds);
             });
   }
 
@@ -98,28 +100,23 @@ public final class Histogram {
     void observe(double value);
   }
 
-  private static final class HistogramChild implements Child {
-    private final ByteBuffer buffer;
-    private final int sumOffset;
-    private final int[] bucketOffsets;
+  static final class HistogramChild extends StripedSeries implements Child {
     private final double[] bounds;
 
-    HistogramChild(MetricFileWriter.Slots slots, double[] bounds) {
-      this.buffer = slots.buffer();
-      this.sumOffset = slots.valueOffset(0);
-      this.bucketOffsets = new int[bounds.length];
-      for (int i = 0; i < bounds.length; i++) {
-        bucketOffsets[i] = slots.valueOffset(i + 1);
-      }
+    HistogramChild(
+        MetricFileWriter.Slots slots,
+        IntFunction<MetricFileWriter.Slots> stripeSlots,
+        double[] bounds) {
+      super(slots, stripeSlots);
       this.bounds = bounds;
     }
 
     @Override
     public void observe(double value) {
-      MappedValues.getAndAddDouble(buffer, sumOffset, value);
+      add(0, value);
       for (int i = 0; i < bounds.length; i++) {
         if (value <= bounds[i]) {
-          MappedValues.getAndAddDouble(buffer, bucketOffsets[i], 1.0);
+          add(i + 1, 1.0);
           return;
         }
       }

@@ -1,6 +1,7 @@
 package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.FormatVersion;
+import io.forkserve.metrics.file.MetricFileName;
 import io.forkserve.metrics.file.MetricFileWriter;
 import java.io.Closeable;
 import java.io.IOException;
@@ -20,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One process's metrics, written into memory-mapped files in a multiprocess directory, one file per
- * metric type ({@code counter_PID.db}, {@code gauge_MODE_PID.db}, ...), byte-compatible with
+ * metric type ({@code counter_PID.db}, {@code gauge_MODE_PID.db}, ...) plus, under contention,
+ * stripe files of the additive types ({@code histogram_PIDsN.db}), byte-compatible with
  * prometheus_client's multiprocess mode. Thread-safe; one registry per process and directory.
  */
 public final class MetricsRegistry implements Closeable {
@@ -29,7 +31,8 @@ public final class MetricsRegistry implements Closeable {
    * creating a series happens under its file's writer (MetricFileWriter appends the entries and
    * publishes `used` with a release store). Children are published through a
    * ConcurrentHashMap and hold their mapping and value offsets, so updates take no lock: they
-   * are single atomic 8-byte operations on the mapping (compare-and-set loops for additions).
+   * are single atomic 8-byte operations on the mapping (compare-and-set for additions, striped
+   * over extra files under contention: see StripedSeries).
    */
 
   /** Environment variable naming the directory; {@link #FALLBACK_ENV} is read when unset. */
@@ -172,20 +175,31 @@ public final class MetricsRegistry implements Closeable {
    * Slots for {@code keys} in the file of {@code fileType} ({@code counter}, {@code gauge_all}).
    */
   MetricFileWriter.Slots slots(String fileType, List<String> keys) {
-    return file(fileType).slots(keys);
+    return slots(fileType, 0, keys);
   }
 
-  private synchronized MetricFileWriter file(String fileType) {
+  /**
+   * Slots for {@code keys} in stripe {@code stripe} of the file of {@code fileType}: stripe 0 is
+   * the main file {@code TYPE_PID.db}, stripe N the file {@code TYPE_PIDsN.db} (additive types
+   * only, see {@link StripedSeries}).
+   */
+  MetricFileWriter.Slots slots(String fileType, int stripe, List<String> keys) {
+    return file(fileType, stripe).slots(keys);
+  }
+
+  private synchronized MetricFileWriter file(String fileType, int stripe) {
     checkOpen();
-    MetricFileWriter writer = files.get(fileType);
+    String id = stripe == 0 ? Long.toString(pid) : MetricFileName.stripeId(pid, stripe);
+    String fileName = fileType + "_" + id + ".db";
+    MetricFileWriter writer = files.get(fileName);
     if (writer == null) {
-      Path path = directory.resolve(fileType + "_" + pid + ".db");
+      Path path = directory.resolve(fileName);
       try {
         writer = MetricFileWriter.open(path, formatVersion);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open metrics file " + path + ": " + e, e);
       }
-      files.put(fileType, writer);
+      files.put(fileName, writer);
     }
     return writer;
   }

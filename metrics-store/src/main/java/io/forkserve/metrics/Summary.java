@@ -1,11 +1,10 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.MappedValues;
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 /**
  * Count and sum of observations (no quantiles, as in prometheus_client's multiprocess mode). A
@@ -26,13 +25,15 @@ public final class Summary {
             b.name,
             labelNames,
             registry,
-            values ->
-                new SummaryChild(
-                    registry.slots(
-                        FILE_TYPE,
-                        List.of(
-                            MetricKey.encode(b.name, count, labelNames, values, b.help),
-                            MetricKey.encode(b.name, sum, labelNames, values, b.help)))));
+            values -> {
+              List<String> keys =
+                  List.of(
+                      MetricKey.encode(b.name, count, labelNames, values, b.help),
+                      MetricKey.encode(b.name, sum, labelNames, values, b.help));
+              return new SummaryChild(
+                  registry.slots(FILE_TYPE, keys),
+                  stripe -> registry.slots(FILE_TYPE, stripe, keys));
+            });
   }
 
   /** A builder for a summary named {@code name}. */
@@ -56,21 +57,16 @@ public final class Summary {
     void observe(double value);
   }
 
-  private static final class SummaryChild implements Child {
-    private final ByteBuffer buffer;
-    private final int countOffset;
-    private final int sumOffset;
-
-    SummaryChild(MetricFileWriter.Slots slots) {
-      this.buffer = slots.buffer();
-      this.countOffset = slots.valueOffset(0);
-      this.sumOffset = slots.valueOffset(1);
+  static final class SummaryChild extends StripedSeries implements Child {
+    SummaryChild(
+        MetricFileWriter.Slots slots, IntFunction<MetricFileWriter.Slots> stripeSlots) {
+      super(slots, stripeSlots);
     }
 
     @Override
     public void observe(double value) {
-      MappedValues.getAndAddDouble(buffer, countOffset, 1.0);
-      MappedValues.getAndAddDouble(buffer, sumOffset, value);
+      add(0, 1.0);
+      add(1, value);
     }
   }
 

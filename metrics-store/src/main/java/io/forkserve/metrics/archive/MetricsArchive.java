@@ -293,7 +293,7 @@ public final class MetricsArchive implements Closeable {
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(metricsDir, "*.db")) {
       for (Path p : stream) {
         MetricFileName name = MetricFileName.parse(p.getFileName().toString());
-        if (name != null && name.id().equals(id)) {
+        if (name != null && name.processId().equals(id)) { // with its stripe files
           out.add(p);
         }
       }
@@ -372,7 +372,7 @@ public final class MetricsArchive implements Closeable {
       addEntry(txn, fileName, reader.key(i), reader.value(i), reader.timestamp(i));
     }
     String record = "mtime=" + attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "\tsize="
-        + attrs.size() + "\tpid=" + fileName.id() + "\tfold=" + (folds(txn) + 1);
+        + attrs.size() + "\tpid=" + fileName.processId() + "\tfold=" + (folds(txn) + 1);
     db.put(txn, ArchiveLayout.put(keyBuffer(), ArchiveLayout.fileKey(name, attrs.fileKey())),
         value(record));
     return Outcome.FOLDED;

@@ -1,5 +1,6 @@
 package io.forkserve.metrics.directory;
 
+import io.forkserve.metrics.file.MetricFileName;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -207,7 +208,10 @@ public final class MultiprocDirectory implements Closeable {
     return deleted;
   }
 
-  /** Deletes every metric file of {@code pid} (counters, histograms, summaries, all gauges). */
+  /**
+   * Deletes every metric file of {@code pid} (counters, histograms, summaries, all gauges, and
+   * the stripe files {@code TYPE_PIDsN.db} of the additive types).
+   */
   public synchronized List<Path> deleteProcessFiles(long pid) {
     return deleteFiles(name -> OWNED.matcher(name).matches() && hasPid(name, pid));
   }
@@ -221,7 +225,9 @@ public final class MultiprocDirectory implements Closeable {
   }
 
   private static boolean hasPid(String fileName, long pid) {
-    return fileName.endsWith("_" + pid + ".db");
+    MetricFileName name = MetricFileName.parse(fileName);
+    return fileName.endsWith("_" + pid + ".db")
+        || (name != null && name.processId().equals(Long.toString(pid)));
   }
 
   private List<Path> deleteFiles(Predicate<String> selected) {

@@ -53,6 +53,16 @@ public final class MappedValues {
   }
 
   /**
+   * Tries once to add {@code delta} to a float64: one load and one compare-and-set on the raw bits.
+   * False when another thread changed the value in between (contention); nothing was added then.
+   */
+  public static boolean tryAddDouble(ByteBuffer buffer, int offset, double delta) {
+    long prev = (long) LONGS.getOpaque(buffer, offset);
+    long next = Double.doubleToRawLongBits(Double.longBitsToDouble(prev) + delta);
+    return LONGS.compareAndSet(buffer, offset, prev, next);
+  }
+
+  /**
    * Atomically adds {@code delta} to a float64 (a compare-and-set loop on the raw bits) and returns
    * the previous value.
    */

@@ -3,14 +3,20 @@ package io.forkserve.metrics.file;
 import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.model.MetricType;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A parsed metric file name: {@code counter_ID.db}, {@code histogram_ID.db}, {@code
  * summary_ID.db} or {@code gauge_MODE_ID.db}. The type is the first {@code _}-separated part;
- * the ID (the writer's pid) is non-empty and contains no {@code _}. Immutable.
+ * the ID (the writer's pid) is non-empty and contains no {@code _}. forkserve's writer may add
+ * stripe files of one process for additive types, {@code histogram_PIDsN.db} (ID {@code PIDsN}, N
+ * a stripe number of 1 or more): prometheus_client sums them with the rest, and {@link
+ * #processId()} names the process. Immutable.
  */
 public final class MetricFileName {
   private static final String SUFFIX = ".db";
+  private static final Pattern STRIPE_ID = Pattern.compile("([0-9]+)s[1-9][0-9]*");
 
   private final MetricType type;
   private final GaugeMode mode;
@@ -78,6 +84,26 @@ public final class MetricFileName {
   /** The file ID, normally the writer's pid. */
   public String id() {
     return id;
+  }
+
+  /**
+   * The ID of the process that wrote the file: the ID without a stripe suffix ({@code 1234} for
+   * {@code 1234s1} of a counter, histogram or summary file), else the whole ID.
+   */
+  public String processId() {
+    if (type == MetricType.GAUGE) {
+      return id;
+    }
+    Matcher m = STRIPE_ID.matcher(id);
+    return m.matches() ? m.group(1) : id;
+  }
+
+  /** The ID of stripe {@code stripe} (1 or more) of process {@code pid}: {@code PIDsN}. */
+  public static String stripeId(long pid, int stripe) {
+    if (stripe < 1) {
+      throw new IllegalArgumentException("stripe numbers start at 1, got " + stripe);
+    }
+    return pid + "s" + stripe;
   }
 
   @Override

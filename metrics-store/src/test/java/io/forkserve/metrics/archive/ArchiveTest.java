@@ -15,6 +15,7 @@ import io.forkserve.metrics.Gauge;
 import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.Histogram;
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.metrics.Stripes;
 import io.forkserve.metrics.Summary;
 import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.file.EntryKey;
@@ -208,6 +209,35 @@ class ArchiveTest {
       assertEquals(3, archive.fold(PID_A).folded().size());
       assertRowsClose(withoutLiveGauge(expected),
           rows(scrapeText(dir, List.of(archive.newMergeSource()))));
+    }
+  }
+
+  @Test
+  void fold_takesTheStripeFilesOfThePidToo() throws Exception {
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID_A).open()) {
+      Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
+          .register(r).labels("a");
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      h.observe(0.5);
+      c.inc();
+      Stripes.add(h, 1, 0, 2.0);
+      Stripes.add(h, 1, 2, 1.0);
+      Stripes.add(c, 3, 0, 5.0);
+    }
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID_B).open()) {
+      Counter.builder("jobs").help("J.").labelNames("r").register(r).labels("a").inc(7);
+    }
+    Map<String, Double> expected = rows(scrapeText(dir, List.of()));
+    assertEquals(13.0, expected.get("jobs_total{r=\"a\"}"));
+    assertEquals(2.5, expected.get("lat_sum{r=\"a\"}"));
+    assertEquals(2.0, expected.get("lat_count{r=\"a\"}"));
+    try (MetricsArchive archive = MetricsArchive.open(dir)) {
+      FoldResult a = archive.fold(PID_A);
+      assertEquals(List.of("counter_" + PID_A + ".db", "counter_" + PID_A + "s3.db",
+          "histogram_" + PID_A + ".db", "histogram_" + PID_A + "s1.db"), a.folded());
+      assertEquals(List.of("counter_" + PID_B + ".db"), dbFiles(dir));
+      assertRowsClose(expected, rows(scrapeText(dir, List.of(archive.newMergeSource()))));
     }
   }
 

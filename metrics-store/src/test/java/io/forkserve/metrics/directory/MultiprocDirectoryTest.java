@@ -112,10 +112,13 @@ class MultiprocDirectoryTest {
         "counter_7.db",
         "histogram_7.db",
         "summary_7.db",
+        "histogram_7s1.db",
+        "counter_7s3.db",
         "gauge_all_7.db",
         "gauge_liveall_7.db",
         "gauge_livemostrecent_7.db",
         "counter_17.db",
+        "counter_17s1.db",
         "gauge_liveall_17.db",
         "notes_7.db");
     try (MultiprocDirectory d = MultiprocDirectory.lock(dir)) {
@@ -125,16 +128,20 @@ class MultiprocDirectoryTest {
               "counter_7.db",
               "histogram_7.db",
               "summary_7.db",
+              "histogram_7s1.db",
+              "counter_7s3.db",
               "gauge_all_7.db",
               "counter_17.db",
+              "counter_17s1.db",
               "gauge_liveall_17.db",
               "notes_7.db",
               MultiprocDirectory.LOCK_FILE),
           names(dir));
-      assertEquals(4, d.deleteProcessFiles(7).size());
+      assertEquals(6, d.deleteProcessFiles(7).size());
     }
     assertEquals(
-        Set.of("counter_17.db", "gauge_liveall_17.db", "notes_7.db", MultiprocDirectory.LOCK_FILE),
+        Set.of("counter_17.db", "counter_17s1.db", "gauge_liveall_17.db", "notes_7.db",
+            MultiprocDirectory.LOCK_FILE),
         names(dir));
   }
 

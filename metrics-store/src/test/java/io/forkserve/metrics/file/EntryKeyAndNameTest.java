@@ -13,6 +13,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** File names and keys as prometheus_client writes them, and what is refused. */
 class EntryKeyAndNameTest {
   @Test
+  void stripeFileNames_nameTheirProcess() {
+    MetricFileName h = MetricFileName.parse("histogram_1234s2.db");
+    assertEquals(MetricType.HISTOGRAM, h.type());
+    assertEquals("1234s2", h.id());
+    assertEquals("1234", h.processId());
+    assertEquals("1234", MetricFileName.parse("counter_1234.db").processId());
+    assertEquals("abc", MetricFileName.parse("summary_abc.db").processId());
+    assertEquals("1234s0", MetricFileName.parse("counter_1234s0.db").processId());
+    assertEquals("1234s", MetricFileName.parse("counter_1234s.db").processId());
+    assertEquals("7s1", MetricFileName.parse("gauge_all_7s1.db").processId());
+    assertEquals("histogram_1234s3.db",
+        MetricFileName.format(MetricType.HISTOGRAM, null, MetricFileName.stripeId(1234, 3)));
+  }
+
+  @Test
   void metricFileNames() {
     MetricFileName g = MetricFileName.parse("gauge_livemostrecent_123.db");
     assertEquals(MetricType.GAUGE, g.type());

@@ -71,7 +71,7 @@ final class InspectCommand {
       return false;
     }
     String kind = name.type().token() + (name.mode() == null ? "" : "/" + name.mode().fileToken());
-    String alive = alive(name.id());
+    String alive = alive(name.processId()); // a stripe file (1234s1) is its process's
     MetricFileReader reader = new MetricFileReader(file, name);
     try {
       reader.read(context);

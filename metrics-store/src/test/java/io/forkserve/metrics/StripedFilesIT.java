@@ -1,0 +1,78 @@
+package io.forkserve.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.forkserve.metrics.exposition.Exposition;
+import io.forkserve.metrics.exposition.ExpositionFormat;
+import io.forkserve.metrics.file.FormatVersion;
+import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.metrics.testsupport.PythonExposition;
+import io.forkserve.metrics.testsupport.SampleKeys;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stripe files ({@code TYPE_PIDsN.db}) of two processes' IDs, written in format v1: Debian's
+ * python3-prometheus-client MultiProcessCollector sums them with the main files, to the totals
+ * the test computes, and our DirectoryScraper gives the same samples.
+ */
+class StripedFilesIT {
+  @TempDir Path dir;
+
+  @Test
+  void pythonSumsStripeFilesWithTheMainFiles() throws Exception {
+    assumeTrue(PythonExposition.available(),
+        "/usr/bin/python3 lacks prometheus_client: run bin/test");
+    int extra = StripedSeries.STRIPES - 1;
+    for (long pid : new long[] {9_000_011, 9_000_012}) {
+      try (MetricsRegistry r =
+          MetricsRegistry.builder(dir).pid(pid).formatVersion(FormatVersion.V1).open()) {
+        Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
+            .register(r).labels("a");
+        Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+            .labels("a");
+        Summary.Child s = Summary.builder("size").help("S.").labelNames("r").register(r)
+            .labels("a");
+        h.observe(0.25);
+        c.inc();
+        s.observe(2);
+        for (int stripe = 1; stripe <= extra; stripe++) {
+          Stripes.add(h, stripe, 0, 4.0); // sum
+          Stripes.add(h, stripe, 2, 1.0); // le=+Inf
+          Stripes.add(c, stripe, 0, 100);
+          Stripes.add(s, stripe, 0, 1.0);
+          Stripes.add(s, stripe, 1, 8.0);
+        }
+        h.observe(0.5); // once striped: lands in whichever stripe this thread's probe picks
+      }
+    }
+    Map<String, Double> expected = new TreeMap<>();
+    expected.put(SampleKeys.of("jobs_total", "r", "a"), 2 * (1 + 100.0 * extra));
+    expected.put(SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), 2 * 2.0);
+    expected.put(SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), 2 * (2.0 + extra));
+    expected.put(SampleKeys.of("lat_count", "r", "a"), 2 * (2.0 + extra));
+    expected.put(SampleKeys.of("lat_sum", "r", "a"), 2 * (0.75 + 4.0 * extra));
+    expected.put(SampleKeys.of("size_count", "r", "a"), 2 * (1.0 + extra));
+    expected.put(SampleKeys.of("size_sum", "r", "a"), 2 * (2 + 8.0 * extra));
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(6 * (1 + extra), files.count());
+    }
+
+    String python = PythonExposition.scrape(dir);
+    assertEquals(expected, PythonExposition.samples(python), python);
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Exposition.write(new DirectoryScraper(dir).scrape(), ExpositionFormat.TEXT, out);
+    Map<String, Double> ours = PythonExposition.samples(out.toString(StandardCharsets.UTF_8));
+    ours.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
+    assertEquals(expected, ours);
+  }
+}

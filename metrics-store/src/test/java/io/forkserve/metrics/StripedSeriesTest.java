@@ -1,0 +1,156 @@
+package io.forkserve.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.forkserve.metrics.exposition.Exposition;
+import io.forkserve.metrics.exposition.ExpositionFormat;
+import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.metrics.testsupport.PythonExposition;
+import io.forkserve.metrics.testsupport.SampleKeys;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StripedSeriesTest {
+  private static final long PID = 4242;
+
+  @TempDir Path dir;
+
+  @Test
+  void stripeCount_isAPowerOfTwoAtLeastTheCores() {
+    assertEquals(4, StripedSeries.stripes(1));
+    assertEquals(4, StripedSeries.stripes(2));
+    assertEquals(4, StripedSeries.stripes(4));
+    assertEquals(8, StripedSeries.stripes(5));
+    assertEquals(16, StripedSeries.stripes(64));
+  }
+
+  @Test
+  void forcedStripes_goToStripeFilesAndMergeToExactTotals() throws Exception {
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).open()) {
+      Histogram h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1, 2)
+          .register(r);
+      Counter c = Counter.builder("jobs").help("J.").labelNames("r").register(r);
+      Summary s = Summary.builder("size").help("S.").labelNames("r").register(r);
+      Histogram.Child hc = h.labels("a");
+      Counter.Child cc = c.labels("a");
+      Summary.Child sc = s.labels("a");
+      hc.observe(0.5);
+      cc.inc(2);
+      sc.observe(3);
+      for (int stripe = 1; stripe < StripedSeries.STRIPES; stripe++) {
+        Stripes.add(hc, stripe, 0, 1.5); // sum
+        Stripes.add(hc, stripe, 2, 1.0); // bucket le=2
+        Stripes.add(cc, stripe, 0, 10);
+        Stripes.add(sc, stripe, 0, 1.0); // count
+        Stripes.add(sc, stripe, 1, 7.0); // sum
+      }
+      hc.observe(5); // after striping: lands in some stripe
+      cc.inc();
+      int extra = StripedSeries.STRIPES - 1;
+      assertEquals(StripedSeries.STRIPES, Stripes.count(hc));
+      assertEquals(3 + 10.0 * extra, cc.get());
+      assertEquals(
+          Stream.of("counter", "histogram", "summary")
+              .flatMap(t -> Stream.concat(Stream.of(t + "_" + PID + ".db"),
+                  java.util.stream.IntStream.range(1, StripedSeries.STRIPES)
+                      .mapToObj(i -> t + "_" + PID + "s" + i + ".db")))
+              .sorted()
+              .collect(Collectors.toList()),
+          files());
+      Map<String, Double> expected = Map.of(
+          SampleKeys.of("jobs_total", "r", "a"), 3 + 10.0 * extra,
+          SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), 1.0,
+          SampleKeys.of("lat_bucket", "le", "2.0", "r", "a"), 1.0 + extra,
+          SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), 2.0 + extra,
+          SampleKeys.of("lat_count", "r", "a"), 2.0 + extra,
+          SampleKeys.of("lat_sum", "r", "a"), 5.5 + 1.5 * extra,
+          SampleKeys.of("size_count", "r", "a"), 1.0 + extra,
+          SampleKeys.of("size_sum", "r", "a"), 3 + 7.0 * extra);
+      assertEquals(expected, ours());
+    }
+  }
+
+  @Test
+  void threadsHammeringOneChild_stripeAndKeepExactTotals() throws Exception {
+    int threads = 4;
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).open()) {
+      Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
+          .register(r).labels("a");
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicLong observed = new AtomicLong();
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread w = new Thread(() -> {
+          long n = 0;
+          try {
+            start.await();
+          } catch (InterruptedException e) {
+            return;
+          }
+          // Whole rounds of 1000, so stopping mid-way still leaves exact counts.
+          do {
+            for (int i = 0; i < 1000; i++) {
+              h.observe(0.5);
+              c.inc();
+            }
+            n += 1000;
+          } while (!stop.get());
+          observed.addAndGet(n);
+        });
+        w.start();
+        workers.add(w);
+      }
+      start.countDown();
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while ((Stripes.count(h) < 2 || Stripes.count(c) < 2) && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      stop.set(true);
+      for (Thread w : workers) {
+        w.join();
+      }
+      assertTrue(Stripes.count(h) >= 2 && Stripes.count(c) >= 2,
+          "4 threads on one child never contended in 20 s");
+      double n = observed.get();
+      assertEquals(n, c.get());
+      assertEquals(Map.of(
+          SampleKeys.of("jobs_total", "r", "a"), n,
+          SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), n,
+          SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n,
+          SampleKeys.of("lat_count", "r", "a"), n,
+          SampleKeys.of("lat_sum", "r", "a"), n * 0.5), ours());
+      assertTrue(files().stream().anyMatch(f -> f.matches("histogram_" + PID + "s[0-9]+\\.db")),
+          files().toString());
+    }
+  }
+
+  private List<String> files() throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+    }
+  }
+
+  private Map<String, Double> ours() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Exposition.write(new DirectoryScraper(dir).scrape(), ExpositionFormat.TEXT, out);
+    Map<String, Double> samples = PythonExposition.samples(out.toString(StandardCharsets.UTF_8));
+    samples.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
+    return samples;
+  }
+}

@@ -1,0 +1,16 @@
+package io.forkserve.metrics;
+
+/** Test seam for other packages' tests: forces an addition into a stripe file of a child. */
+public final class Stripes {
+  private Stripes() {}
+
+  /** Adds {@code delta} to the {@code value}-th value of {@code child} in stripe {@code stripe}. */
+  public static void add(Object child, int stripe, int value, double delta) {
+    ((StripedSeries) child).addInStripe(stripe, value, delta);
+  }
+
+  /** The stripes {@code child} uses, its main file included. */
+  public static int count(Object child) {
+    return ((StripedSeries) child).stripeCount();
+  }
+}
