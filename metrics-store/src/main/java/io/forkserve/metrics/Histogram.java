@@ -2,7 +2,7 @@ package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
-import io.forkserve.metrics.internal.GoFloat;
+import io.forkserve.metrics.internal.FloatFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,7 +35,7 @@ public final class Histogram {
     bucketLabelNames.add("le");
     List<String> le = new ArrayList<>(bounds.length);
     for (double bound : bounds) {
-      le.add(GoFloat.goString(bound));
+      le.add(FloatFormat.goString(bound));
     }
     this.children =
         new Children<>(

@@ -66,18 +66,45 @@ public final class FloatFormat {
     return python(negative, digits, exp);
   }
 
-  /** Java 17's Double.toString is sometimes one digit or two too long; Python's repr is not. */
+  /**
+   * The text {@code floatToGoString(d)} gives in prometheus_client 0.18 and later (and Go): as
+   * {@link #format}, but an exponent of two digits is not padded ({@code 1e+10}, where 0.16 wrote
+   * {@code 1e+010}). Used for the {@code le} label the writer puts in keys.
+   */
+  public static String goString(double d) {
+    String s = format(d);
+    int e = s.indexOf("e+0");
+    return e > 0 && s.length() - (e + 3) >= 2 ? s.substring(0, e + 2) + s.substring(e + 3) : s;
+  }
+
+  /**
+   * Java 17's Double.toString is sometimes one digit or two too long; Python's repr is not. The
+   * shortest decimal that reads back as {@code abs}: at each precision the values rounded down
+   * and up are tried, and where both read back, the one nearer {@code abs} (half-even on a tie).
+   */
   private static String[] shortest(double abs, int length) {
     BigDecimal exact = new BigDecimal(abs);
     for (int p = abs < Double.MIN_NORMAL ? 1 : 15; p < length; p++) {
-      BigDecimal r = exact.round(new MathContext(p, RoundingMode.HALF_EVEN));
-      if (r.doubleValue() == abs) {
+      BigDecimal down = exact.round(new MathContext(p, RoundingMode.FLOOR));
+      BigDecimal up = exact.round(new MathContext(p, RoundingMode.CEILING));
+      boolean downOk = down.doubleValue() == abs;
+      boolean upOk = up.doubleValue() == abs;
+      if (downOk || upOk) {
+        BigDecimal r = !upOk ? down : !downOk ? up : nearer(exact, down, up, p);
         String unscaled = stripTrailingZeros(r.unscaledValue().toString());
         int exp = r.precision() - r.scale() - 1;
         return new String[] {unscaled, Integer.toString(exp)};
       }
     }
     return null;
+  }
+
+  private static BigDecimal nearer(BigDecimal exact, BigDecimal down, BigDecimal up, int p) {
+    int cmp = exact.subtract(down).compareTo(up.subtract(exact));
+    if (cmp != 0) {
+      return cmp < 0 ? down : up;
+    }
+    return exact.round(new MathContext(p, RoundingMode.HALF_EVEN));
   }
 
   /**
