@@ -1,7 +1,7 @@
 package io.forkserve.runtime.dispatch;
 
 import io.forkserve.runtime.Clock;
-import io.forkserve.worker.internal.Outcome;
+import io.forkserve.worker.channel.Outcome;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;

@@ -1,9 +1,10 @@
 package io.forkserve.runtime.dispatch;
 
+import io.forkserve.worker.channel.FrameLayout;
 import io.forkserve.worker.channel.FrameReader;
 import io.forkserve.worker.channel.FrameWriter;
-import io.forkserve.worker.channel.Wire;
-import io.forkserve.worker.internal.Outcome;
+import io.forkserve.worker.channel.Frames;
+import io.forkserve.worker.channel.Outcome;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -12,14 +13,14 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The front's end of the channel to one worker (see {@link Wire} for the protocol): a sender thread
- * pulling batches from the {@link Dispatcher} while the worker has credit, and a reader thread
- * completing jobs from the worker's responses.
+ * The front's end of the channel to one worker (see {@link Frames} for the protocol): a sender
+ * thread pulling batches from the {@link Dispatcher} while the worker has credit, and a reader
+ * thread completing jobs from the worker's responses.
  */
 public final class WorkerLink {
   /*
    * Credit. The worker grants credit in HELLO and CREDIT frames (how much it asks for is the
-   * worker's choice, see Wire). Only the sender takes credit (under the monitor, after a batch
+   * worker's choice, see Frames). Only the sender takes credit (under the monitor, after a batch
    * is formed) and only the reader adds it, waking the sender. The sender blocks on credit
    * before it takes a job from the queue, so a job is never held by a worker that has not asked
    * for it.
@@ -55,8 +56,8 @@ public final class WorkerLink {
 
   private final int index;
   private final long pid;
-  private final byte flags;
-  private final String apiClass;
+  private final Frames.Hello hello;
+  private final Frames.FromWorker inbox = new Inbox();
   private final SocketChannel channel;
   private final FrameReader reader;
   private final Dispatcher dispatcher;
@@ -71,25 +72,26 @@ public final class WorkerLink {
   private volatile boolean retired;
   private volatile String goneCause;
   private volatile Thread sender;
+
   /** Set (under this link's monitor, before retire could be seen) when a sender will run. */
   private boolean senderStarted;
+
   private volatile boolean senderDone;
 
   private WorkerLink(
       SocketChannel channel,
       FrameReader reader,
-      ByteBuffer hello,
+      Frames.Hello hello,
       Dispatcher dispatcher,
       int maxBatchSize,
       long batchTimeoutNanos,
       Listener listener) {
     this.channel = channel;
     this.reader = reader;
-    this.index = hello.getInt();
-    this.pid = hello.getLong();
-    this.credits = hello.getInt();
-    this.flags = hello.get();
-    this.apiClass = FrameReader.utf8(hello, hello.remaining());
+    this.hello = hello;
+    this.index = hello.index();
+    this.pid = hello.pid();
+    this.credits = hello.credit();
     this.dispatcher = dispatcher;
     this.maxBatchSize = Math.max(1, maxBatchSize);
     this.batchTimeoutNanos = batchTimeoutNanos;
@@ -108,10 +110,8 @@ public final class WorkerLink {
       Listener listener)
       throws IOException {
     FrameReader reader = new FrameReader(channel, 256 * 1024);
-    ByteBuffer hello = reader.next();
-    if (reader.type() != Wire.HELLO) {
-      throw new IOException("worker did not start with HELLO (type " + reader.type() + ")");
-    }
+    ByteBuffer payload = reader.next();
+    Frames.Hello hello = Frames.decodeHello(reader.type(), payload);
     WorkerLink link =
         new WorkerLink(
             channel, reader, hello, dispatcher, maxBatchSize, batchTimeoutNanos, listener);
@@ -128,16 +128,16 @@ public final class WorkerLink {
   }
 
   public String apiClass() {
-    return apiClass;
+    return hello.apiClass();
   }
 
   /** True when the worker wants request headers (it overrides authorize). */
   public boolean wantsHeaders() {
-    return (flags & Wire.FLAG_AUTHORIZE) != 0;
+    return hello.wantsHeaders();
   }
 
   public boolean isStreaming() {
-    return (flags & Wire.FLAG_STREAMING) != 0;
+    return hello.streaming();
   }
 
   /** Jobs sent to the worker and not answered yet. */
@@ -197,7 +197,7 @@ public final class WorkerLink {
     try {
       while (true) {
         ByteBuffer payload = reader.next();
-        handle(reader.type(), payload);
+        Frames.decodeFromWorker(reader.type(), payload, inbox);
       }
     } catch (IOException e) {
       cause = e;
@@ -206,63 +206,56 @@ public final class WorkerLink {
     }
   }
 
-  private void handle(byte type, ByteBuffer payload) throws IOException {
-    switch (type) {
-      case Wire.RESPONSES:
-        responses(payload);
-        break;
-      case Wire.CREDIT:
-        giveCredits(payload.getInt());
-        break;
-      case Wire.HEALTH:
-        listener.health(this, payload.get() != 0);
-        break;
-      case Wire.READY:
-        dispatcher.register(this);
-        if (startSender()) {
-          sender = startThread("sender", this::sendLoop);
-        }
-        listener.ready(this, payload.getLong());
-        break;
-      case Wire.FAILED:
-        listener.failed(this, FrameReader.utf8(payload, payload.remaining()));
-        break;
-      case Wire.LOG:
-        String key = FrameReader.utf8(payload, payload.getInt());
-        byte[] json = new byte[payload.remaining()];
-        payload.get(json);
-        listener.log(this, key, json);
-        break;
-      default:
-        throw new IOException("unexpected frame type " + type + " from worker " + index);
+  /** The frames of this link's worker, on the reader thread. */
+  private final class Inbox implements Frames.FromWorker {
+    @Override
+    public void ready(long setupNanos) {
+      dispatcher.register(WorkerLink.this);
+      if (startSender()) {
+        sender = startThread("sender", WorkerLink.this::sendLoop);
+      }
+      listener.ready(WorkerLink.this, setupNanos);
     }
-  }
 
-  private void responses(ByteBuffer payload) {
-    int count = payload.getInt();
-    for (int i = 0; i < count; i++) {
-      long id = payload.getLong();
-      int status = payload.getShort();
-      byte kind = payload.get();
-      byte[] body = new byte[payload.getInt()];
-      payload.get(body);
-      if (kind == Wire.KIND_CHUNK) {
+    @Override
+    public void failed(String message) {
+      listener.failed(WorkerLink.this, message);
+    }
+
+    @Override
+    public void response(long id, int status, byte kind, byte[] body) {
+      if (kind == FrameLayout.KIND_CHUNK) {
         Job job = pending.get(id);
         if (job != null) {
           job.chunk(body);
         }
-        continue;
+        return;
       }
       Job job = pending.remove(id);
       if (job == null) {
-        continue;
+        return;
       }
       served.incrementAndGet();
-      if (kind == Wire.KIND_END) {
+      if (kind == FrameLayout.KIND_END) {
         job.end(status, status == 200 ? null : body);
       } else {
         job.respond(status, body, false);
       }
+    }
+
+    @Override
+    public void credit(int n) {
+      giveCredits(n);
+    }
+
+    @Override
+    public void health(boolean healthy) {
+      listener.health(WorkerLink.this, healthy);
+    }
+
+    @Override
+    public void log(String key, byte[] json) {
+      listener.log(WorkerLink.this, key, json);
     }
   }
 
@@ -340,14 +333,12 @@ public final class WorkerLink {
     }
     takeCredits(batch.size());
     boolean headers = wantsHeaders();
-    writer.beginFrame(Wire.REQUESTS).putInt(batch.size());
+    Frames.beginRequests(writer, batch.size());
     for (Job job : batch) {
       pending.put(job.id, job);
-      writer.putLong(job.id);
-      writer.putSizedBytes(headers ? job.headers : new byte[0]);
-      writer.putSizedBytes(job.body.duplicate());
+      Frames.putRequest(writer, job.id, headers ? job.headers : null, job.body);
     }
-    writer.endFrame();
+    Frames.endBatch(writer);
     writer.flush();
   }
 

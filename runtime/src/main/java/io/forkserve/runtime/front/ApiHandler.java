@@ -2,7 +2,7 @@ package io.forkserve.runtime.front;
 
 import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.dispatch.Job;
-import io.forkserve.worker.internal.Outcome;
+import io.forkserve.worker.channel.Outcome;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;

@@ -1,6 +1,6 @@
 package io.forkserve.runtime.front;
 
-import io.forkserve.worker.internal.Outcome;
+import io.forkserve.worker.channel.Outcome;
 import io.undertow.server.HttpServerExchange;
 
 /** JSON error responses sent by the front itself. */

@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 
 /**
- * Reads {@link Wire} frames from a blocking channel, filling its buffer with as many bytes as one
- * read returns, so a burst of frames costs one syscall. Not thread-safe: one reading thread.
+ * Reads {@link FrameLayout} frames from a blocking channel, filling its buffer with as many bytes
+ * as one read returns, so a burst of frames costs one syscall. Not thread-safe: one reading thread.
  */
 public final class FrameReader {
   private final ReadableByteChannel channel;
@@ -23,20 +23,23 @@ public final class FrameReader {
 
   /**
    * Blocks for the next frame and returns its payload, positioned at its start and limited to its
-   * end; valid until the next call. Throws {@link EOFException} when the peer closed.
+   * end; valid until the next call. Throws {@link EOFException} when the peer closed and {@link
+   * FrameException} for a length out of range (before allocating anything for it).
    */
   public ByteBuffer next() throws IOException {
-    fill(Wire.FRAME_HEADER_BYTES);
-    int length = buffer.getInt(buffer.position());
-    if (length < 1 || length > Wire.MAX_FRAME_BYTES) {
-      throw new IOException("bad frame length " + length);
+    fill(FrameLayout.FRAME_HEADER_BYTES);
+    int frame = buffer.position();
+    int length = buffer.getInt(frame + FrameLayout.LENGTH_OFFSET);
+    if (length < 1 || length > FrameLayout.MAX_FRAME_BYTES) {
+      throw new FrameException(
+          "frame length " + length + " out of range 1.." + FrameLayout.MAX_FRAME_BYTES);
     }
-    fill(4 + length);
-    type = buffer.get(buffer.position() + 4);
-    int start = buffer.position() + Wire.FRAME_HEADER_BYTES;
-    int end = buffer.position() + 4 + length;
-    ByteBuffer payload = buffer.duplicate().position(start).limit(end).slice();
-    buffer.position(end);
+    fill(FrameLayout.TYPE_OFFSET + length);
+    frame = buffer.position();
+    type = buffer.get(frame + FrameLayout.TYPE_OFFSET);
+    int start = frame + FrameLayout.FRAME_HEADER_BYTES;
+    ByteBuffer payload = buffer.slice(start, length - 1);
+    buffer.position(frame + FrameLayout.TYPE_OFFSET + length);
     return payload;
   }
 
@@ -47,10 +50,11 @@ public final class FrameReader {
 
   /** True when a whole frame is already buffered, so {@link #next} will not block. */
   public boolean hasBufferedFrame() {
-    if (buffer.remaining() < Wire.FRAME_HEADER_BYTES) {
+    if (buffer.remaining() < FrameLayout.FRAME_HEADER_BYTES) {
       return false;
     }
-    return buffer.remaining() >= 4 + buffer.getInt(buffer.position());
+    int length = buffer.getInt(buffer.position() + FrameLayout.LENGTH_OFFSET);
+    return buffer.remaining() >= FrameLayout.TYPE_OFFSET + length;
   }
 
   private void fill(int needed) throws IOException {
@@ -71,12 +75,5 @@ public final class FrameReader {
       }
     }
     buffer.flip();
-  }
-
-  /** Reads a UTF-8 string of {@code length} bytes from {@code payload}. */
-  public static String utf8(ByteBuffer payload, int length) {
-    byte[] bytes = new byte[length];
-    payload.get(bytes);
-    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 }

@@ -6,8 +6,8 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Builds {@link Wire} frames in a growable buffer and writes everything buffered in one go. Not
- * thread-safe: the caller serialises writers (one writing thread, or a lock).
+ * Builds {@link FrameLayout} frames in a growable buffer and writes everything buffered in one go.
+ * Not thread-safe: the caller serialises writers (one writing thread, or a lock).
  */
 public final class FrameWriter {
   private final WritableByteChannel channel;
@@ -22,7 +22,7 @@ public final class FrameWriter {
 
   /** Starts a frame of {@code type}; end it with {@link #endFrame}. */
   public FrameWriter beginFrame(byte type) {
-    ensure(Wire.FRAME_HEADER_BYTES);
+    ensure(FrameLayout.FRAME_HEADER_BYTES);
     frameStart = buffer.position();
     buffer.putInt(0).put(type);
     return this;
@@ -30,7 +30,7 @@ public final class FrameWriter {
 
   /** Writes the length of the frame begun last. */
   public void endFrame() {
-    buffer.putInt(frameStart, buffer.position() - frameStart - 4);
+    buffer.putInt(frameStart, buffer.position() - frameStart - FrameLayout.TYPE_OFFSET);
     frameStart = -1;
   }
 
@@ -70,10 +70,16 @@ public final class FrameWriter {
     return putInt(bytes.length).putBytes(bytes);
   }
 
-  /** Writes the remaining bytes of {@code bytes} with an int32 length before them. */
+  /**
+   * Writes the remaining bytes of {@code bytes} with an int32 length before them, leaving {@code
+   * bytes}' position as it was (so a shared buffer needs no duplicate).
+   */
   public FrameWriter putSizedBytes(ByteBuffer bytes) {
-    ensure(4 + bytes.remaining());
-    buffer.putInt(bytes.remaining()).put(bytes);
+    int length = bytes.remaining();
+    ensure(4 + length);
+    buffer.putInt(length);
+    buffer.put(buffer.position(), bytes, bytes.position(), length);
+    buffer.position(buffer.position() + length);
     return this;
   }
 

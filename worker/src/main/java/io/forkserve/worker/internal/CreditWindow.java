@@ -1,11 +1,11 @@
 package io.forkserve.worker.internal;
 
-import io.forkserve.worker.channel.Wire;
+import io.forkserve.worker.channel.Frames;
 
 /**
- * Decides how much credit the worker grants the front (see {@link Wire}): enough requests to cover
- * {@link Wire#CREDIT_WINDOW_NANOS} of measured serving time, never less than one batch. Used by the
- * serving thread only.
+ * Decides how much credit the worker grants the front (see {@link Frames}): enough requests to
+ * cover {@link Frames#CREDIT_WINDOW_NANOS} of measured serving time, never less than one batch.
+ * Used by the serving thread only.
  */
 final class CreditWindow {
   private static final double SMOOTHING = 0.2;
@@ -18,7 +18,7 @@ final class CreditWindow {
 
   CreditWindow(int maxBatchSize) {
     this.maxBatchSize = maxBatchSize;
-    this.maxWindow = Wire.MAX_CREDIT_PER_BATCH_SLOT * maxBatchSize;
+    this.maxWindow = Frames.MAX_CREDIT_PER_BATCH_SLOT * maxBatchSize;
     this.granted = initial(maxBatchSize);
   }
 
@@ -53,7 +53,7 @@ final class CreditWindow {
     if (Double.isNaN(nanosPerRequest)) {
       return maxBatchSize;
     }
-    double fits = Wire.CREDIT_WINDOW_NANOS / Math.max(1.0, nanosPerRequest);
+    double fits = Frames.CREDIT_WINDOW_NANOS / Math.max(1.0, nanosPerRequest);
     return Math.max(maxBatchSize, Math.min(maxWindow, (long) Math.ceil(fits)));
   }
 }

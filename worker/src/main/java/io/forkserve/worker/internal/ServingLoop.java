@@ -7,15 +7,15 @@ import io.forkserve.worker.Callback;
 import io.forkserve.worker.HttpError;
 import io.forkserve.worker.RequestInfo;
 import io.forkserve.worker.ServingApi;
+import io.forkserve.worker.channel.FrameLayout;
 import io.forkserve.worker.channel.FrameReader;
 import io.forkserve.worker.channel.FrameWriter;
-import io.forkserve.worker.channel.Wire;
+import io.forkserve.worker.channel.Frames;
+import io.forkserve.worker.channel.Outcome;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The worker's serving thread: reads REQUESTS frames, runs decode, predict and encode, and writes
@@ -23,6 +23,7 @@ import java.util.Map;
  */
 final class ServingLoop<I, O> {
   private static final int NO_INPUT = -1;
+  private static final byte[] NO_BODY = new byte[0];
 
   private final ServingApi<I, O> api;
   private final List<Callback> callbacks;
@@ -40,6 +41,7 @@ final class ServingLoop<I, O> {
   private final List<Long> ids = new ArrayList<>();
   private final List<byte[]> bodies = new ArrayList<>();
   private final List<RequestInfo> infos = new ArrayList<>();
+  private final Frames.FromFront collect = this::collect;
 
   ServingLoop(
       ServingApi<I, O> api,
@@ -67,14 +69,14 @@ final class ServingLoop<I, O> {
       liveness.idle();
       ByteBuffer payload = reader.next();
       liveness.busy();
-      if (reader.type() != Wire.REQUESTS) {
-        throw new IOException("unexpected frame type " + reader.type());
-      }
-      readRequests(payload);
+      ids.clear();
+      bodies.clear();
+      infos.clear();
+      Frames.decodeFromFront(reader.type(), payload, collect);
       long start = System.nanoTime();
       for (int from = 0; from < ids.size(); from += maxBatchSize) {
         serveBatch(from, Math.min(ids.size(), from + maxBatchSize));
-        if (System.nanoTime() - lastFlushNanos > Wire.CREDIT_WINDOW_NANOS) {
+        if (System.nanoTime() - lastFlushNanos > Frames.CREDIT_WINDOW_NANOS) {
           flush();
         }
       }
@@ -87,7 +89,7 @@ final class ServingLoop<I, O> {
   private void grantAndFlush(int grant) throws IOException {
     synchronized (writeLock) {
       if (grant > 0) {
-        writer.beginFrame(Wire.CREDIT).putInt(grant).endFrame();
+        Frames.writeCredit(writer, grant);
       }
       if (!reader.hasBufferedFrame()) {
         flush();
@@ -104,28 +106,10 @@ final class ServingLoop<I, O> {
     lastFlushNanos = System.nanoTime();
   }
 
-  private void readRequests(ByteBuffer payload) {
-    ids.clear();
-    bodies.clear();
-    infos.clear();
-    int count = payload.getInt();
-    for (int i = 0; i < count; i++) {
-      ids.add(payload.getLong());
-      int headerBytes = payload.getInt();
-      infos.add(headerBytes == 0 ? null : parseHeaders(payload, headerBytes));
-      byte[] body = new byte[payload.getInt()];
-      payload.get(body);
-      bodies.add(body);
-    }
-  }
-
-  private static RequestInfo parseHeaders(ByteBuffer payload, int length) {
-    String[] parts = FrameReader.utf8(payload, length).split("\0", -1);
-    Map<String, String> headers = new HashMap<>();
-    for (int i = 2; i + 1 < parts.length; i += 2) {
-      headers.putIfAbsent(parts[i], parts[i + 1]);
-    }
-    return new RequestInfo(parts[0], parts[1], headers);
+  private void collect(long id, RequestInfo info, byte[] body) {
+    ids.add(id);
+    infos.add(info);
+    bodies.add(body);
   }
 
   private void serveBatch(int from, int to) throws IOException {
@@ -262,14 +246,13 @@ final class ServingLoop<I, O> {
       for (Callback c : callbacks) {
         c.afterPredict(api);
       }
-      sendOne(id, (short) 200, Wire.KIND_END, new byte[0]);
+      sendOne(id, 200, FrameLayout.KIND_END, NO_BODY);
     } catch (ChunkWriteFailed e) {
       throw e.getCause();
     } catch (Exception | Error e) {
       survivable(e);
       int status = statusOf(e);
-      sendOne(
-          id, (short) status, Wire.KIND_END, Outcome.errorBody(status, messageOf(e, "predict")));
+      sendOne(id, status, FrameLayout.KIND_END, Outcome.errorBody(status, messageOf(e, "predict")));
     }
   }
 
@@ -282,17 +265,15 @@ final class ServingLoop<I, O> {
       throw new IllegalStateException("encodeResponse failed for a stream chunk", e);
     }
     try {
-      sendOne(id, (short) 200, Wire.KIND_CHUNK, bytes);
+      sendOne(id, 200, FrameLayout.KIND_CHUNK, bytes);
     } catch (IOException e) {
       throw new ChunkWriteFailed(e);
     }
   }
 
-  private void sendOne(long id, short status, byte kind, byte[] body) throws IOException {
+  private void sendOne(long id, int status, byte kind, byte[] body) throws IOException {
     synchronized (writeLock) {
-      writer.beginFrame(Wire.RESPONSES).putInt(1);
-      writer.putLong(id).putShort(status).putByte(kind).putSizedBytes(body);
-      writer.endFrame();
+      Frames.writeResponse(writer, id, status, kind, body);
       writer.flush();
     }
   }
@@ -300,12 +281,16 @@ final class ServingLoop<I, O> {
   private void writeResponses(int from, int count, short[] statuses, byte[][] out, int outFrom)
       throws IOException {
     synchronized (writeLock) {
-      writer.beginFrame(Wire.RESPONSES).putInt(count);
+      Frames.beginResponses(writer, count);
       for (int i = 0; i < count; i++) {
-        writer.putLong(ids.get(from + i)).putShort(statuses[outFrom + i]);
-        writer.putByte(Wire.KIND_FINAL).putSizedBytes(out[outFrom + i]);
+        Frames.putResponse(
+            writer,
+            ids.get(from + i),
+            statuses[outFrom + i],
+            FrameLayout.KIND_FINAL,
+            out[outFrom + i]);
       }
-      writer.endFrame();
+      Frames.endBatch(writer);
     }
   }
 

@@ -8,7 +8,7 @@ import io.forkserve.worker.ServingApi;
 import io.forkserve.worker.WorkerContext;
 import io.forkserve.worker.channel.FrameReader;
 import io.forkserve.worker.channel.FrameWriter;
-import io.forkserve.worker.channel.Wire;
+import io.forkserve.worker.channel.Frames;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -103,7 +103,7 @@ public final class WorkerMain {
       setupNanos = System.nanoTime() - start;
     } catch (Throwable e) {
       synchronized (writeLock) {
-        writer.beginFrame(Wire.FAILED).putUtf8(describe(e)).endFrame();
+        Frames.writeFailed(writer, describe(e));
         writer.flush();
       }
       if (printTrace) {
@@ -115,7 +115,7 @@ public final class WorkerMain {
     StageMetrics metrics =
         registry == null ? null : StageMetrics.register(registry, api.getClass(), maxBatchSize > 1);
     synchronized (writeLock) {
-      writer.beginFrame(Wire.READY).putLong(setupNanos).endFrame();
+      Frames.writeReady(writer, setupNanos);
       writer.flush();
     }
     Liveness liveness = new Liveness(System::nanoTime);
@@ -142,19 +142,14 @@ public final class WorkerMain {
 
   private static void sendHello(
       FrameWriter writer, int index, int maxBatchSize, ServingApi<?, ?> api) throws IOException {
-    byte flags = 0;
-    if (api.isStreaming()) {
-      flags |= Wire.FLAG_STREAMING;
-    }
-    if (overridesAuthorize(api)) {
-      flags |= Wire.FLAG_AUTHORIZE;
-    }
-    writer.beginFrame(Wire.HELLO).putInt(index).putLong(ProcessHandle.current().pid());
-    writer
-        .putInt(CreditWindow.initial(maxBatchSize))
-        .putByte(flags)
-        .putUtf8(api.getClass().getName());
-    writer.endFrame();
+    Frames.writeHello(
+        writer,
+        index,
+        ProcessHandle.current().pid(),
+        CreditWindow.initial(maxBatchSize),
+        api.isStreaming(),
+        overridesAuthorize(api),
+        api.getClass().getName());
     writer.flush();
   }
 
@@ -211,7 +206,7 @@ public final class WorkerMain {
                   }
                   boolean healthy = healthOf(api);
                   synchronized (lock) {
-                    writer.beginFrame(Wire.HEALTH).putByte((byte) (healthy ? 1 : 0)).endFrame();
+                    Frames.writeHealth(writer, healthy);
                     writer.flush();
                   }
                   Thread.sleep(HEARTBEAT_MILLIS);
@@ -278,9 +273,8 @@ public final class WorkerMain {
     void send(String key, Object value) {
       try {
         byte[] json = mapper.writeValueAsBytes(value);
-        byte[] keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         synchronized (lock) {
-          writer.beginFrame(Wire.LOG).putSizedBytes(keyBytes).putBytes(json).endFrame();
+          Frames.writeLog(writer, key, json);
         }
       } catch (IOException e) {
         throw new IllegalArgumentException("log value for " + key + " is not JSON-writable", e);

@@ -2,7 +2,7 @@ package io.forkserve.worker.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.forkserve.worker.channel.Wire;
+import io.forkserve.worker.channel.Frames;
 import org.junit.jupiter.api.Test;
 
 class CreditWindowTest {
@@ -10,8 +10,8 @@ class CreditWindowTest {
   void fastWorkAsksForManyRequestsUpToTheCap() {
     CreditWindow credit = new CreditWindow(1);
     credit.served(1, 5_000); // 5 us per request: 200 fit in 1 ms
-    assertEquals(Wire.MAX_CREDIT_PER_BATCH_SLOT, credit.window());
-    assertEquals(Wire.MAX_CREDIT_PER_BATCH_SLOT, credit.grant());
+    assertEquals(Frames.MAX_CREDIT_PER_BATCH_SLOT, credit.window());
+    assertEquals(Frames.MAX_CREDIT_PER_BATCH_SLOT, credit.grant());
     assertEquals(0, credit.grant());
   }
 

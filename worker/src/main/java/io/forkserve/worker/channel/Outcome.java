@@ -1,4 +1,4 @@
-package io.forkserve.worker.internal;
+package io.forkserve.worker.channel;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

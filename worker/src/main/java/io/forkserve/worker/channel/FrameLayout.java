@@ -1,0 +1,77 @@
+package io.forkserve.worker.channel;
+
+/**
+ * Byte layout of the frames between the front and one worker process: frame types, flags, and
+ * offsets. Every frame is
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                 length (int32, big-endian)                    |  bytes after this field
+ *  +---------------+-----------------------------------------------+
+ *  |     type      |  payload (length - 1 bytes) ...               |
+ *  +---------------+-----------------------------------------------+
+ *
+ *  Payloads (all integers big-endian; "sized bytes" = int32 n | n bytes):
+ *
+ *  HELLO      | index int32 | pid int64 | credit int32 | flags byte | api class utf8 (rest) |
+ *  READY      | setup nanos int64 |
+ *  FAILED     | message utf8 (rest) |
+ *  CREDIT     | n int32 |
+ *  HEALTH     | healthy byte (0 or 1) |
+ *  LOG        | key: sized bytes utf8 | value: utf8 JSON (rest) |
+ *  RESPONSES  | count int32 | count x RESPONSE |
+ *  RESPONSE   | id int64 | status int16 | kind byte | body: sized bytes |     (15 + n bytes)
+ *  REQUESTS   | count int32 | count x REQUEST |
+ *  REQUEST    | id int64 | headers: sized bytes | body: sized bytes |       (16 + h + n bytes)
+ * </pre>
+ *
+ * The header block of a REQUEST is {@code method\0path\0name\0value\0...} (names in lower case), or
+ * empty. Encoding and decoding live in {@link Frames}; nothing else reads these offsets.
+ */
+public final class FrameLayout {
+  public static final byte HELLO = 1;
+  public static final byte READY = 2;
+  public static final byte FAILED = 3;
+  public static final byte RESPONSES = 4;
+  public static final byte HEALTH = 5;
+  public static final byte LOG = 6;
+  public static final byte CREDIT = 7;
+  public static final byte REQUESTS = 16;
+
+  /** HELLO flag: the worker streams its responses (CHUNK... END). */
+  public static final byte FLAG_STREAMING = 1;
+
+  /** HELLO flag: the worker wants the header block with each request. */
+  public static final byte FLAG_AUTHORIZE = 2;
+
+  /** RESPONSE kind: a whole JSON body. */
+  public static final byte KIND_FINAL = 0;
+
+  /** RESPONSE kind: one streamed chunk. */
+  public static final byte KIND_CHUNK = 1;
+
+  /** RESPONSE kind: the end of a stream; the body is empty or an error. */
+  public static final byte KIND_END = 2;
+
+  public static final int LENGTH_OFFSET = 0;
+  public static final int TYPE_OFFSET = 4;
+
+  /** Bytes of the length field plus the type byte; the payload starts here. */
+  public static final int FRAME_HEADER_BYTES = 5;
+
+  /** Smallest RESPONSE: id, status, kind, and an empty sized body. */
+  public static final int RESPONSE_MIN_BYTES = 8 + 2 + 1 + 4;
+
+  /** Smallest REQUEST: id and two empty sized blocks. */
+  public static final int REQUEST_MIN_BYTES = 8 + 4 + 4;
+
+  /** Fixed part of HELLO before the api class name. */
+  public static final int HELLO_FIXED_BYTES = 4 + 8 + 4 + 1;
+
+  /** Largest frame either side accepts (a request batch or one response). */
+  public static final int MAX_FRAME_BYTES = 1 << 30;
+
+  private FrameLayout() {}
+}
