@@ -1,39 +1,155 @@
 package io.forkserve.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class SocketDirTest {
   @Test
-  void onlyOldSocketDirectoriesNobodyListensOnAreRemoved(@TempDir Path parent) throws Exception {
-    Path dead = Files.createDirectory(parent.resolve("forkserve-sock-1"));
+  @Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang guard, not a deadline
+  void aLiveServersDirectoryIsLeftAloneAndItsSocketNeverConnectedTo(@TempDir Path parent)
+      throws Exception {
+    Path live = Files.createDirectory(parent.resolve(SocketDir.PREFIX + "live"));
+    Files.createFile(live.resolve(SocketDir.LOCK));
+    Process owner = holdLock(live.resolve(SocketDir.LOCK));
+    try (ServerSocketChannel workers = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      workers.bind(UnixDomainSocketAddress.of(live.resolve(SocketDir.SOCKET)));
+      workers.configureBlocking(false);
+      old(live);
+
+      SocketDir.removeAbandoned(parent);
+
+      assertTrue(Files.exists(live.resolve(SocketDir.SOCKET)));
+      assertNull(workers.accept(), "a starting server connected to another server's socket");
+    } finally {
+      owner.destroyForcibly();
+      owner.waitFor();
+    }
+    // the owner died as with SIGKILL: its lock is gone, so the directory is abandoned now
+    old(live);
+    SocketDir.removeAbandoned(parent);
+    assertFalse(Files.exists(live));
+  }
+
+  @Test
+  void onlyOldLockedDirectoriesWhoseLockIsFreeAreRemoved(@TempDir Path parent) throws Exception {
+    Path dead = Files.createDirectory(parent.resolve(SocketDir.PREFIX + "dead"));
+    Files.createFile(dead.resolve(SocketDir.LOCK));
     try (ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       gone.bind(UnixDomainSocketAddress.of(dead.resolve(SocketDir.SOCKET)));
-    } // closed: the file stays, nobody listens, as after SIGKILL
-    Path live = Files.createDirectory(parent.resolve("forkserve-sock-2"));
-    Path recent = Files.createDirectory(parent.resolve("forkserve-sock-3"));
-    try (ServerSocketChannel listening = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-      listening.bind(UnixDomainSocketAddress.of(live.resolve(SocketDir.SOCKET)));
-      old(dead);
-      old(live);
-      SocketDir.removeAbandoned(parent);
-    }
+    } // closed: the file stays, as after SIGKILL
+    Path recent = Files.createDirectory(parent.resolve(SocketDir.PREFIX + "recent"));
+    Files.createFile(recent.resolve(SocketDir.LOCK));
+    Path unlocked = Files.createDirectory(parent.resolve(SocketDir.PREFIX + "older-version"));
+    Files.createFile(unlocked.resolve(SocketDir.SOCKET));
+    old(dead);
+    old(unlocked);
+
+    SocketDir.removeAbandoned(parent);
+
     assertFalse(Files.exists(dead));
-    assertTrue(Files.exists(live));
     assertTrue(Files.exists(recent));
+    assertTrue(Files.exists(unlocked.resolve(SocketDir.SOCKET)));
+  }
+
+  @Test
+  void aDirectoryThisJvmHoldsIsSkippedAndKeepsItsLock(@TempDir Path parent) throws Exception {
+    try (ServerSocketChannel a = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        ServerSocketChannel b = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      SocketDir first = SocketDir.bind(a, parent);
+      old(first.dir);
+      SocketDir second = SocketDir.bind(b, parent); // runs removeAbandoned over first
+      assertTrue(Files.exists(first.socket));
+      assertEquals(UnixDomainSocketAddress.of(first.socket), a.getLocalAddress());
+      assertTrue(Files.exists(second.socket));
+      assertTrue(lockedByThisJvm(first.dir.resolve(SocketDir.LOCK)));
+      first.delete();
+      second.delete();
+      assertFalse(Files.exists(first.dir));
+      assertFalse(Files.exists(second.dir));
+    }
+  }
+
+  /** True when another process cannot take the lock (this JVM still holds it). */
+  private static boolean lockedByThisJvm(Path lockFile) throws Exception {
+    Process probe =
+        new ProcessBuilder(
+                java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                TryLock.class.getName(),
+                lockFile.toString())
+            .redirectErrorStream(true)
+            .start();
+    String answer = firstLine(probe);
+    probe.waitFor();
+    return "busy".equals(answer);
+  }
+
+  private static Process holdLock(Path lockFile) throws Exception {
+    Process owner =
+        new ProcessBuilder(
+                java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                HoldLock.class.getName(),
+                lockFile.toString())
+            .redirectErrorStream(true)
+            .start();
+    assertEquals("locked", firstLine(owner));
+    return owner;
+  }
+
+  private static String firstLine(Process process) throws Exception {
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    return out.readLine();
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   private static void old(Path dir) throws Exception {
     Files.setLastModifiedTime(dir, FileTime.from(Instant.now().minusSeconds(3600)));
+  }
+
+  /** Another server: holds the lock on args[0] until its stdin closes or it is killed. */
+  static final class HoldLock {
+    public static void main(String[] args) throws Exception {
+      try (FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE)) {
+        channel.lock();
+        System.out.println("locked");
+        System.out.flush();
+        System.in.read();
+      }
+    }
+  }
+
+  /** Prints "free" if it could take the lock on args[0], else "busy". */
+  static final class TryLock {
+    public static void main(String[] args) throws Exception {
+      try (FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.WRITE)) {
+        System.out.println(channel.tryLock() == null ? "busy" : "free");
+      }
+    }
   }
 }
