@@ -61,11 +61,22 @@ public final class FrameLayout {
   /** Bytes of the length field plus the type byte; the payload starts here. */
   public static final int FRAME_HEADER_BYTES = 5;
 
+  // Offsets inside one RESPONSE entry; the id is at 0.
+  public static final int RESPONSE_STATUS_OFFSET = 8;
+  public static final int RESPONSE_KIND_OFFSET = 10;
+  public static final int RESPONSE_BODY_OFFSET = 11;
+
   /** Smallest RESPONSE: id, status, kind, and an empty sized body. */
-  public static final int RESPONSE_MIN_BYTES = 8 + 2 + 1 + 4;
+  public static final int RESPONSE_MIN_BYTES = RESPONSE_BODY_OFFSET + 4;
+
+  /** Offset of the header block inside one REQUEST entry; the id is at 0. */
+  public static final int REQUEST_HEADERS_OFFSET = 8;
 
   /** Smallest REQUEST: id and two empty sized blocks. */
-  public static final int REQUEST_MIN_BYTES = 8 + 4 + 4;
+  public static final int REQUEST_MIN_BYTES = REQUEST_HEADERS_OFFSET + 4 + 4;
+
+  /** Bytes of the entry count that starts RESPONSES and REQUESTS. */
+  public static final int COUNT_BYTES = 4;
 
   /** Fixed part of HELLO before the api class name. */
   public static final int HELLO_FIXED_BYTES = 4 + 8 + 4 + 1;

@@ -301,7 +301,7 @@ public final class Frames {
 
   /** Reads an entry count that the rest of the payload can hold at {@code minEntry} bytes each. */
   private static int count(ByteBuffer payload, int minEntry, String what) throws FrameException {
-    need(payload, 4, what + " count");
+    need(payload, FrameLayout.COUNT_BYTES, what + " count");
     int count = payload.getInt();
     if (count < 0 || (long) count * minEntry > payload.remaining()) {
       throw new FrameException(

@@ -39,7 +39,8 @@ class FrameReaderTest {
     assertEquals(bothInOneRead, reader.hasBufferedFrame());
     ByteBuffer responses = reader.next();
     assertEquals(FrameLayout.RESPONSES, reader.type());
-    assertEquals(4 + FrameLayout.RESPONSE_MIN_BYTES + 12, responses.remaining());
+    assertEquals(
+        FrameLayout.COUNT_BYTES + FrameLayout.RESPONSE_MIN_BYTES + 12, responses.remaining());
     assertFalse(reader.hasBufferedFrame());
     assertThrows(EOFException.class, reader::next);
   }

@@ -145,7 +145,7 @@ class FramesTest {
     assertEquals("RESPONSES count 2147483647 does not fit in 0 bytes", count.getMessage());
 
     ByteBuffer hugeBody =
-        ByteBuffer.allocate(4 + FrameLayout.REQUEST_MIN_BYTES)
+        ByteBuffer.allocate(FrameLayout.COUNT_BYTES + FrameLayout.REQUEST_MIN_BYTES)
             .putInt(1)
             .putLong(1L)
             .putInt(0)
@@ -171,10 +171,10 @@ class FramesTest {
     assertRefused(FrameLayout.RESPONSES, trailing.flip(), "RESPONSES has 1 trailing bytes");
     assertRefused((byte) 99, ByteBuffer.allocate(0), "unexpected frame type 99 from a worker");
     ByteBuffer kind = ok.payload.duplicate();
-    kind.put(4 + 8 + 2, (byte) 7);
+    kind.put(FrameLayout.COUNT_BYTES + FrameLayout.RESPONSE_KIND_OFFSET, (byte) 7);
     assertRefused(FrameLayout.RESPONSES, kind, "RESPONSES kind 7 unknown");
     ByteBuffer status = ok.payload.duplicate();
-    status.putShort(4 + 8, (short) 0);
+    status.putShort(FrameLayout.COUNT_BYTES + FrameLayout.RESPONSE_STATUS_OFFSET, (short) 0);
     assertRefused(FrameLayout.RESPONSES, status, "RESPONSES status 0 is not an HTTP status");
     ByteBuffer health = ByteBuffer.allocate(1).put((byte) 2).flip();
     assertRefused(FrameLayout.HEALTH, health, "HEALTH byte 2 is neither 0 nor 1");
