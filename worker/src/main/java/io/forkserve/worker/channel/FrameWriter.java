@@ -6,8 +6,9 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Builds {@link FrameLayout} frames in a growable buffer and writes everything buffered in one go.
- * Not thread-safe: the caller serialises writers (one writing thread, or a lock).
+ * Buffers {@link FrameLayout} frames and writes everything buffered in one go. Frames are appended
+ * only through {@link Frames}, so nothing else lays out frame bytes. Not thread-safe: the caller
+ * serialises writers (one writing thread, or a lock).
  */
 public final class FrameWriter {
   private final WritableByteChannel channel;
@@ -21,7 +22,7 @@ public final class FrameWriter {
   }
 
   /** Starts a frame of {@code type}; end it with {@link #endFrame}. */
-  public FrameWriter beginFrame(byte type) {
+  FrameWriter beginFrame(byte type) {
     ensure(FrameLayout.FRAME_HEADER_BYTES);
     frameStart = buffer.position();
     buffer.putInt(0).put(type);
@@ -29,44 +30,44 @@ public final class FrameWriter {
   }
 
   /** Writes the length of the frame begun last. */
-  public void endFrame() {
+  void endFrame() {
     buffer.putInt(frameStart, buffer.position() - frameStart - FrameLayout.TYPE_OFFSET);
     frameStart = -1;
   }
 
-  public FrameWriter putByte(byte value) {
+  FrameWriter putByte(byte value) {
     ensure(1);
     buffer.put(value);
     return this;
   }
 
-  public FrameWriter putShort(short value) {
+  FrameWriter putShort(short value) {
     ensure(2);
     buffer.putShort(value);
     return this;
   }
 
-  public FrameWriter putInt(int value) {
+  FrameWriter putInt(int value) {
     ensure(4);
     buffer.putInt(value);
     return this;
   }
 
-  public FrameWriter putLong(long value) {
+  FrameWriter putLong(long value) {
     ensure(8);
     buffer.putLong(value);
     return this;
   }
 
   /** Writes the bytes, without a length. */
-  public FrameWriter putBytes(byte[] bytes) {
+  FrameWriter putBytes(byte[] bytes) {
     ensure(bytes.length);
     buffer.put(bytes);
     return this;
   }
 
   /** Writes an int32 length and the bytes. */
-  public FrameWriter putSizedBytes(byte[] bytes) {
+  FrameWriter putSizedBytes(byte[] bytes) {
     return putInt(bytes.length).putBytes(bytes);
   }
 
@@ -74,7 +75,7 @@ public final class FrameWriter {
    * Writes the remaining bytes of {@code bytes} with an int32 length before them, leaving {@code
    * bytes}' position as it was (so a shared buffer needs no duplicate).
    */
-  public FrameWriter putSizedBytes(ByteBuffer bytes) {
+  FrameWriter putSizedBytes(ByteBuffer bytes) {
     int length = bytes.remaining();
     ensure(4 + length);
     buffer.putInt(length);
@@ -84,7 +85,7 @@ public final class FrameWriter {
   }
 
   /** Writes the UTF-8 bytes of {@code text}, without a length. */
-  public FrameWriter putUtf8(String text) {
+  FrameWriter putUtf8(String text) {
     return putBytes(text.getBytes(StandardCharsets.UTF_8));
   }
 
