@@ -1,11 +1,9 @@
 package io.forkserve.runtime;
 
-/** Monotonic time for timeouts and durations; injected so tests can move time by hand. */
+/**
+ * The clock {@code dispatch.Dispatcher} still takes; new code uses {@link
+ * io.forkserve.runtime.internal.Clock}. Kept only until Dispatcher's import moves (that file is
+ * being changed elsewhere); then delete this type, which closes the last runtime <-> dispatch edge.
+ */
 @FunctionalInterface
-public interface Clock {
-  /** The system's monotonic clock. */
-  Clock SYSTEM = System::nanoTime;
-
-  /** Nanoseconds from an arbitrary origin, never going backwards. */
-  long nanoTime();
-}
+public interface Clock extends io.forkserve.runtime.internal.Clock {}
