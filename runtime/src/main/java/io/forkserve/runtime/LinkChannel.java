@@ -3,7 +3,7 @@ package io.forkserve.runtime;
 import io.forkserve.runtime.dispatch.WorkerLink;
 
 /** The pool's view of a {@link WorkerLink}. */
-final class LinkChannel implements WorkerPool.Channel {
+final class LinkChannel implements WorkerChannel {
   private final WorkerLink link;
 
   LinkChannel(WorkerLink link) {

@@ -190,8 +190,8 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     deadWorkers = new DeadWorkers(metricsDir, archive);
   }
 
-  private WorkerPool.Events poolEvents() {
-    return new WorkerPool.Events() {
+  private PoolEvents poolEvents() {
+    return new PoolEvents() {
       @Override
       public void workersUp(int ready) {
         metrics.workersUp(ready);

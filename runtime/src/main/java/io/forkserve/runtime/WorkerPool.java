@@ -1,5 +1,6 @@
 package io.forkserve.runtime;
 
+import io.forkserve.runtime.Slot.Worker;
 import io.forkserve.runtime.internal.Clock;
 import io.forkserve.runtime.internal.RestartReason;
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.io.PrintStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,54 +37,19 @@ final class WorkerPool {
    * is shut down and the worker exits on EOF (killed after --graceful-timeout). A reload replaces
    * one slot at a time. Scaling down retires the last slots the same way.
    *
-   * Failure. An exit the pool did not ask for is a crash: the slot restarts after RestartPolicy's
-   * backoff; a crash loop makes the pool unhealthy with the cause, logged once. A worker whose
-   * heartbeat is silent for --worker-timeout is killed with its process tree and replaced at once
-   * (reason timeout).
+   * Failure. A worker whose heartbeat is silent for --worker-timeout is killed with its process
+   * tree. What an exit means for its slot (crash, backoff, crash loop, timeout) is WorkerExits'.
    */
 
   static final long RSS_CHECK_NANOS = 1_000_000_000L;
-  static final int SPAWN_LOG_SIZE = 64;
   static final int MAX_WORKERS = 1024;
-
-  /** What the pool needs of a worker's channel to the front ({@code WorkerLink}). */
-  interface Channel {
-    /** Requests the worker has answered. */
-    long served();
-
-    /** Fails the jobs the worker holds with {@code message}: it is being killed. */
-    void goneBecause(String message);
-
-    /** Stops giving the worker jobs. */
-    void retire();
-
-    /** True once a retired worker holds no job. */
-    boolean drained();
-
-    /** Shuts the channel's output: the worker exits on EOF. */
-    void finish();
-  }
-
-  /** What the pool reports to the rest of the server. */
-  interface Events {
-    /** The number of ready workers changed (it may be the same number). */
-    void workersUp(int ready);
-
-    /** A worker was started or stopped for {@code reason}. */
-    void restarted(RestartReason reason);
-
-    /** The crash-loop state changed. */
-    void crashLoop(boolean looping);
-
-    /** Worker {@code pid} has exited; called on the exit thread before the pool's own update. */
-    void exited(long pid);
-  }
 
   private final Settings settings;
   private final Clock clock;
   private final WorkerLauncher launcher;
-  private final Events events;
+  private final PoolEvents events;
   private final RestartPolicy policy;
+  private final WorkerExits exits;
   private final PrintStream out;
   private final PrintStream err;
   private final long startNanos;
@@ -92,21 +57,19 @@ final class WorkerPool {
   private final Map<Long, Worker> byPid = new ConcurrentHashMap<>();
   private final List<Worker> retiring = new ArrayList<>();
   private final Deque<Worker> reloadQueue = new ArrayDeque<>();
-  private final Deque<Map<String, Object>> spawnLog = new ArrayDeque<>();
-  private final Map<RestartReason, Long> restarts = new EnumMap<>(RestartReason.class);
+  private final SpawnLog spawnLog;
   private final CountDownLatch startup = new CountDownLatch(1);
   private volatile String fatal;
   private volatile boolean started;
   private volatile boolean stopping;
   private boolean draining;
-  private String crashLoopCause;
   private int desired;
 
   WorkerPool(
       Settings settings,
       Clock clock,
       WorkerLauncher launcher,
-      Events events,
+      PoolEvents events,
       RestartPolicy policy,
       PrintStream out,
       PrintStream err) {
@@ -115,13 +78,12 @@ final class WorkerPool {
     this.launcher = launcher;
     this.events = events;
     this.policy = policy;
+    this.exits = new WorkerExits(settings, clock, policy, events, err);
     this.out = out;
     this.err = err;
     this.startNanos = clock.nanoTime();
     this.desired = settings.workers;
-    for (RestartReason reason : RestartReason.values()) {
-      restarts.put(reason, 0L);
-    }
+    this.spawnLog = new SpawnLog(startNanos);
   }
 
   /** Spawns every slot's first worker; IllegalArgumentException when one cannot be started. */
@@ -189,16 +151,8 @@ final class WorkerPool {
   }
 
   private void logSpawn(Worker worker, RestartReason reason) {
-    Map<String, Object> event = new LinkedHashMap<>();
-    event.put("index", worker.slot.index);
-    event.put("pid", worker.pid);
-    event.put("reason", reason == null ? "start" : reason.label());
-    event.put("at_seconds", seconds(worker.spawnedNanos - startNanos));
-    spawnLog.addLast(event);
-    while (spawnLog.size() > SPAWN_LOG_SIZE) {
-      spawnLog.removeFirst();
-    }
-    if (reason != null && crashLoopCause == null) {
+    spawnLog.spawned(worker.slot.index, worker.pid, reason, worker.spawnedNanos);
+    if (reason != null && exits.crashLoopCause() == null) {
       out.printf(
           Locale.ROOT,
           "forkserve: starting worker %d (pid %d, reason %s)%n",
@@ -209,7 +163,7 @@ final class WorkerPool {
   }
 
   private void countRestart(RestartReason reason) {
-    restarts.merge(reason, 1L, Long::sum);
+    spawnLog.restarted(reason);
     events.restarted(reason);
   }
 
@@ -281,7 +235,7 @@ final class WorkerPool {
   }
 
   private String recycleCause(Worker worker, long now) {
-    Channel link = worker.link;
+    WorkerChannel link = worker.link;
     if (worker.maxRequests > 0 && link != null && link.served() >= worker.maxRequests) {
       return link.served() + " requests served (--max-requests)";
     }
@@ -305,7 +259,7 @@ final class WorkerPool {
 
   private void finishRetiring(long now) {
     for (Worker worker : new ArrayList<>(retiring)) {
-      Channel link = worker.link;
+      WorkerChannel link = worker.link;
       if (link == null || now - worker.retiredNanos > settings.gracefulTimeoutNanos) {
         worker.process.killTree();
         retiring.remove(worker);
@@ -374,75 +328,11 @@ final class WorkerPool {
         return;
       }
       if (!started) {
-        fail(startupFailure(worker, code));
+        fail(WorkerExits.startupFailure(worker, code));
         return;
       }
-      Slot slot = worker.slot;
-      if (slot.successor == worker) {
-        slot.successor = null;
-      }
-      if (slot.current == worker) {
-        slot.current = slot.successor; // a replacement already starting takes over
-        slot.successor = null;
-      }
-      if (worker.stopReason == null) {
-        crashed(worker, code);
-      } else if (worker.stopReason == RestartReason.TIMEOUT
-          && !slot.removed
-          && slot.current == null) {
-        slot.pendingReason = RestartReason.TIMEOUT;
-        slot.nextSpawnNanos = clock.nanoTime();
-      }
+      exits.exited(worker, code);
       events.workersUp(readyWorkers());
-    }
-  }
-
-  private String startupFailure(Worker worker, int code) {
-    if (worker.failure != null) {
-      return "worker " + worker.slot.index + " setup failed: " + worker.failure;
-    }
-    return "worker " + worker.slot.index + " exited with code " + code + " during start-up";
-  }
-
-  private void crashed(Worker worker, int code) {
-    Slot slot = worker.slot;
-    long now = clock.nanoTime();
-    String cause =
-        worker.failure != null
-            ? "setup failed: " + worker.failure
-            : "exited with code " + code + (worker.everReady ? "" : " before it was ready");
-    slot.failures++;
-    long delay = policy.delayNanos(slot.failures);
-    boolean loop = policy.failed(now);
-    if (loop && crashLoopCause == null) {
-      crashLoopCause =
-          "crash loop: "
-              + policy.recentFailures(now)
-              + " worker failures within "
-              + Math.round(seconds(settings.crashLoopWindowNanos))
-              + " s; last: worker "
-              + slot.index
-              + " "
-              + cause;
-      events.crashLoop(true);
-      err.println(
-          "forkserve: "
-              + crashLoopCause
-              + " (retrying with backoff up to "
-              + seconds(settings.restartBackoffMaxNanos)
-              + " s; /health reports 503)");
-    } else if (crashLoopCause == null) {
-      err.printf(
-          Locale.ROOT,
-          "forkserve: worker %d (pid %d) %s; restarting in %.2f s%n",
-          slot.index,
-          worker.pid,
-          cause,
-          seconds(delay));
-    }
-    slot.nextSpawnNanos = now + delay;
-    if (!slot.removed && slot.current == null) {
-      slot.pendingReason = RestartReason.CRASH;
     }
   }
 
@@ -456,7 +346,7 @@ final class WorkerPool {
   // --- channel events, on the channels' reader threads ---
 
   /** Worker {@code pid} connected (said HELLO) on {@code link}; setup runs. */
-  void connected(long pid, Channel link) {
+  void connected(long pid, WorkerChannel link) {
     Worker worker = byPid.get(pid);
     if (worker != null) {
       worker.link = link;
@@ -464,7 +354,7 @@ final class WorkerPool {
   }
 
   /** Worker {@code pid} finished setup after {@code setupNanos} and serves on {@code link}. */
-  void ready(long pid, Channel link, long setupNanos) {
+  void ready(long pid, WorkerChannel link, long setupNanos) {
     int ready;
     int index;
     Worker worker;
@@ -497,7 +387,7 @@ final class WorkerPool {
           retire(old, slot.successorReason);
         }
       }
-      healIfRecovered();
+      exits.healIfRecovered(slots);
       ready = readyWorkers();
     }
     long took = clock.nanoTime() - worker.spawnedNanos;
@@ -525,20 +415,6 @@ final class WorkerPool {
     if (!started && ready == workers()) {
       startup.countDown();
     }
-  }
-
-  private void healIfRecovered() {
-    if (crashLoopCause == null) {
-      return;
-    }
-    for (Slot slot : slots) {
-      if (slot.current == null || !slot.current.ready) {
-        return;
-      }
-    }
-    crashLoopCause = null;
-    events.crashLoop(false);
-    err.println("forkserve: crash loop over: every worker is ready again");
   }
 
   /** Worker {@code pid}'s setup failed with {@code message}; its exit follows. */
@@ -592,7 +468,7 @@ final class WorkerPool {
 
   /** Every worker ready and healthy, no crash loop, not draining. */
   synchronized boolean isHealthy() {
-    if (crashLoopCause != null || draining || slots.isEmpty()) {
+    if (exits.crashLoopCause() != null || draining || slots.isEmpty()) {
       return false;
     }
     for (Slot slot : slots) {
@@ -605,7 +481,7 @@ final class WorkerPool {
   }
 
   synchronized String crashLoopCause() {
-    return crashLoopCause;
+    return exits.crashLoopCause();
   }
 
   synchronized int readyWorkers() {
@@ -680,14 +556,12 @@ final class WorkerPool {
 
   /** Restarts so far by reason label, every reason present. */
   synchronized Map<String, Long> restarts() {
-    Map<String, Long> byLabel = new LinkedHashMap<>();
-    restarts.forEach((reason, n) -> byLabel.put(reason.label(), n));
-    return byLabel;
+    return spawnLog.restarts();
   }
 
-  /** The last {@link #SPAWN_LOG_SIZE} spawns, oldest first. */
+  /** The last {@link SpawnLog#SIZE} spawns, oldest first. */
   synchronized List<Map<String, Object>> spawns() {
-    return new ArrayList<>(spawnLog);
+    return spawnLog.spawns();
   }
 
   // --- stopping ---
@@ -734,48 +608,5 @@ final class WorkerPool {
 
   static double seconds(long nanos) {
     return nanos / 1e9;
-  }
-
-  /** One worker position: its index and device, its current worker and a successor. */
-  private static final class Slot {
-    final int index;
-    final String device;
-    Worker current;
-    Worker successor;
-    RestartReason successorReason;
-    int failures;
-    long nextSpawnNanos;
-    RestartReason pendingReason;
-    boolean removed;
-
-    Slot(int index, String device) {
-      this.index = index;
-      this.device = device;
-    }
-  }
-
-  /** One worker process; fields guarded by the pool's monitor unless volatile. */
-  private static final class Worker {
-    final Slot slot;
-    final long spawnedNanos;
-    final long maxRequests;
-    WorkerLauncher.Handle process;
-    long pid;
-    volatile Channel link;
-    volatile boolean ready;
-    boolean everReady;
-    volatile boolean healthy;
-    volatile long lastHeardNanos;
-    String failure;
-    RestartReason stopReason;
-    long retiredNanos;
-    long rssCheckedNanos;
-    boolean gone;
-
-    Worker(Slot slot, long spawnedNanos, long maxRequests) {
-      this.slot = slot;
-      this.spawnedNanos = spawnedNanos;
-      this.maxRequests = maxRequests;
-    }
   }
 }
