@@ -1,37 +1,23 @@
 package io.forkserve.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.forkserve.metrics.MetricsRegistry;
-import io.forkserve.metrics.archive.MetricsArchive;
-import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.runtime.dispatch.Dispatcher;
-import io.forkserve.runtime.dispatch.WorkerLink;
 import io.forkserve.runtime.front.AdminActions;
 import io.forkserve.runtime.front.FrontHandlers;
-import io.forkserve.runtime.front.FrontMetrics;
 import io.forkserve.runtime.front.FrontServer;
 import io.forkserve.runtime.front.ServerView;
 import io.forkserve.runtime.internal.Clock;
-import io.forkserve.runtime.internal.RestartReason;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.EchoApi;
 import io.forkserve.worker.ServingApi;
 import io.forkserve.worker.launch.ApiClass;
 import io.undertow.Undertow;
-import io.undertow.server.HttpHandler;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,19 +26,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * front. {@link #start} blocks until every worker is ready or one failed; other methods are
  * thread-safe.
  */
-public final class Supervisor implements ServerView, AdminActions, WorkerLink.Listener {
+public final class Supervisor implements ServerView, AdminActions {
   /*
    * Start-up. The supervisor checks settings and the API class in its own process first (a bad
    * class name fails here, with one line), prepares the metrics directory, opens the workers'
    * socket, has the pool spawn every worker, then binds the HTTP port, so JVM start-up of the
-   * workers overlaps with the front's. Each worker connects and says HELLO (with its pid, which
-   * names its pool entry); its link's reader thread then reports READY or FAILED to the pool. A
-   * failure before every worker was ready once stops the server with the cause (exit 1).
+   * workers overlaps with the front's. A failure before every worker was ready once stops the
+   * server with the cause (exit 1).
    *
-   * Parts. ProcessLauncher starts and kills worker processes; WorkerPool holds the slots and
-   * their state machine, driven by the control thread here; DeadWorkers folds an exited worker's
-   * files into the archive; FrontHandlers and FrontServer build and bind the front; InfoView is
-   * /info.
+   * Parts. ProcessLauncher starts and kills worker processes; WorkerSocket accepts their links;
+   * WorkerPool holds the slots and their state machine, driven by the control thread here;
+   * DeadWorkers folds an exited worker's files into the archive; FrontHandlers and FrontServer
+   * build and bind the front; InfoView is /info.
    *
    * Shut-down. shutdown() (SIGTERM/SIGINT) stops accepting requests, waits up to
    * --graceful-timeout for queued and held jobs, then stop(): the front stops, workers get
@@ -70,26 +55,18 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
   private final Settings settings;
   private final Clock clock;
   private final PrintStream out;
-  private final ObjectMapper mapper = new ObjectMapper();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final ExecutorService blockingPool =
       Executors.newCachedThreadPool(daemonThreads("forkserve-blocking"));
-  private final ExecutorService loggerThread =
-      Executors.newSingleThreadExecutor(daemonThreads("forkserve-logger"));
   private final long startNanos;
 
   private ServingApi<?, ?> api;
-  private List<ValueLogger> loggers = List.of();
+  private ValueLoggers loggers = new ValueLoggers(List.of());
   private List<Callback> callbacks = List.of();
-  private MetricsDir metricsDir;
-  private MetricsRegistry registry;
-  private MetricsArchive archive;
-  private DeadWorkers deadWorkers;
-  private FrontMetrics metrics;
+  private ServerMetrics metrics;
   private Dispatcher dispatcher;
-  private SocketDir socketDir;
-  private ServerSocketChannel sockets;
+  private WorkerSocket socket;
   private ProcessLauncher launcher;
   private volatile WorkerPool pool;
   private volatile Undertow server;
@@ -108,18 +85,15 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
    */
   public void start() throws InterruptedException {
     loadApi();
-    metricsDir = MetricsDir.prepare(System.getenv(MetricsRegistry.ENV));
-    out.println(
-        "forkserve: metrics directory "
-            + metricsDir.path
-            + (metricsDir.privateDir ? " (private to this server)" : " (wiped)"));
-    openMetrics();
+    metrics = ServerMetrics.open(out);
     dispatcher = new Dispatcher(settings.maxQueue, settings.timeoutNanos, clock::nanoTime);
-    openSocket();
+    socket = WorkerSocket.open(loggers);
     FrontServer.probe(settings.host, settings.port);
-    launcher = new ProcessLauncher(settings, apiClassName(), socketDir.socket, metricsDir.path);
-    pool = new WorkerPool(settings, clock, launcher, poolEvents(), policy(), out, System.err);
-    startThread("forkserve-accept", this::acceptLoop);
+    launcher = new ProcessLauncher(settings, apiClassName(), socket.path(), metrics.dir.path);
+    PoolEvents events = PoolEvents.of(metrics.front, metrics.deadWorkers);
+    pool =
+        new WorkerPool(settings, clock, launcher, events, RestartPolicy.of(settings), out, System.err);
+    socket.accept(pool, dispatcher, settings);
     pool.spawnAll();
     startFront();
     startThread("forkserve-sweeper", this::sweepLoop);
@@ -154,96 +128,12 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     api = ApiClass.instantiate(apiClassName(), settings.jar);
     callbacks = api.callbacks();
     if (api instanceof FrontExtension) {
-      loggers = ((FrontExtension) api).loggers();
+      loggers = new ValueLoggers(((FrontExtension) api).loggers());
     }
   }
 
   private String apiClassName() {
     return settings.api == null ? EchoApi.class.getName() : settings.api;
-  }
-
-  private RestartPolicy policy() {
-    return new RestartPolicy(
-        settings.restartBackoffNanos,
-        settings.restartBackoffMaxNanos,
-        settings.crashLoopRestarts,
-        settings.crashLoopWindowNanos,
-        () -> ThreadLocalRandom.current().nextDouble());
-  }
-
-  private void openMetrics() {
-    try {
-      registry = MetricsRegistry.open(metricsDir.path);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "metrics directory " + metricsDir.path + " is unusable: " + e.getMessage());
-    }
-    metrics = new FrontMetrics(registry);
-    metrics.workersUp(0);
-    metrics.touch();
-    try {
-      archive = MetricsArchive.open(metricsDir.path);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "metrics archive in " + metricsDir.path + " is unusable: " + e.getMessage());
-    }
-    deadWorkers = new DeadWorkers(metricsDir, archive);
-  }
-
-  private PoolEvents poolEvents() {
-    return new PoolEvents() {
-      @Override
-      public void workersUp(int ready) {
-        metrics.workersUp(ready);
-      }
-
-      @Override
-      public void restarted(RestartReason reason) {
-        metrics.workerRestarted(reason);
-      }
-
-      @Override
-      public void crashLoop(boolean looping) {
-        metrics.crashLoop(looping);
-      }
-
-      @Override
-      public void exited(long pid) {
-        deadWorkers.bury(pid);
-      }
-    };
-  }
-
-  private void openSocket() {
-    try {
-      sockets = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      socketDir = SocketDir.bind(sockets);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot create the workers' socket: " + e.getMessage());
-    }
-  }
-
-  private void acceptLoop() {
-    while (!stopping.get()) {
-      try {
-        SocketChannel channel = sockets.accept();
-        WorkerLink link =
-            WorkerLink.accept(
-                channel, dispatcher, settings.maxBatchSize, settings.batchTimeoutNanos, this);
-        if (!pool.knows(link.pid())) {
-          channel.close();
-          continue;
-        }
-        pool.connected(link.pid(), new LinkChannel(link));
-      } catch (IOException e) {
-        if (!stopping.get()) {
-          LOG.log(System.Logger.Level.WARNING, "worker connection failed: " + e.getMessage());
-        }
-        if (!sockets.isOpen()) {
-          return;
-        }
-      }
-    }
   }
 
   private void startFront() {
@@ -255,24 +145,16 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     spec.middlewares =
         api instanceof FrontExtension ? ((FrontExtension) api).middlewares() : List.of();
     spec.callbacks = callbacks;
-    spec.mounts = mounts();
+    spec.mounts = loggers.mounts();
     spec.dispatcher = dispatcher;
     spec.server = this;
-    spec.metrics = metrics;
-    spec.scraper = new DirectoryScraper(metricsDir.path, List.of(archive.newMergeSource()));
+    spec.metrics = metrics.front;
+    spec.scraper = metrics.scraper();
     spec.blockingPool = blockingPool;
     spec.clock = clock;
     spec.adminToken = settings.adminToken;
     spec.admin = this;
     server = FrontServer.start(settings.host, settings.port, FrontHandlers.build(spec).root());
-  }
-
-  private Map<String, HttpHandler> mounts() {
-    Map<String, HttpHandler> mounts = new LinkedHashMap<>();
-    for (ValueLogger logger : loggers) {
-      mounts.putAll(logger.mounts());
-    }
-    return mounts;
   }
 
   private void controlLoop() {
@@ -298,73 +180,28 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     }
   }
 
-  // --- WorkerLink.Listener, called on link reader threads ---
-
-  @Override
-  public void ready(WorkerLink link, long setupNanos) {
-    pool.ready(link.pid(), new LinkChannel(link), setupNanos);
-  }
-
-  @Override
-  public void failed(WorkerLink link, String message) {
-    pool.failed(link.pid(), link.index(), message);
-  }
-
-  @Override
-  public void health(WorkerLink link, boolean healthy) {
-    pool.health(link.pid(), healthy);
-  }
-
-  @Override
-  public void log(WorkerLink link, String key, byte[] json) {
-    if (!loggers.isEmpty()) {
-      loggerThread.execute(() -> deliver(key, json));
-    }
-  }
-
-  private void deliver(String key, byte[] json) {
-    try {
-      Object value = mapper.readTree(json);
-      for (ValueLogger logger : loggers) {
-        logger.process(key, value);
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "value logger failed for key " + key, e);
-    }
-  }
-
-  @Override
-  public void closed(WorkerLink link, IOException cause) {
-    pool.closed(link.pid());
-  }
-
   // --- ServerView and AdminActions ---
+
+  // The front (the only caller of ServerView) starts after the pool exists.
 
   @Override
   public boolean isHealthy() {
-    WorkerPool p = pool;
-    return p != null && p.isHealthy();
+    return pool.isHealthy();
   }
 
   @Override
   public String unhealthyCause() {
-    WorkerPool p = pool;
-    if (p == null) {
-      return null;
-    }
-    return p.isDraining() ? "shutting down" : p.crashLoopCause();
+    return pool.isDraining() ? "shutting down" : pool.crashLoopCause();
   }
 
   @Override
   public int readyWorkers() {
-    WorkerPool p = pool;
-    return p == null ? 0 : p.readyWorkers();
+    return pool.readyWorkers();
   }
 
   @Override
   public int workers() {
-    WorkerPool p = pool;
-    return p == null ? settings.workers : p.workers();
+    return pool.workers();
   }
 
   @Override
@@ -400,7 +237,7 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
 
   @Override
   public Map<String, Object> info() {
-    return new InfoView(api, settings, pool, dispatcher, metricsDir).info();
+    return new InfoView(api, settings, pool, dispatcher, metrics.dir).info();
   }
 
   // --- shutting down ---
@@ -470,15 +307,11 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     if (server != null) {
       server.stop();
     }
-    closeSocket();
-    if (deadWorkers != null) {
-      deadWorkers.close();
+    if (socket != null) {
+      socket.close();
     }
-    if (registry != null) {
-      registry.close();
-    }
-    if (metricsDir != null) {
-      metricsDir.close();
+    if (metrics != null) {
+      metrics.close();
     }
   }
 
@@ -489,26 +322,15 @@ public final class Supervisor implements ServerView, AdminActions, WorkerLink.Li
     if (p != null) {
       p.killAll();
     }
-    closeSocket();
+    if (socket != null) {
+      socket.close();
+    }
     try {
-      if (metricsDir != null) {
-        metricsDir.close();
+      if (metrics != null) {
+        metrics.dir.close();
       }
     } catch (RuntimeException e) {
       // best effort: we are exiting at once
-    }
-  }
-
-  private void closeSocket() {
-    try {
-      if (sockets != null) {
-        sockets.close();
-      }
-      if (socketDir != null) {
-        socketDir.delete();
-      }
-    } catch (IOException e) {
-      // best effort at exit
     }
   }
 
