@@ -97,10 +97,7 @@ final class WorkerPool {
   /** Waits until every worker was ready once; returns the start-up failure, or null. */
   String awaitStartup() throws InterruptedException {
     startup.await();
-    if (fatal == null) {
-      started = true;
-    }
-    return fatal;
+    return started ? null : fatal;
   }
 
   boolean isStarted() {
@@ -359,6 +356,7 @@ final class WorkerPool {
     int index;
     Worker worker;
     boolean replacement;
+    boolean startupDone;
     synchronized (this) {
       worker = byPid.get(pid);
       if (worker == null) {
@@ -389,6 +387,9 @@ final class WorkerPool {
       }
       exits.healIfRecovered(slots);
       ready = readyWorkers();
+      // started under the lock, so scaling and reloading work as soon as /health says ready
+      startupDone = !started && fatal == null && ready == desired;
+      started |= startupDone;
     }
     long took = clock.nanoTime() - worker.spawnedNanos;
     if (replacement) {
@@ -412,7 +413,7 @@ final class WorkerPool {
           pid);
     }
     events.workersUp(ready);
-    if (!started && ready == workers()) {
+    if (startupDone) {
       startup.countDown();
     }
   }
