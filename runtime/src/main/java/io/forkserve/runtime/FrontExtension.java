@@ -18,7 +18,7 @@ public interface FrontExtension {
   }
 
   /** Loggers receiving {@code log(key, value)} calls from every worker. */
-  default List<Logger> loggers() {
+  default List<ValueLogger> loggers() {
     return List.of();
   }
 }

@@ -34,6 +34,16 @@ final class RestartPolicy {
     this.random = random;
   }
 
+  /** The policy of {@code settings}, with a random backoff factor. */
+  static RestartPolicy of(Settings settings) {
+    return new RestartPolicy(
+        settings.restartBackoffNanos,
+        settings.restartBackoffMaxNanos,
+        settings.crashLoopRestarts,
+        settings.crashLoopWindowNanos,
+        () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+  }
+
   /** The delay before restarting after the {@code consecutive}-th failure in a row (from 1). */
   long delayNanos(int consecutive) {
     int shift = Math.min(Math.max(consecutive, 1) - 1, 40);

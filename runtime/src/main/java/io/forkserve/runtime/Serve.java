@@ -1,18 +1,13 @@
 package io.forkserve.runtime;
 
+import io.forkserve.runtime.front.FrontServer;
+import io.forkserve.runtime.internal.Clock;
 import java.util.Arrays;
 
 /** {@code bin/serve}: parses flags, starts a {@link Supervisor} and serves until killed. */
 public final class Serve {
   static final int EXIT_USAGE = 2;
   static final int EXIT_STARTUP = 1;
-
-  /** Held so the JDK keeps our level on these loggers. */
-  private static final java.util.logging.Logger[] QUIET = {
-    java.util.logging.Logger.getLogger("io.undertow"),
-    java.util.logging.Logger.getLogger("org.xnio"),
-    java.util.logging.Logger.getLogger("org.jboss")
-  };
 
   private Serve() {}
 
@@ -22,9 +17,7 @@ public final class Serve {
       System.out.print(Settings.usage());
       return;
     }
-    for (java.util.logging.Logger logger : QUIET) {
-      logger.setLevel(java.util.logging.Level.WARNING);
-    }
+    FrontServer.quietLibraries();
     String opens = JvmOpens.missing();
     if (opens != null) {
       System.err.println("forkserve: " + opens);

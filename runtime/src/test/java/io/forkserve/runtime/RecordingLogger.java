@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Test logger: keeps what workers logged and what the front's request callbacks saw, and shows both
  * as JSON at {@code /logged}.
  */
-final class RecordingLogger extends Logger {
+final class RecordingLogger extends ValueLogger {
   final List<Object> values = new CopyOnWriteArrayList<>();
   final AtomicInteger requests = new AtomicInteger();
   final AtomicInteger responses = new AtomicInteger();

@@ -124,7 +124,7 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
   }
 
   @Override
-  public List<Logger> loggers() {
+  public List<ValueLogger> loggers() {
     return List.of(logger);
   }
 

@@ -90,8 +90,8 @@ public abstract class ServingApi<I, O> {
   }
 
   /**
-   * Sends a value to the server's loggers ({@code Logger.process(key, value)} in the front). Cheap
-   * and non-blocking; values must be writable as JSON.
+   * Sends a value to the server's loggers ({@code ValueLogger.process(key, value)} in the
+   * front). Cheap and non-blocking; values must be writable as JSON.
    */
   protected final void log(String key, Object value) {
     logSink.log(key, value);

@@ -1,6 +1,6 @@
 package io.forkserve.runtime.dispatch;
 
-import io.forkserve.runtime.Clock;
+import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.channel.Outcome;
 import java.util.List;
 import java.util.Set;

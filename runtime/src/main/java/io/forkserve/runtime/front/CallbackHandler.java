@@ -12,6 +12,8 @@ import java.util.Map;
 
 /** Runs the user's {@code onRequest} and {@code onResponse} callbacks around the API route. */
 final class CallbackHandler implements HttpHandler {
+  private static final System.Logger LOG = System.getLogger(CallbackHandler.class.getName());
+
   private final List<Callback> callbacks;
   private final HttpHandler next;
 
@@ -50,7 +52,7 @@ final class CallbackHandler implements HttpHandler {
     try {
       hook.run();
     } catch (RuntimeException e) {
-      System.err.println("forkserve: callback failed: " + e);
+      LOG.log(System.Logger.Level.WARNING, "callback failed", e);
     }
   }
 

@@ -1,7 +1,7 @@
 package io.forkserve.runtime.front;
 
 import io.forkserve.metrics.merge.DirectoryScraper;
-import io.forkserve.runtime.Clock;
+import io.forkserve.runtime.internal.Clock;
 import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.worker.Callback;
 import io.undertow.server.HandlerWrapper;
@@ -23,6 +23,8 @@ import java.util.concurrent.Executor;
  *   /admin/workers, /admin/reload -> AdminHandler (with --admin-token)
  *   logger mounts -> their handlers
  * </pre>
+ *
+ * <p>{@link #metricsOnly} is the chain of {@code bin/metrics serve}: the same MetricsHandler alone.
  */
 public final class FrontHandlers {
   /** Everything the chain needs; fields are set by the supervisor before {@link #build}. */
@@ -76,6 +78,15 @@ public final class FrontHandlers {
   /** Builds the chain for {@code spec}. */
   public static FrontHandlers build(Spec spec) {
     return new FrontHandlers(spec);
+  }
+
+  /**
+   * The chain of {@code bin/metrics serve}: {@code GET /metrics} of {@code scraper}, the same
+   * handler as the front's, and 404 for every other path.
+   */
+  public static HttpHandler metricsOnly(DirectoryScraper scraper, Executor blockingPool) {
+    HttpHandler metrics = new MetricsHandler(scraper, () -> {}, blockingPool);
+    return new Routes(Map.of("/metrics", new MethodHandler(Methods.GET, metrics)));
   }
 
   /** The root handler to give Undertow. */

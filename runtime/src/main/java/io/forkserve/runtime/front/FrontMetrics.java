@@ -5,6 +5,7 @@ import io.forkserve.metrics.Gauge;
 import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.Histogram;
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.runtime.internal.RestartReason;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -80,13 +81,9 @@ public final class FrontMetrics {
     workersUp.set(ready);
   }
 
-  /** Restart reasons, each visible at zero from start-up. */
-  public static final java.util.List<String> RESTART_REASONS =
-      java.util.List.of("crash", "timeout", "recycle", "scale", "reload");
-
-  /** Counts one worker restart for {@code reason} (one of {@link #RESTART_REASONS}). */
-  public void workerRestarted(String reason) {
-    workerRestarts.labels(reason).inc();
+  /** Counts one worker restart for {@code reason}. */
+  public void workerRestarted(RestartReason reason) {
+    workerRestarts.labels(reason.label()).inc();
   }
 
   /** Sets the crash-loop state. */
@@ -96,8 +93,8 @@ public final class FrontMetrics {
 
   /** Makes the restart counters and the crash-loop gauge visible at zero before any restart. */
   public void touch() {
-    for (String reason : RESTART_REASONS) {
-      workerRestarts.labels(reason).inc(0);
+    for (RestartReason reason : RestartReason.values()) {
+      workerRestarts.labels(reason.label()).inc(0);
     }
     crashLoop.set(0);
   }

@@ -1,6 +1,6 @@
 package io.forkserve.runtime.front;
 
-import io.forkserve.runtime.Clock;
+import io.forkserve.runtime.internal.Clock;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;

@@ -183,9 +183,11 @@ class MetricsCliIT {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process server = new ProcessBuilder(ROOT.resolve("bin/metrics").toString(), "serve",
+    ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("bin/metrics").toString(), "serve",
         dir.toString(), "--port", Integer.toString(port))
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().remove("FORKSERVE_JVM_OPTS"); // the script's own defaults
+    Process server = builder.start();
     try {
       String banner = new String(server.getInputStream().readNBytes(7), StandardCharsets.UTF_8);
       assertEquals("serving", banner);
@@ -195,6 +197,14 @@ class MetricsCliIT {
           .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(200, gz.statusCode());
       assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(""));
+      String vary = gz.headers().firstValue("Vary").orElse("");
+      assertTrue(vary.contains("Accept-Encoding") && vary.matches(".*\\bAccept\\b(?!-).*"),
+          "Vary names Accept and Accept-Encoding like the front: " + vary);
+      // bin/metrics exec's java, so the pid is the JVM's; serve runs long: full JIT, not C1 only
+      String cmdline = Files.readString(Path.of("/proc", Long.toString(server.pid()), "cmdline"))
+          .replace('\0', ' ');
+      assertTrue(cmdline.contains("MetricsCli") && !cmdline.contains("TieredStopAtLevel"),
+          cmdline);
       String body = new String(new GZIPInputStream(new java.io.ByteArrayInputStream(gz.body()))
           .readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(body.startsWith("# HELP"), "decompressed once gives text: " + body.substring(0, 20));

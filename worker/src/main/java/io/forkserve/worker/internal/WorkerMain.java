@@ -9,6 +9,7 @@ import io.forkserve.worker.WorkerContext;
 import io.forkserve.worker.channel.FrameReader;
 import io.forkserve.worker.channel.FrameWriter;
 import io.forkserve.worker.channel.Frames;
+import io.forkserve.worker.launch.WorkerArgs;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -74,14 +75,14 @@ public final class WorkerMain {
 
   private static void run(Map<String, String> settings) throws IOException {
     watchParent();
-    int index = Integer.parseInt(settings.remove("index"));
-    int workers = Integer.parseInt(settings.remove("workers"));
-    String apiClass = settings.remove("api");
-    String jar = settings.remove("jar");
-    String device = settings.getOrDefault("device", "cpu");
-    int maxBatchSize = Integer.parseInt(settings.getOrDefault("max-batch-size", "1"));
-    Path socket = Path.of(settings.remove("socket"));
-    boolean printTrace = !"false".equals(settings.remove("print-setup-trace"));
+    int index = Integer.parseInt(settings.remove(WorkerArgs.INDEX));
+    int workers = Integer.parseInt(settings.remove(WorkerArgs.WORKERS));
+    String apiClass = settings.remove(WorkerArgs.API);
+    String jar = settings.remove(WorkerArgs.JAR);
+    String device = settings.getOrDefault(WorkerArgs.DEVICE, "cpu");
+    int maxBatchSize = Integer.parseInt(settings.getOrDefault(WorkerArgs.MAX_BATCH_SIZE, "1"));
+    Path socket = Path.of(settings.remove(WorkerArgs.SOCKET));
+    boolean printTrace = !"false".equals(settings.remove(WorkerArgs.PRINT_SETUP_TRACE));
 
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(socket));

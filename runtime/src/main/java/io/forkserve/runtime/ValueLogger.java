@@ -10,7 +10,7 @@ import java.util.Map;
  * in the front process, on one logger thread: {@link #process} calls never overlap. A logger may
  * add routes to the front with {@link #mount} (say, a page showing what it saw).
  */
-public abstract class Logger {
+public abstract class ValueLogger {
   private final Map<String, HttpHandler> mounts = new LinkedHashMap<>();
 
   /** Handles one logged value; {@code value} is the JSON the worker sent, as a Jackson tree. */

@@ -1,4 +1,4 @@
-package io.forkserve.runtime;
+package io.forkserve.runtime.internal;
 
 /** Monotonic time for timeouts and durations; injected so tests can move time by hand. */
 @FunctionalInterface

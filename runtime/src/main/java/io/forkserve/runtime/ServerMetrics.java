@@ -1,0 +1,67 @@
+package io.forkserve.runtime;
+
+import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.runtime.front.FrontMetrics;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * The server's metrics directory and what it holds: the front's own registry and metrics, the
+ * archive of dead workers (see {@link DeadWorkers}) and the scraper /metrics reads.
+ */
+final class ServerMetrics {
+  final MetricsDir dir;
+  final FrontMetrics front;
+  final DeadWorkers deadWorkers;
+  private final MetricsRegistry registry;
+  private final MetricsArchive archive;
+
+  private ServerMetrics(MetricsDir dir, MetricsRegistry registry, MetricsArchive archive) {
+    this.dir = dir;
+    this.registry = registry;
+    this.archive = archive;
+    this.front = new FrontMetrics(registry);
+    this.deadWorkers = new DeadWorkers(dir, archive);
+    front.workersUp(0);
+    front.touch();
+  }
+
+  /**
+   * Prepares the directory named by {@code PROMETHEUS_MULTIPROC_DIR} (or a private one), saying
+   * which on {@code out}; IllegalArgumentException with one line when it is unusable.
+   */
+  static ServerMetrics open(PrintStream out) {
+    MetricsDir dir = MetricsDir.prepare(System.getenv(MetricsRegistry.ENV));
+    out.println(
+        "forkserve: metrics directory "
+            + dir.path
+            + (dir.privateDir ? " (private to this server)" : " (wiped)"));
+    MetricsRegistry registry;
+    try {
+      registry = MetricsRegistry.open(dir.path);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "metrics directory " + dir.path + " is unusable: " + e.getMessage());
+    }
+    try {
+      return new ServerMetrics(dir, registry, MetricsArchive.open(dir.path));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "metrics archive in " + dir.path + " is unusable: " + e.getMessage());
+    }
+  }
+
+  /** A scraper merging the live files with the archive. */
+  DirectoryScraper scraper() {
+    return new DirectoryScraper(dir.path, List.of(archive.newMergeSource()));
+  }
+
+  /** Closes the archive and the registry, then releases (or removes) the directory. */
+  void close() {
+    deadWorkers.close();
+    registry.close();
+    dir.close();
+  }
+}

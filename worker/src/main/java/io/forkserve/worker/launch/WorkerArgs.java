@@ -1,0 +1,37 @@
+package io.forkserve.worker.launch;
+
+/**
+ * The worker process's command line: its main class and the {@code key=value} keys the launcher
+ * writes and {@code WorkerMain} reads. Every other pair on the line is a setting passed to {@code
+ * WorkerContext#config()}.
+ */
+public final class WorkerArgs {
+  /** The worker's main class, started with the launcher's class path. */
+  public static final String MAIN_CLASS = "io.forkserve.worker.internal.WorkerMain";
+
+  /** Path of the front's Unix domain socket the worker connects to. */
+  public static final String SOCKET = "socket";
+
+  /** The worker's slot index, from 0. */
+  public static final String INDEX = "index";
+
+  /** How many workers the server runs. */
+  public static final String WORKERS = "workers";
+
+  /** Class name of the user's {@code ServingApi}. */
+  public static final String API = "api";
+
+  /** Jar holding the API class; empty: the class path. */
+  public static final String JAR = "jar";
+
+  /** The worker's device, {@code cpu} or {@code cuda:N}. */
+  public static final String DEVICE = "device";
+
+  /** Largest batch the worker is sent. */
+  public static final String MAX_BATCH_SIZE = "max-batch-size";
+
+  /** {@code false}: a failed setup prints no stack trace (the supervisor already saw one). */
+  public static final String PRINT_SETUP_TRACE = "print-setup-trace";
+
+  private WorkerArgs() {}
+}
