@@ -33,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * deploy/grafana/forkserve.json against a real Prometheus that scraped a real 2-worker forkserve
- * under a small bounded load: every template variable finds values, and every PromQL expression
- * of every panel (variables filled in) runs without error and returns data. So do the recording
- * rules of deploy/prometheus. A renamed metric fails here instead of blanking a dashboard.
+ * under a small bounded load: every template variable finds values, and every PromQL expression of
+ * every panel (variables filled in) runs without error and returns data. So do the recording rules
+ * of deploy/prometheus. A renamed metric fails here instead of blanking a dashboard.
  */
 class DashboardIT {
   static final ObjectMapper JSON = new ObjectMapper();

@@ -41,11 +41,17 @@ final class DeployTree {
    * exited within {@code limit} (a hang guard, not a performance bound).
    */
   static Result run(List<String> command, Duration limit) throws IOException, InterruptedException {
+    return run(root(), command, limit);
+  }
+
+  /** Runs {@code command} in {@code dir}, as {@link #run(List, Duration)}. */
+  static Result run(Path dir, List<String> command, Duration limit)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("forkserve-deploy-", ".out");
     try {
       Process process =
           new ProcessBuilder(command)
-              .directory(root().toFile())
+              .directory(dir.toFile())
               .redirectErrorStream(true)
               .redirectOutput(out.toFile())
               .start();
