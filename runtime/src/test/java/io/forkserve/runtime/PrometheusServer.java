@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * through its HTTP API. The shared fixture of the end-to-end tests.
  */
 public final class PrometheusServer implements AutoCloseable {
-  public static final String JOB = "forkserve";
+  static final String JOB = "forkserve";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Process process;
@@ -89,7 +89,7 @@ public final class PrometheusServer implements AutoCloseable {
     }
   }
 
-  public String log() {
+  String log() {
     try {
       return Files.readString(log);
     } catch (IOException e) {

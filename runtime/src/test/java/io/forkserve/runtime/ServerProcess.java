@@ -125,7 +125,7 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  public HttpResponse<String> get(String path) throws IOException {
+  HttpResponse<String> get(String path) throws IOException {
     return send(HttpRequest.newBuilder(uri(path)).GET().build());
   }
 
@@ -158,7 +158,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /** Polls {@code condition} until it holds or {@code limit} passes (then fails the test). */
-  public static void await(BooleanSupplier condition, Duration limit, String what) {
+  static void await(BooleanSupplier condition, Duration limit, String what) {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
