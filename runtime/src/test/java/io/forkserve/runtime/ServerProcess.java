@@ -158,7 +158,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /** Polls {@code condition} until it holds or {@code limit} passes (then fails the test). */
-  static void await(BooleanSupplier condition, Duration limit, String what) {
+  public static void await(BooleanSupplier condition, Duration limit, String what) {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {

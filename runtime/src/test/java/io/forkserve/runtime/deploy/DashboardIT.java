@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.runtime.PrometheusServer;
 import io.forkserve.runtime.ServerProcess;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,18 +55,51 @@ class DashboardIT {
 
   @BeforeAll
   static void scrapeALoadedServer() throws Exception {
+    Instant begin = Instant.now();
     server =
-        ServerProcess.start(Map.of(), "--api", "io.forkserve.runtime.ScriptedApi", "--workers", "2")
-            .awaitHealthy();
+        ServerProcess.start(
+            Map.of(), "--api", "io.forkserve.runtime.ScriptedApi", "--workers", "2");
+    awaitHealthy(server);
+    // later waits scale with how long this machine took to start a server
+    Duration limit =
+        Duration.ofSeconds(60).plus(Duration.between(begin, Instant.now()).multipliedBy(3));
     prometheus = PrometheusServer.start(tmp, "127.0.0.1:" + server.port());
-    prometheus.awaitScrapeAfter(Instant.now(), Duration.ofSeconds(60));
+    prometheus.awaitScrapeAfter(Instant.now(), limit);
     Instant loadStart = Instant.now();
     load();
     Instant loadEnd = Instant.now();
-    at = prometheus.awaitScrapeAfter(loadEnd, Duration.ofSeconds(60));
+    at = prometheus.awaitScrapeAfter(loadEnd, limit);
     // the rate window covers the whole load however long this machine took for it
     long seconds = Math.max(30, Duration.between(loadStart, at).toSeconds() + 15);
     window = seconds + "s";
+  }
+
+  /**
+   * Waits for the front to listen and {@code /health} to answer 200. A hang guard only: on a
+   * machine loaded far past its cores a cold start takes far longer than ServerProcess's own
+   * start-up wait.
+   */
+  static void awaitHealthy(ServerProcess process) {
+    Duration guard = Duration.ofMinutes(5);
+    ServerProcess.await(() -> process.port() > 0, guard, "the front to listen");
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest health =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + process.port() + "/health"))
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    ServerProcess.await(
+        () -> {
+          try {
+            return http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+          } catch (IOException e) {
+            return false;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+          }
+        },
+        guard,
+        "/health 200");
   }
 
   /** CLIENTS threads, each REQUESTS_PER_CLIENT requests one at a time: 200s, 500s and 400s. */
