@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * forkserve {@code /metrics} every second into its own TSDB in a temporary directory; queried
  * through its HTTP API. The shared fixture of the end-to-end tests.
  */
-final class PrometheusServer implements AutoCloseable {
+public final class PrometheusServer implements AutoCloseable {
   static final String JOB = "forkserve";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,7 +45,7 @@ final class PrometheusServer implements AutoCloseable {
   }
 
   /** Starts Prometheus scraping {@code target} ({@code host:port}) and waits for /-/ready. */
-  static PrometheusServer start(Path workDir, String target) throws IOException {
+  public static PrometheusServer start(Path workDir, String target) throws IOException {
     Path config = workDir.resolve("prometheus.yml");
     Files.writeString(
         config,
@@ -123,7 +123,7 @@ final class PrometheusServer implements AutoCloseable {
   }
 
   /** {@code /api/v1/query} at {@code time}: the {@code data.result} array of a vector. */
-  JsonNode query(String promql, Instant time) throws IOException {
+  public JsonNode query(String promql, Instant time) throws IOException {
     String path =
         "/api/v1/query?query="
             + URLEncoder.encode(promql, StandardCharsets.UTF_8)
@@ -182,7 +182,7 @@ final class PrometheusServer implements AutoCloseable {
   }
 
   /** Waits until Prometheus has stored a scrape that started after {@code after}. */
-  Instant awaitScrapeAfter(Instant after, Duration limit) {
+  public Instant awaitScrapeAfter(Instant after, Duration limit) {
     Instant[] seen = new Instant[1];
     ServerProcess.await(
         () -> {

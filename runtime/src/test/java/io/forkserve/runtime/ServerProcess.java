@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * A real {@code Serve} process started from the test class path, with its output captured; the
  * shared fixture of the process tests.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
   private static final Pattern SERVING = Pattern.compile("on http://[^:]+:(\\d+)/");
 
   final Process process;
@@ -43,7 +43,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Starts {@code Serve} with {@code args} (port 0 unless given) and extra environment. */
-  static ServerProcess start(Map<String, String> env, String... args) throws IOException {
+  public static ServerProcess start(Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     // what bin/lib/launch.sh passes too: lmdbjava (the metrics archive) needs them on Java 17
@@ -103,13 +103,13 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Waits until /health answers 200 and returns this. */
-  ServerProcess awaitHealthy() {
+  public ServerProcess awaitHealthy() {
     awaitListening();
     await(() -> statusOf("/health") == 200, Duration.ofSeconds(30), "/health 200");
     return this;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
@@ -129,7 +129,7 @@ final class ServerProcess implements AutoCloseable {
     return send(HttpRequest.newBuilder(uri(path)).GET().build());
   }
 
-  HttpResponse<String> post(String path, String body, String... headers) throws IOException {
+  public HttpResponse<String> post(String path, String body, String... headers) throws IOException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(path))
             .timeout(Duration.ofSeconds(30))
@@ -158,7 +158,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Polls {@code condition} until it holds or {@code limit} passes (then fails the test). */
-  static void await(BooleanSupplier condition, Duration limit, String what) {
+  public static void await(BooleanSupplier condition, Duration limit, String what) {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
