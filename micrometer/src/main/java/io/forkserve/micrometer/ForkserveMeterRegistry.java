@@ -57,7 +57,7 @@ import java.util.function.ToLongFunction;
  * }
  * }</pre>
  */
-public final class ForkserveMeterRegistry extends MeterRegistry {
+public final class ForkserveMeterRegistry extends MeterRegistry implements AutoCloseable {
   /*
    * A meter that metrics-store refuses (a name already used with another type or label names, a
    * label set beyond the series limit, a reserved label) becomes a Micrometer no-op meter: the
