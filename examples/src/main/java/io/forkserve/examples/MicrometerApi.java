@@ -1,6 +1,7 @@
 package io.forkserve.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkserve.micrometer.ClientJavaBridge;
 import io.forkserve.micrometer.ForkserveMeterRegistry;
 import io.forkserve.worker.HttpError;
 import io.forkserve.worker.ServingApi;
@@ -13,12 +14,16 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * The echo API instrumented with Micrometer: its meters, and Micrometer's JVM binders, reach the
- * merged {@code /metrics} of all workers through {@link ForkserveMeterRegistry}. Serve it with the
+ * merged {@code /metrics} of all workers through {@link ForkserveMeterRegistry}. It also keeps a
+ * prometheus client_java histogram, which {@link ClientJavaBridge} copies into the same files
+ * every second. Serve it with the
  * jar that carries its dependencies: {@code bin/serve --api io.forkserve.examples.MicrometerApi
  * --jar examples/target/forkserve-examples-*-with-deps.jar --workers 2}.
  */
@@ -26,6 +31,8 @@ public final class MicrometerApi extends ServingApi<JsonNode, JsonNode> {
   private MeterRegistry meters;
   private Timer latency;
   private DistributionSummary sizes;
+  private final PrometheusRegistry clientJava = new PrometheusRegistry();
+  private Histogram chars;
   private int workerIndex;
 
   @Override
@@ -43,6 +50,16 @@ public final class MicrometerApi extends ServingApi<JsonNode, JsonNode> {
             .baseUnit("bytes")
             .serviceLevelObjectives(16, 256, 4096)
             .register(meters);
+    chars =
+        Histogram.builder()
+            .name("echo_input_chars")
+            .help("Characters of the echoed inputs (client_java).")
+            .classicOnly()
+            .classicUpperBounds(8, 64, 512)
+            .register(clientJava);
+    if (context.metrics() != null) {
+      ClientJavaBridge.start(clientJava, context.metrics());
+    }
     Gauge.builder("echo.worker.index", this, api -> api.workerIndex)
         .description("This worker's index.")
         .register(meters);
@@ -66,6 +83,7 @@ public final class MicrometerApi extends ServingApi<JsonNode, JsonNode> {
         .register(meters)
         .increment();
     sizes.record(input.toString().length());
+    chars.observe(input.toString().length());
     latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     return input;
   }

@@ -48,19 +48,22 @@ class MicrometerApiIT {
       for (CompletableFuture<HttpResponse<String>> call : calls) {
         assertEquals(200, call.get().statusCode(), call.get().body());
       }
-      String ours =
-          ExamplesIT.HTTP
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String ours = scrape(port);
       Map<String, Double> merged = samples(ours);
       assertEquals(40.0, merged.get("echo_requests_total{type=\"string\"}"), ours);
       assertEquals(20.0, merged.get("echo_requests_total{type=\"number\"}"), ours);
       assertEquals(60.0, merged.get("echo_latency_seconds_count"), ours);
       assertEquals(60.0, merged.get("echo_input_size_bytes_bucket{le=\"+Inf\"}"), ours);
       assertEquals(60.0, merged.get("echo_input_size_bytes_bucket{le=\"16.0\"}"), ours);
+      // client_java, through the bridge: written within its 1 s interval.
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (!Double.valueOf(60.0).equals(merged.get("echo_input_chars_count"))) {
+        assertTrue(System.nanoTime() < deadline, "client_java histogram never reached 60: " + ours);
+        Thread.sleep(100); // polling a 1 s sampler; the condition is what ends the wait
+        ours = scrape(port);
+        merged = samples(ours);
+      }
+      assertEquals(60.0, merged.get("echo_input_chars_bucket{le=\"+Inf\"}"), ours);
       List<Double> indexes = new ArrayList<>();
       merged.forEach(
           (series, value) -> {
@@ -79,6 +82,14 @@ class MicrometerApiIT {
       server.destroy();
       server.waitFor(60, TimeUnit.SECONDS);
     }
+  }
+
+  private static String scrape(int port) throws Exception {
+    return ExamplesIT.HTTP
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private Process serveWithBinServe() throws IOException {
