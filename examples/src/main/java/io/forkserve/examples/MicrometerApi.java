@@ -22,10 +22,10 @@ import java.util.Map;
 /**
  * The echo API instrumented with Micrometer: its meters, and Micrometer's JVM binders, reach the
  * merged {@code /metrics} of all workers through {@link ForkserveMeterRegistry}. It also keeps a
- * prometheus client_java histogram, which {@link ClientJavaBridge} copies into the same files
- * every second. Serve it with the
- * jar that carries its dependencies: {@code bin/serve --api io.forkserve.examples.MicrometerApi
- * --jar examples/target/forkserve-examples-*-with-deps.jar --workers 2}.
+ * prometheus client_java histogram, which {@link ClientJavaBridge} copies into the same files every
+ * second. Serve it with the jar that carries its dependencies: {@code bin/serve --api
+ * io.forkserve.examples.MicrometerApi --jar examples/target/forkserve-examples-*-with-deps.jar
+ * --workers 2}.
  */
 public final class MicrometerApi extends ServingApi<JsonNode, JsonNode> {
   private MeterRegistry meters;

@@ -94,7 +94,8 @@ public final class ClientJavaBridge implements AutoCloseable {
   public synchronized void copyNow() {
     for (MetricSnapshot snapshot : source.scrape()) {
       String name = snapshot.getMetadata().getPrometheusName();
-      String help = snapshot.getMetadata().getHelp() == null ? "" : snapshot.getMetadata().getHelp();
+      String help =
+          snapshot.getMetadata().getHelp() == null ? "" : snapshot.getMetadata().getHelp();
       for (Object point : snapshot.getDataPoints()) {
         try {
           copy(snapshot, name, help, point);
@@ -116,7 +117,8 @@ public final class ClientJavaBridge implements AutoCloseable {
   private void copy(MetricSnapshot snapshot, String name, String help, Object point) {
     if (snapshot instanceof CounterSnapshot) {
       CounterSnapshot.CounterDataPointSnapshot p = (CounterSnapshot.CounterDataPointSnapshot) point;
-      Counter.Child series = families.counter(name, help, names(p.getLabels()), values(p.getLabels()));
+      Counter.Child series =
+          families.counter(name, help, names(p.getLabels()), values(p.getLabels()));
       double[] before = last(name, p.getLabels(), 1);
       double growth = p.getValue() - before[0];
       if (growth > 0) {
@@ -125,7 +127,9 @@ public final class ClientJavaBridge implements AutoCloseable {
       before[0] = p.getValue();
     } else if (snapshot instanceof GaugeSnapshot) {
       GaugeSnapshot.GaugeDataPointSnapshot p = (GaugeSnapshot.GaugeDataPointSnapshot) point;
-      families.gauge(name, help, gaugeMode, names(p.getLabels()), values(p.getLabels())).set(p.getValue());
+      families
+          .gauge(name, help, gaugeMode, names(p.getLabels()), values(p.getLabels()))
+          .set(p.getValue());
     } else if (snapshot instanceof SummarySnapshot) {
       SummarySnapshot.SummaryDataPointSnapshot p = (SummarySnapshot.SummaryDataPointSnapshot) point;
       DoubleConsumer series =
@@ -150,7 +154,8 @@ public final class ClientJavaBridge implements AutoCloseable {
     }
   }
 
-  private void copyHistogram(String name, String help, HistogramSnapshot.HistogramDataPointSnapshot p) {
+  private void copyHistogram(
+      String name, String help, HistogramSnapshot.HistogramDataPointSnapshot p) {
     ClassicHistogramBuckets buckets = p.getClassicBuckets();
     int size = buckets.size();
     double[] bounds = new double[size];
@@ -233,7 +238,11 @@ public final class ClientJavaBridge implements AutoCloseable {
   private void error(String metric) {
     try {
       families
-          .counter(ERRORS, "client_java series the bridge could not copy, by metric.", List.of("metric"), List.of(metric))
+          .counter(
+              ERRORS,
+              "client_java series the bridge could not copy, by metric.",
+              List.of("metric"),
+              List.of(metric))
           .inc();
     } catch (RuntimeException e) {
       // Refused by the series limit: the failure stays uncounted, the pass goes on.

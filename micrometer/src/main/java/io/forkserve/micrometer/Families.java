@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.concurrent.atomic.DoubleAdder;
 
 /**
- * The metrics-store families behind the meters, one per Prometheus name, created on first use
- * and shared by every tag set of that name. A name asked for again with another type, mode,
- * buckets or label names is refused with {@link IllegalArgumentException}; a new label set
- * beyond the registry's series limit with the {@link IllegalStateException} of metrics-store
- * (which counts it in {@link MetricsRegistry#SERIES_REJECTED}). Thread-safe.
+ * The metrics-store families behind the meters, one per Prometheus name, created on first use and
+ * shared by every tag set of that name. A name asked for again with another type, mode, buckets or
+ * label names is refused with {@link IllegalArgumentException}; a new label set beyond the
+ * registry's series limit with the {@link IllegalStateException} of metrics-store (which counts it
+ * in {@link MetricsRegistry#SERIES_REJECTED}). Thread-safe.
  */
 final class Families {
   private final MetricsRegistry metrics;
@@ -32,9 +32,14 @@ final class Families {
   }
 
   /** The series of counter {@code name} (without {@code _total}) for these label values. */
-  synchronized Counter.Child counter(String name, String help, List<String> names, List<String> values) {
+  synchronized Counter.Child counter(
+      String name, String help, List<String> names, List<String> values) {
     Counter counter =
-        family(name, "counter", names, () -> Counter.builder(name).help(help).labelNames(array(names)).register(metrics));
+        family(
+            name,
+            "counter",
+            names,
+            () -> Counter.builder(name).help(help).labelNames(array(names)).register(metrics));
     return names.isEmpty() ? new UnlabelledCounter(counter) : counter.labels(array(values));
   }
 
@@ -46,14 +51,24 @@ final class Families {
             name,
             "gauge " + mode,
             names,
-            () -> Gauge.builder(name).help(help).mode(mode).labelNames(array(names)).register(metrics));
+            () ->
+                Gauge.builder(name)
+                    .help(help)
+                    .mode(mode)
+                    .labelNames(array(names))
+                    .register(metrics));
     return names.isEmpty() ? new UnlabelledGauge(gauge) : gauge.labels(array(values));
   }
 
   /** The series of summary {@code name} (count and sum) for these label values. */
-  synchronized Summary.Child summary(String name, String help, List<String> names, List<String> values) {
+  synchronized Summary.Child summary(
+      String name, String help, List<String> names, List<String> values) {
     Summary summary =
-        family(name, "summary", names, () -> Summary.builder(name).help(help).labelNames(array(names)).register(metrics));
+        family(
+            name,
+            "summary",
+            names,
+            () -> Summary.builder(name).help(help).labelNames(array(names)).register(metrics));
     return names.isEmpty() ? summary::observe : summary.labels(array(values));
   }
 

@@ -109,7 +109,9 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
   protected <T> Gauge newGauge(Meter.Id id, T obj, ToDoubleFunction<T> f) {
     return orNoop(
         id,
-        () -> sampled(new Meters.FsGauge<>(id, name(id), obj, f, gaugeSeries(id, name(id), gaugeMode))),
+        () ->
+            sampled(
+                new Meters.FsGauge<>(id, name(id), obj, f, gaugeSeries(id, name(id), gaugeMode))),
         () -> new NoopGauge(id));
   }
 
@@ -117,7 +119,8 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
   protected <T> TimeGauge newTimeGauge(
       Meter.Id timeId, T obj, TimeUnit unit, ToDoubleFunction<T> f) {
     Meter.Id id = timeId.withBaseUnit("seconds");
-    ToDoubleFunction<T> seconds = o -> TimeUtils.convert(f.applyAsDouble(o), unit, TimeUnit.SECONDS);
+    ToDoubleFunction<T> seconds =
+        o -> TimeUtils.convert(f.applyAsDouble(o), unit, TimeUnit.SECONDS);
     return orNoop(
         id,
         () ->
@@ -133,7 +136,9 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
   protected Counter newCounter(Meter.Id id) {
     return orNoop(
         id,
-        () -> new Meters.FsCounter(id, families.counter(name(id), help(id), labelNames(id), labelValues(id))),
+        () ->
+            new Meters.FsCounter(
+                id, families.counter(name(id), help(id), labelNames(id), labelValues(id))),
         () -> new NoopCounter(id));
   }
 
@@ -244,7 +249,9 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
           List<Sampler.Item> items = new ArrayList<>();
           for (Measurement m : measurements) {
             String name =
-                name(id) + "_" + m.getStatistic().getTagValueRepresentation().toLowerCase(Locale.ROOT);
+                name(id)
+                    + "_"
+                    + m.getStatistic().getTagValueRepresentation().toLowerCase(Locale.ROOT);
             items.add(Meters.gaugeItem(name, gaugeSeries(id, name, gaugeMode), m::getValue));
           }
           return sampled(new Meters.FsMeter(id, measurements, List.copyOf(items)));
@@ -273,8 +280,8 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
   }
 
   /**
-   * The series of a timer or summary: a histogram when the meter asks for one (percentile
-   * histogram or SLOs), else a summary (count and sum; client-side percentiles are not kept).
+   * The series of a timer or summary: a histogram when the meter asks for one (percentile histogram
+   * or SLOs), else a summary (count and sum; client-side percentiles are not kept).
    */
   private DoubleConsumer distribution(
       Meter.Id id, String name, DistributionStatisticConfig config, double boundScale) {
@@ -304,7 +311,9 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
       return create.get();
     } catch (IllegalArgumentException | IllegalStateException e) {
       if (warned.add(id.getName())) {
-        LOG.log(System.Logger.Level.WARNING, "meter " + id.getName() + " not exported: " + e.getMessage());
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "meter " + id.getName() + " not exported: " + e.getMessage());
       }
       return noop.get();
     }
@@ -347,8 +356,8 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
     }
 
     /**
-     * How the workers' values of Micrometer gauges merge; {@link GaugeMode#LIVEALL} by default:
-     * one series per live worker, told apart by a {@code pid} label.
+     * How the workers' values of Micrometer gauges merge; {@link GaugeMode#LIVEALL} by default: one
+     * series per live worker, told apart by a {@code pid} label.
      */
     public Builder gaugeMode(GaugeMode mode) {
       this.gaugeMode = Objects.requireNonNull(mode, "mode");

@@ -36,7 +36,8 @@ final class Meters {
   }
 
   /** A sampled series: {@code value} read, {@code gauge} set. */
-  static Sampler.Item gaugeItem(String metric, Gauge.Child gauge, java.util.function.DoubleSupplier value) {
+  static Sampler.Item gaugeItem(
+      String metric, Gauge.Child gauge, java.util.function.DoubleSupplier value) {
     return new Sampler.Item() {
       @Override
       public String metric() {
@@ -51,7 +52,8 @@ final class Meters {
   }
 
   /** Counter: every increment goes straight into the mapped file. */
-  static final class FsCounter extends AbstractMeter implements io.micrometer.core.instrument.Counter {
+  static final class FsCounter extends AbstractMeter
+      implements io.micrometer.core.instrument.Counter {
     private final Counter.Child series;
 
     FsCounter(Meter.Id id, Counter.Child series) {
@@ -236,16 +238,18 @@ final class Meters {
   }
 
   /**
-   * Function counter: the sampler adds the growth of the function since the last pass. A
-   * decrease (the source reset) adds nothing; counting resumes from the new value.
+   * Function counter: the sampler adds the growth of the function since the last pass. A decrease
+   * (the source reset) adds nothing; counting resumes from the new value.
    */
-  static final class FsFunctionCounter<T> extends AbstractMeter implements FunctionCounter, Sampled {
+  static final class FsFunctionCounter<T> extends AbstractMeter
+      implements FunctionCounter, Sampled {
     private final WeakReference<T> ref;
     private final ToDoubleFunction<T> function;
     private final List<Sampler.Item> items;
     private double last;
 
-    FsFunctionCounter(Meter.Id id, String name, T obj, ToDoubleFunction<T> f, Counter.Child series) {
+    FsFunctionCounter(
+        Meter.Id id, String name, T obj, ToDoubleFunction<T> f, Counter.Child series) {
       super(id);
       this.ref = new WeakReference<>(obj);
       this.function = f;
@@ -289,10 +293,10 @@ final class Meters {
   }
 
   /**
-   * Function timer: the sampler writes the growth of count and total time since the last pass
-   * into a summary, as one observation carrying the whole time growth and the rest at 0 s (the
-   * summary's only way to add to its count). At most {@link #MAX_OBSERVATIONS_PER_PASS} per pass;
-   * a larger growth is carried over to the next passes.
+   * Function timer: the sampler writes the growth of count and total time since the last pass into
+   * a summary, as one observation carrying the whole time growth and the rest at 0 s (the summary's
+   * only way to add to its count). At most {@link #MAX_OBSERVATIONS_PER_PASS} per pass; a larger
+   * growth is carried over to the next passes.
    */
   static final class FsFunctionTimer<T> extends AbstractMeter implements FunctionTimer, Sampled {
     static final long MAX_OBSERVATIONS_PER_PASS = 100_000;
@@ -339,7 +343,8 @@ final class Meters {
         return;
       }
       long nowCount = countFunction.applyAsLong(obj);
-      double nowSeconds = TimeUtils.convert(totalFunction.applyAsDouble(obj), totalUnit, TimeUnit.SECONDS);
+      double nowSeconds =
+          TimeUtils.convert(totalFunction.applyAsDouble(obj), totalUnit, TimeUnit.SECONDS);
       if (nowCount < lastCount || nowSeconds < lastSeconds) {
         lastCount = nowCount;
         lastSeconds = nowSeconds;

@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.config.NamingConvention;
 import io.prometheus.metrics.model.snapshots.PrometheusNaming;
 
 /**
- * Names and tag keys as micrometer-registry-prometheus (client_java 1.x line) writes them: the
- * name made Prometheus-safe by client_java's {@link PrometheusNaming}, the base unit appended to
+ * Names and tag keys as micrometer-registry-prometheus (client_java 1.x line) writes them: the name
+ * made Prometheus-safe by client_java's {@link PrometheusNaming}, the base unit appended to
  * counters, gauges and distribution summaries, {@code _seconds} to timers, and the reserved
  * suffixes ({@code _total}, {@code _created}, {@code _bucket}, {@code _info}) dropped.
  */

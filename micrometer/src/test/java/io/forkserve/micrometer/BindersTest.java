@@ -59,10 +59,14 @@ class BindersTest {
               "cache_puts_total")) {
         assertTrue(families.containsKey(family), family + " missing from " + families.keySet());
       }
-      assertEquals("gauge; [jvm_memory_used_bytes]; [area, id, pid]", families.get("jvm_memory_used_bytes"));
-      assertEquals("counter; [cache_gets_total]; [cache, result]", families.get("cache_gets_total"));
-      assertEquals(2.0, Families2Text.value(text, "cache_gets_total{cache=\"models\",result=\"hit\"}"));
-      assertEquals(1.0, Families2Text.value(text, "cache_gets_total{cache=\"models\",result=\"miss\"}"));
+      assertEquals(
+          "gauge; [jvm_memory_used_bytes]; [area, id, pid]", families.get("jvm_memory_used_bytes"));
+      assertEquals(
+          "counter; [cache_gets_total]; [cache, result]", families.get("cache_gets_total"));
+      assertEquals(
+          2.0, Families2Text.value(text, "cache_gets_total{cache=\"models\",result=\"hit\"}"));
+      assertEquals(
+          1.0, Families2Text.value(text, "cache_gets_total{cache=\"models\",result=\"miss\"}"));
       long pid = ProcessHandle.current().pid();
       assertEquals(
           Runtime.getRuntime().availableProcessors(),

@@ -22,7 +22,8 @@ class ClientJavaBridgeTest {
   @Test
   void countersHistogramsSummariesAndGaugesAreCopiedByTheirGrowth() throws Exception {
     PrometheusRegistry source = new PrometheusRegistry();
-    Counter jobs = Counter.builder().name("jobs_total").help("Jobs.").labelNames("kind").register(source);
+    Counter jobs =
+        Counter.builder().name("jobs_total").help("Jobs.").labelNames("kind").register(source);
     Histogram latency =
         Histogram.builder()
             .name("latency_seconds")
@@ -62,8 +63,7 @@ class ClientJavaBridgeTest {
       assertEquals(3.0, Families2Text.value(text, "sizes_bytes_count"), text);
       assertEquals(42.0, Families2Text.value(text, "sizes_bytes_sum"), 1e-9, text);
       assertEquals(3.0, Families2Text.value(text, "queue_length"), text);
-      assertEquals(
-          "counter; [jobs_total]; [kind]", Families2Text.families(text).get("jobs_total"));
+      assertEquals("counter; [jobs_total]; [kind]", Families2Text.families(text).get("jobs_total"));
       assertTrue(Double.isNaN(Families2Text.value(text, ClientJavaBridge.ERRORS + "_total")));
     }
   }

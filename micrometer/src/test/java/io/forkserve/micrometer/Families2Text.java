@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 /** Text exposition reduced to families: name, type, sample suffixes and label names. */
 final class Families2Text {
   private static final Pattern TYPE = Pattern.compile("# TYPE (\\S+) (\\S+)");
-  private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)})? (\\S+)");
+  private static final Pattern SAMPLE =
+      Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)})? (\\S+)");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
   private Families2Text() {}
@@ -29,8 +30,8 @@ final class Families2Text {
   }
 
   /**
-   * Family name to "type; sample names; label names" (labels {@code ignored} left out), from a
-   * text exposition.
+   * Family name to "type; sample names; label names" (labels {@code ignored} left out), from a text
+   * exposition.
    */
   static Map<String, String> families(String text, String... ignored) {
     Map<String, String> types = new TreeMap<>();
@@ -61,7 +62,8 @@ final class Families2Text {
     }
     Map<String, String> result = new TreeMap<>();
     types.forEach(
-        (name, type) -> result.put(name, type + "; " + samples.get(name) + "; " + labels.get(name)));
+        (name, type) ->
+            result.put(name, type + "; " + samples.get(name) + "; " + labels.get(name)));
     return result;
   }
 

@@ -33,8 +33,7 @@ class FaultsTest {
       assertTrue(Double.isNaN(Families2Text.value(text, "logins_total{user=\"c\"}")));
       assertEquals(
           2.0,
-          Families2Text.value(
-              text, MetricsRegistry.SERIES_REJECTED + "_total{metric=\"logins\"}"));
+          Families2Text.value(text, MetricsRegistry.SERIES_REJECTED + "_total{metric=\"logins\"}"));
     }
   }
 
@@ -59,9 +58,7 @@ class FaultsTest {
       long pid = ProcessHandle.current().pid();
       assertEquals(42.0, Families2Text.value(text, "fine{pid=\"" + pid + "\"}"));
       assertEquals(
-          2.0,
-          Families2Text.value(
-              text, Sampler.SAMPLE_ERRORS + "_total{metric=\"broken\"}"));
+          2.0, Families2Text.value(text, Sampler.SAMPLE_ERRORS + "_total{metric=\"broken\"}"));
     }
   }
 

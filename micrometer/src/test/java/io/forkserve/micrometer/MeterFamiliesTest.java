@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The same meters in our registry and in micrometer-registry-prometheus expose the same families. */
+/**
+ * The same meters in our registry and in micrometer-registry-prometheus expose the same families.
+ */
 class MeterFamiliesTest {
   @TempDir Path dir;
 
@@ -85,24 +87,35 @@ class MeterFamiliesTest {
       }
       long pid = ProcessHandle.current().pid();
       assertEquals(3.0, Families2Text.value(actual, "queue_size{pid=\"" + pid + "\"}"));
-      assertEquals(0.005, Families2Text.value(actual, "my_timer_seconds_max{quantile_free=\"yes\"}"));
+      assertEquals(
+          0.005, Families2Text.value(actual, "my_timer_seconds_max{quantile_free=\"yes\"}"));
       assertTrue(Families2Text.value(actual, "ltt_task_seconds_active_count{job=\"a\"}") == 1.0);
       ours.close();
     }
   }
 
   private void register(MeterRegistry r) {
-    Counter.builder("http.requests").tag("method", "GET").tag("1bad-key", "v").register(r).increment(2);
+    Counter.builder("http.requests")
+        .tag("method", "GET")
+        .tag("1bad-key", "v")
+        .register(r)
+        .increment(2);
     Counter.builder("weird-name!with.chars").register(r).increment();
     Counter.builder("9starts.with.digit").description("digits first").register(r);
     Timer.builder("my.timer").tag("quantile_free", "yes").register(r).record(Duration.ofMillis(5));
-    Timer.builder("my.htimer").publishPercentileHistogram().register(r).record(Duration.ofMillis(5));
+    Timer.builder("my.htimer")
+        .publishPercentileHistogram()
+        .register(r)
+        .record(Duration.ofMillis(5));
     Timer.builder("my.slotimer")
         .serviceLevelObjectives(Duration.ofMillis(10), Duration.ofMillis(100))
         .register(r)
         .record(Duration.ofMillis(50));
     DistributionSummary.builder("payload.size").baseUnit("bytes").register(r).record(10);
-    DistributionSummary.builder("payload.hsize").publishPercentileHistogram().register(r).record(10);
+    DistributionSummary.builder("payload.hsize")
+        .publishPercentileHistogram()
+        .register(r)
+        .record(10);
     Gauge.builder("queue.size", queue, AtomicLong::get).register(r);
     Gauge.builder("mem.used", queue, AtomicLong::get).baseUnit("bytes").register(r);
     TimeGauge.builder("uptime", queue, TimeUnit.MILLISECONDS, AtomicLong::get).register(r);

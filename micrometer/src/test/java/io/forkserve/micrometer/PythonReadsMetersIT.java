@@ -42,7 +42,10 @@ class PythonReadsMetersIT {
           ForkserveMeterRegistry meters =
               ForkserveMeterRegistry.builder(metrics).sampleInterval(Duration.ofHours(1)).build()) {
         for (int i = 0; i <= worker * 5; i++) {
-          Counter.builder("jobs").tag("kind", i % 2 == 0 ? "even" : "odd").register(meters).increment();
+          Counter.builder("jobs")
+              .tag("kind", i % 2 == 0 ? "even" : "odd")
+              .register(meters)
+              .increment();
           Timer.builder("job.time")
               .publishPercentileHistogram()
               .maximumExpectedValue(Duration.ofSeconds(1))
