@@ -18,6 +18,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The echo API instrumented with Micrometer: its meters, and Micrometer's JVM binders, reach the
@@ -84,7 +85,7 @@ public final class MicrometerApi extends ServingApi<JsonNode, JsonNode> {
         .increment();
     sizes.record(input.toString().length());
     chars.observe(input.toString().length());
-    latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     return input;
   }
 

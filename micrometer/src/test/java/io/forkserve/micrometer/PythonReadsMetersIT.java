@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +34,7 @@ class PythonReadsMetersIT {
   @TempDir Path dir;
 
   @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES) // a hang guard, not a performance bound
   void pythonsCollectorReadsTheSameTotalsAsOurMerge() throws Exception {
     AtomicLong hits = new AtomicLong();
     for (int worker = 0; worker < 2; worker++) {
