@@ -27,10 +27,6 @@ final class Families {
     this.metrics = metrics;
   }
 
-  MetricsRegistry metrics() {
-    return metrics;
-  }
-
   /** The series of counter {@code name} (without {@code _total}) for these label values. */
   synchronized Counter.Child counter(
       String name, String help, List<String> names, List<String> values) {
