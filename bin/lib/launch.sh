@@ -9,8 +9,7 @@ forkserve_launch() {
   shopt -s nullglob
   jars=("$root"/runtime/target/forkserve-runtime-*.jar)
   if [ ${#jars[@]} -eq 0 ] || [ ! -d "$lib" ]; then
-    echo "forkserve: building (first run)..." >&2
-    mvn -q -B -ntp -Dstyle.color=never -DskipTests -f "$root/pom.xml" install >&2
+    forkserve_build "$root"
     jars=("$root"/runtime/target/forkserve-runtime-*.jar)
   fi
   java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -19,4 +18,24 @@ forkserve_launch() {
     --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
     -Djava.util.logging.SimpleFormatter.format='%4$s: %5$s%6$s%n' \
     -cp "${jars[0]}:$lib/*" "$main" "$@"
+}
+
+# `mvn install` of every module (so that forkserve-worker is in the local Maven repository for
+# APIs built outside this tree), printing one line per module as it starts; the full log is kept
+# only when the build fails.
+forkserve_build() {
+  local root="$1" log
+  set -o pipefail
+  log="$(mktemp "${TMPDIR:-/tmp}/forkserve-build.XXXXXX")"
+  echo "forkserve: building on first run (about a minute)" >&2
+  if ! mvn -B -ntp -Dstyle.color=never -DskipTests -f "$root/pom.xml" install 2>&1 </dev/null \
+      | tee "$log" \
+      | sed -u -n -E 's/^\[INFO\] Building (forkserve )?(.+) [^ ]+ +\[([0-9]+)\/([0-9]+)\]$/forkserve: building \2 (\3 of \4)/p' >&2
+  then
+    tail -n 30 "$log" >&2
+    echo "forkserve: build failed; full log in $log" >&2
+    exit 1
+  fi
+  rm -f "$log"
+  echo "forkserve: build done" >&2
 }

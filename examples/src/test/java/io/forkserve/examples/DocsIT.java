@@ -1,0 +1,157 @@
+package io.forkserve.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs the shell blocks of {@code README.md} and every {@code docs/*.md} as a user would: each
+ * page in one {@code bash} started from the repository root, its {@code sh} blocks in order (see
+ * {@link ShellBlocks}), against the real servers the page itself starts.
+ */
+class DocsIT {
+  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  /** The ports the pages' commands use, as written: 18080 for bin/serve, 19464 for bin/metrics. */
+  static final List<Integer> PORTS = List.of(18080, 19464);
+  /** A page whose commands print nothing for this long is taken as hung. */
+  static final long QUIET_LIMIT_MILLIS = TimeUnit.SECONDS.toMillis(180);
+
+  @TestFactory
+  Stream<DynamicTest> everyPageRunsAsWritten() throws IOException {
+    List<Path> pages = new ArrayList<>();
+    pages.add(ROOT.resolve("README.md"));
+    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+    }
+    assertTrue(pages.size() > 1, "no pages under " + ROOT.resolve("docs"));
+    return pages.stream()
+        .map(page -> DynamicTest.dynamicTest(ROOT.relativize(page).toString(), () -> run(page)));
+  }
+
+  static void run(Path page) throws IOException, InterruptedException {
+    List<ShellBlocks.Block> blocks = ShellBlocks.parse(Files.readString(page));
+    if (blocks.stream().noneMatch(ShellBlocks.Block::isShell)) {
+      return; // a page without commands
+    }
+    assertTrue(
+        blocks.stream().anyMatch(ShellBlocks.Block::runs),
+        page + " shows shell commands but marks every one no-test: DocsIT runs none of them");
+    for (int port : PORTS) {
+      assertPortFree(port);
+    }
+    Path dir = Files.createTempDirectory("docs-it");
+    try {
+      Path script = Files.writeString(dir.resolve("page.sh"), ShellBlocks.script(blocks));
+      Path log = dir.resolve("page.log");
+      ProcessBuilder builder =
+          new ProcessBuilder("setsid", "bash", script.toString())
+              .directory(ROOT.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .redirectInput(new File("/dev/null"));
+      builder.environment().remove("METRICS_MULTIPROC_DIR");
+      builder.environment().remove("PROMETHEUS_MULTIPROC_DIR");
+      builder.environment().put("TMPDIR", dir.toString());
+      // setsid runs bash as the leader of a new process group: every server the page starts is
+      // in it, and one kill of the group at the end leaves nothing behind.
+      Process shell = builder.start();
+      try {
+        int exit = awaitExit(shell, log);
+        assertEquals(0, exit, () -> report(page, log, "exited with " + exit));
+      } finally {
+        killGroup(shell.pid());
+      }
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /** Waits for the page's shell, as long as it keeps printing. */
+  static int awaitExit(Process shell, Path log) throws IOException, InterruptedException {
+    long size = -1;
+    long lastProgress = System.nanoTime();
+    while (!shell.waitFor(1, TimeUnit.SECONDS)) {
+      long now = Files.size(log);
+      if (now != size) {
+        size = now;
+        lastProgress = System.nanoTime();
+      } else if (System.nanoTime() - lastProgress
+          > TimeUnit.MILLISECONDS.toNanos(QUIET_LIMIT_MILLIS)) {
+        fail(report(log.getParent(), log, "printed nothing for " + QUIET_LIMIT_MILLIS + " ms"));
+      }
+    }
+    return shell.exitValue();
+  }
+
+  static String report(Path page, Path log, String what) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      lines = List.of("(no log: " + e + ")");
+    }
+    String block =
+        lines.stream()
+            .filter(l -> l.startsWith("::docs block at line "))
+            .reduce((a, b) -> b)
+            .map(l -> l.substring("::docs block at ".length()))
+            .orElse("before the first block");
+    String tail =
+        lines.subList(Math.max(0, lines.size() - 60), lines.size()).stream()
+            .collect(Collectors.joining("\n"));
+    return page + ": the shell " + what + " in the block at " + block + "; output ends:\n" + tail;
+  }
+
+  static void assertPortFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+    } catch (IOException e) {
+      fail("port " + port + " is in use; the documented commands need it free: " + e);
+    }
+  }
+
+  /** Kills every process of the group and waits until none is left (their ports are free). */
+  static void killGroup(long pgid) throws IOException, InterruptedException {
+    signalGroup("-KILL", pgid);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (signalGroup("-0", pgid)) {
+      assertTrue(System.nanoTime() < deadline, "process group " + pgid + " survives SIGKILL");
+      Thread.sleep(50); // nothing to await: the kernel tells no one when a group empties
+    }
+  }
+
+  /** Sends a signal to a process group; true if some process received it. */
+  static boolean signalGroup(String signal, long pgid) throws IOException, InterruptedException {
+    Process kill =
+        new ProcessBuilder("kill", signal, "--", "-" + pgid)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    assertTrue(kill.waitFor(30, TimeUnit.SECONDS), "kill " + signal + " -" + pgid + " hung");
+    return kill.exitValue() == 0;
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package io.forkserve.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A fresh clone as a new user gets it: its first {@code bin/serve} builds the project, and an API
+ * in a Maven project of its own, outside the repository, builds against the {@code
+ * forkserve-worker} that build installed and serves from its jar. The one test that builds the
+ * whole project: its deadlines follow the build's output, not a fixed time.
+ */
+class FreshCloneIT {
+  static final Path ROOT = DocsIT.ROOT;
+  static final long QUIET_LIMIT_MILLIS = TimeUnit.SECONDS.toMillis(300);
+  static final Pattern LISTENING = Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+)/");
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  static Path work;
+  static Path clone;
+  static String firstServeStderr;
+
+  @BeforeAll
+  static void cloneAndServeOnce() throws Exception {
+    work = Files.createTempDirectory("fresh-clone");
+    clone = work.resolve("forkserve");
+    Process git =
+        new ProcessBuilder("git", "clone", "--quiet", ROOT.toString(), clone.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("git.log").toFile())
+            .redirectInput(new File("/dev/null"))
+            .start();
+    Path gitLog = work.resolve("git.log");
+    assertEquals(0, awaitExit(git, gitLog), Files.readString(gitLog));
+    Path stderr = work.resolve("first-serve.err");
+    Process serve = serve(stderr, "--port", "0");
+    try {
+      awaitLine(serve, stderr, "forkserve: ready in ");
+    } finally {
+      DocsIT.killGroup(serve.pid());
+    }
+    firstServeStderr = Files.readString(stderr);
+  }
+
+  @AfterAll
+  static void deleteWork() throws IOException {
+    if (work != null) {
+      DocsIT.deleteTree(work);
+    }
+  }
+
+  @Test
+  void firstServeShowsTheBuildModuleByModuleWithoutColourCodes() {
+    for (String module : List.of("metrics-store", "worker", "runtime", "examples")) {
+      assertTrue(
+          Pattern.compile("(?m)^forkserve: building " + module + " \\(\\d+ of \\d+\\)$")
+              .matcher(firstServeStderr)
+              .find(),
+          "no progress line for " + module + " in:\n" + firstServeStderr);
+    }
+    assertFalse(firstServeStderr.contains("\u001b"), "colour codes in:\n" + firstServeStderr);
+    assertTrue(firstServeStderr.contains("forkserve: build done\n"), firstServeStderr);
+  }
+
+  @Test
+  void anApiBuiltOutsideTheRepositoryServesFromItsJar() throws Exception {
+    Path project = work.resolve("hello-api");
+    Path source = project.resolve("src/main/java/com/example/HelloApi.java");
+    Files.createDirectories(source.getParent());
+    Files.writeString(project.resolve("pom.xml"), POM);
+    Files.writeString(source, HELLO_API);
+    Path buildLog = work.resolve("hello-build.log");
+    Process mvn =
+        new ProcessBuilder("mvn", "-o", "-B", "-ntp", "-q", "-DskipTests", "package")
+            .directory(project.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(buildLog.toFile())
+            .redirectInput(new File("/dev/null"))
+            .start();
+    assertEquals(0, awaitExit(mvn, buildLog), Files.readString(buildLog));
+    Path jar = project.resolve("target/hello-api-1.0.jar");
+    assertTrue(Files.isRegularFile(jar), "no " + jar);
+
+    Path stderr = work.resolve("hello-serve.err");
+    Process serve =
+        serve(stderr, "--api", "com.example.HelloApi", "--jar", jar.toString(), "--port", "0");
+    try {
+      int port = Integer.parseInt(awaitLine(serve, stderr, "forkserve: ready in ").group(1));
+      HttpResponse<String> response =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predict"))
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"forkserve\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("{\"greeting\":\"hello forkserve\"}", response.body());
+    } finally {
+      DocsIT.killGroup(serve.pid());
+    }
+  }
+
+  /**
+   * The clone's bin/serve in a process group of its own; its stdout (the server's lines) goes to
+   * {@code NAME.out} beside {@code stderr} ({@code NAME.err}).
+   */
+  static Process serve(Path stderr, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of("setsid", "bin/serve"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(clone.toFile())
+            .redirectOutput(stdout(stderr).toFile())
+            .redirectError(stderr.toFile())
+            .redirectInput(new File("/dev/null"));
+    builder.environment().remove("METRICS_MULTIPROC_DIR");
+    return builder.start();
+  }
+
+  static Path stdout(Path stderr) {
+    return stderr.resolveSibling(stderr.getFileName().toString().replace(".err", ".out"));
+  }
+
+  /**
+   * Waits until the server's stdout holds a line starting with {@code prefix}, as long as it
+   * keeps writing to stdout or stderr; returns the match of the server's URL.
+   */
+  static Matcher awaitLine(Process process, Path stderr, String prefix)
+      throws IOException, InterruptedException {
+    long size = -1;
+    long lastProgress = System.nanoTime();
+    while (true) {
+      String text = Files.readString(stdout(stderr)) + Files.readString(stderr);
+      if (text.lines().anyMatch(l -> l.startsWith(prefix))) {
+        Matcher url = LISTENING.matcher(text);
+        assertTrue(url.find(), "no URL in:\n" + text);
+        return url;
+      }
+      if (!process.isAlive()) {
+        fail("bin/serve exited with " + process.exitValue() + " before " + prefix + ":\n" + text);
+      }
+      if (text.length() != size) {
+        size = text.length();
+        lastProgress = System.nanoTime();
+      } else if (System.nanoTime() - lastProgress
+          > TimeUnit.MILLISECONDS.toNanos(QUIET_LIMIT_MILLIS)) {
+        fail("bin/serve wrote nothing for " + QUIET_LIMIT_MILLIS + " ms:\n" + text);
+      }
+      process.waitFor(200, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Waits for a process as long as its log grows. */
+  static int awaitExit(Process process, Path log) throws IOException, InterruptedException {
+    return DocsIT.awaitExit(process, log);
+  }
+
+  static final String POM =
+      """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <project xmlns="http://maven.apache.org/POM/4.0.0">
+        <modelVersion>4.0.0</modelVersion>
+        <groupId>com.example</groupId>
+        <artifactId>hello-api</artifactId>
+        <version>1.0</version>
+        <properties>
+          <maven.compiler.release>17</maven.compiler.release>
+          <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+        </properties>
+        <dependencies>
+          <dependency>
+            <groupId>io.forkserve</groupId>
+            <artifactId>forkserve-worker</artifactId>
+            <version>0.1.0-SNAPSHOT</version>
+            <scope>provided</scope>
+          </dependency>
+        </dependencies>
+        <build>
+          <plugins>
+            <!-- The versions forkserve's own build uses: in the local repository, so offline. -->
+            <plugin>
+              <artifactId>maven-resources-plugin</artifactId><version>3.3.1</version>
+            </plugin>
+            <plugin>
+              <artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version>
+            </plugin>
+            <plugin>
+              <artifactId>maven-surefire-plugin</artifactId><version>3.5.4</version>
+            </plugin>
+            <plugin>
+              <artifactId>maven-jar-plugin</artifactId><version>3.4.2</version>
+            </plugin>
+          </plugins>
+        </build>
+      </project>
+      """;
+
+  static final String HELLO_API =
+      """
+      package com.example;
+
+      import com.fasterxml.jackson.databind.JsonNode;
+      import io.forkserve.worker.ServingApi;
+      import java.util.Map;
+
+      public final class HelloApi extends ServingApi<JsonNode, String> {
+        @Override
+        public JsonNode decodeRequest(JsonNode request) {
+          return request.get("name");
+        }
+
+        @Override
+        public String predict(JsonNode name) {
+          return "hello " + name.asText();
+        }
+
+        @Override
+        public Object encodeResponse(String greeting) {
+          return Map.of("greeting", greeting);
+        }
+      }
+      """;
+}
