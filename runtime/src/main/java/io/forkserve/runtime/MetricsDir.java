@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Chooses the multiprocess metrics directory: {@code METRICS_MULTIPROC_DIR} when set, else a
@@ -116,17 +114,9 @@ final class MetricsDir {
   }
 
   private static void deleteTree(Path root) {
-    try (Stream<Path> files = Files.walk(root)) {
-      files.sorted(Comparator.reverseOrder()).forEach(MetricsDir::deleteQuietly);
-    } catch (IOException e) {
-      // best effort
-    }
-  }
-
-  private static void deleteQuietly(Path p) {
     try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
+      MultiprocDirectory.deleteTree(root);
+    } catch (MultiprocDirectoryException e) {
       // best effort at exit
     }
   }

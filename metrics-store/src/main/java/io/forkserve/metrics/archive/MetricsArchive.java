@@ -104,6 +104,7 @@ public final class MetricsArchive implements Closeable {
   /**
    * Opens the archive of {@code metricsDir} for folding, creating it if needed, and clears the
    * reader slots of dead processes. For the server that owns (and has locked) the directory.
+   * Refuses (IllegalStateException) an archive folder that is a symbolic link.
    */
   public static MetricsArchive open(Path metricsDir) {
     return open(metricsDir, Clock.systemUTC(), DEFAULT_MAP_SIZE);
@@ -111,6 +112,10 @@ public final class MetricsArchive implements Closeable {
 
   static MetricsArchive open(Path metricsDir, Clock clock, long initialMapSize) {
     Path folder = metricsDir.resolve(MultiprocDirectory.ARCHIVE_FOLDER);
+    if (Files.isSymbolicLink(folder)) {
+      throw new IllegalStateException(
+          folder + " is a symbolic link: the archive stays inside the metrics directory");
+    }
     ArchiveEnv env = ArchiveEnv.openWritable(folder, initialMapSize);
     env.readerCheck();
     return new MetricsArchive(metricsDir, false, clock, env);

@@ -13,10 +13,18 @@ import java.util.regex.Pattern;
  * stripe files of one process for additive types, {@code histogram_PIDsN.db} (ID {@code PIDsN}, N
  * a stripe number of 1 or more): prometheus_client sums them with the rest, and {@link
  * #processId()} names the process. Immutable.
+ *
+ * <p>The reader accepts any such name, as prometheus_client's collector does; a writer produces
+ * only the narrower {@link #isWriterName() writer names}: the ID is a pid (decimal digits, no
+ * leading zero) or, for the additive types, a stripe ID {@code PIDsN}. Only writer names are ever
+ * deleted.
  */
 public final class MetricFileName {
   private static final String SUFFIX = ".db";
   private static final Pattern STRIPE_ID = Pattern.compile("([0-9]+)s[1-9][0-9]*");
+  private static final Pattern PID = Pattern.compile("[1-9][0-9]{0,17}");
+  private static final Pattern WRITER_STRIPE_ID =
+      Pattern.compile("[1-9][0-9]{0,17}s[1-9][0-9]{0,8}");
 
   private final MetricType type;
   private final GaugeMode mode;
@@ -51,6 +59,28 @@ public final class MetricFileName {
       return null;
     }
     return new MetricFileName(type, mode, parts[idPart]);
+  }
+
+  /**
+   * The parsed name when {@code fileName} is one a writer (prometheus_client's or ours) produces,
+   * else null: {@code counter_PID.db}, {@code histogram_PID.db}, {@code summary_PID.db}, {@code
+   * gauge_MODE_PID.db} with a prometheus_client mode, and {@code TYPE_PIDsN.db} stripes of the
+   * additive types.
+   */
+  public static MetricFileName parseWriterName(String fileName) {
+    MetricFileName name = parse(fileName);
+    return name != null && name.isWriterName() ? name : null;
+  }
+
+  /** True when a writer produces this name (see {@link #parseWriterName}). */
+  public boolean isWriterName() {
+    return PID.matcher(id).matches()
+        || (type != MetricType.GAUGE && WRITER_STRIPE_ID.matcher(id).matches());
+  }
+
+  /** True when this is a writer name of process {@code pid}, stripe files included. */
+  public boolean isWrittenBy(long pid) {
+    return isWriterName() && processId().equals(Long.toString(pid));
   }
 
   /** The file name for {@code type}, {@code mode} (gauges only, else null) and {@code id}. */
