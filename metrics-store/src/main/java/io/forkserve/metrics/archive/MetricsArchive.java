@@ -9,6 +9,7 @@ import io.forkserve.metrics.file.MetricFileReader;
 import io.forkserve.metrics.file.MetricKey;
 import io.forkserve.metrics.file.ReaderContext;
 import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.merge.MergeSource;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricType;
@@ -206,7 +207,7 @@ public final class MetricsArchive implements Closeable {
       forEachWithPrefix(e.db(), txn, ArchiveLayout.SERIES_PREFIX, (k, v) -> {
         ArchiveLayout.SeriesKey key = ArchiveLayout.SeriesKey.parse(k);
         v.order(ArchiveLayout.ORDER);
-        series.add(new ArchiveContents.Series(key.type, key.rule, key.pid, json(key, v),
+        series.add(new ArchiveContents.Series(key.type, gaugeMode(key.rule), key.pid, json(key, v),
             v.getDouble(ArchiveLayout.VALUE_OFFSET), v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET)));
       });
       return new ArchiveContents(folds, series, e.mapSize());
@@ -318,7 +319,7 @@ public final class MetricsArchive implements Closeable {
     for (Path path : files) {
       String name = path.getFileName().toString();
       MetricFileName fileName = MetricFileName.parse(name);
-      if (fileName.mode() != null && fileName.mode().isLive()) {
+      if (fileName.isLive()) {
         deleted.add(name);
         continue;
       }
@@ -385,17 +386,17 @@ public final class MetricsArchive implements Closeable {
 
   private void addEntry(Txn<ByteBuffer> txn, MetricFileName file, EntryKey key, double value,
       double timestamp) {
-    GaugeMode rule = file.mode() == null ? null : file.mode().mergeRule();
+    MergeRule rule = file.mode() == null ? null : file.rule();
     String json = json(key);
     String seriesKey = ArchiveLayout.seriesKey(file.type(), rule,
-        rule == GaugeMode.ALL ? file.id() : "", json, env().maxKeySize());
+        rule == MergeRule.ALL ? file.id() : "", json, env().maxKeySize());
     ByteBuffer k = ArchiveLayout.put(keyBuffer(), seriesKey);
     ByteBuffer old = env().db().get(txn, k);
     double v = value;
     double t = timestamp;
     if (old != null) {
       old.order(ArchiveLayout.ORDER);
-      double[] merged = merge(file.type(), rule, old.getDouble(ArchiveLayout.VALUE_OFFSET),
+      double[] merged = merge(file.rule(), old.getDouble(ArchiveLayout.VALUE_OFFSET),
           old.getDouble(ArchiveLayout.TIMESTAMP_OFFSET), value, timestamp);
       v = merged[0];
       t = merged[1];
@@ -409,22 +410,22 @@ public final class MetricsArchive implements Closeable {
     env().db().put(txn, k, val);
   }
 
-  /** Combines an archived value with a folded one by the series' merge rule. */
-  static double[] merge(MetricType type, GaugeMode rule, double oldValue, double oldTime,
-      double value, double time) {
-    if (type != MetricType.GAUGE || rule == GaugeMode.SUM) {
-      return new double[] {oldValue + value, 0.0};
+  /**
+   * Combines an archived value and time with a folded one by the series' merge rule; returns the
+   * new value and time.
+   */
+  static double[] merge(MergeRule rule, double oldValue, double oldTime, double value,
+      double time) {
+    if (rule == MergeRule.MOSTRECENT) {
+      return MergeRule.isNewer(time, oldTime)
+          ? new double[] {value, time} : new double[] {oldValue, oldTime};
     }
-    switch (rule) {
-      case MIN:
-        return new double[] {Math.min(oldValue, value), 0.0};
-      case MAX:
-        return new double[] {Math.max(oldValue, value), 0.0};
-      case MOSTRECENT:
-        return time > oldTime ? new double[] {value, time} : new double[] {oldValue, oldTime};
-      default: // ALL: one series per pid, the file's value
-        return new double[] {value, time};
-    }
+    return new double[] {rule.combine(oldValue, value), rule == MergeRule.ALL ? time : 0.0};
+  }
+
+  /** The public name of an archived gauge rule: the plain (non-live) mode; null for non-gauges. */
+  private static GaugeMode gaugeMode(MergeRule rule) {
+    return rule == null ? null : GaugeMode.fromFileToken(rule.token());
   }
 
   private void recordFold(Txn<ByteBuffer> txn, String id, List<String> folded,

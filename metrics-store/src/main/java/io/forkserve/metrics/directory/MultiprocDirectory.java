@@ -278,8 +278,7 @@ public final class MultiprocDirectory implements Closeable {
    * mark_process_dead} does.
    */
   public synchronized List<Path> deleteLiveGaugeFiles(long pid) {
-    return deleteFiles(
-        name -> name.isWrittenBy(pid) && name.mode() != null && name.mode().isLive());
+    return deleteFiles(name -> name.isWrittenBy(pid) && name.isLive());
   }
 
   /**

@@ -1,6 +1,6 @@
 package io.forkserve.metrics.file;
 
-import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.MetricType;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -27,12 +27,14 @@ public final class MetricFileName {
       Pattern.compile("[1-9][0-9]{0,17}s[1-9][0-9]{0,8}");
 
   private final MetricType type;
-  private final GaugeMode mode;
+  private final String mode;
+  private final MergeRule rule;
   private final String id;
 
-  private MetricFileName(MetricType type, GaugeMode mode, String id) {
+  private MetricFileName(MetricType type, String mode, String id) {
     this.type = type;
     this.mode = mode;
+    this.rule = MergeRule.of(type, mode == null ? null : MergeRule.ofGaugeMode(mode));
     this.id = id;
   }
 
@@ -46,13 +48,13 @@ public final class MetricFileName {
     if (type == null) {
       return null;
     }
-    GaugeMode mode = null;
+    String mode = null;
     int idPart = 1;
     if (type == MetricType.GAUGE) {
-      mode = parts.length == 3 ? GaugeMode.fromFileToken(parts[1]) : null;
-      if (mode == null) {
+      if (parts.length != 3 || MergeRule.ofGaugeMode(parts[1]) == null) {
         return null;
       }
+      mode = parts[1];
       idPart = 2;
     }
     if (parts.length != idPart + 1 || parts[idPart].isEmpty()) {
@@ -83,12 +85,18 @@ public final class MetricFileName {
     return isWriterName() && processId().equals(Long.toString(pid));
   }
 
-  /** The file name for {@code type}, {@code mode} (gauges only, else null) and {@code id}. */
-  public static String format(MetricType type, GaugeMode mode, String id) {
-    if ((type == MetricType.GAUGE) != (mode != null) || id.isEmpty() || id.contains("_")) {
+  /**
+   * The file name for {@code type}, gauge {@code mode} token ({@code livesum}; gauges only, else
+   * null) and {@code id}.
+   */
+  public static String format(MetricType type, String mode, String id) {
+    if ((type == MetricType.GAUGE) != (mode != null)
+        || (mode != null && MergeRule.ofGaugeMode(mode) == null)
+        || id.isEmpty()
+        || id.contains("_")) {
       throw new IllegalArgumentException("no metric file for " + type + " " + mode + " " + id);
     }
-    String prefix = type.token() + (mode == null ? "" : "_" + mode.fileToken());
+    String prefix = type.token() + (mode == null ? "" : "_" + mode);
     return prefix + "_" + id + SUFFIX;
   }
 
@@ -106,9 +114,19 @@ public final class MetricFileName {
     return type;
   }
 
-  /** The gauge mode, or null for other types. */
-  public GaugeMode mode() {
+  /** The gauge mode token as in the name ({@code livesum}), or null for other types. */
+  public String mode() {
     return mode;
+  }
+
+  /** How the file's values merge with other files': SUM for all but gauges. */
+  public MergeRule rule() {
+    return rule;
+  }
+
+  /** True for a gauge file of a live mode, deleted when its process dies. */
+  public boolean isLive() {
+    return mode != null && MergeRule.isLiveMode(mode);
   }
 
   /** The file ID, normally the writer's pid. */
@@ -140,7 +158,7 @@ public final class MetricFileName {
   public boolean equals(Object o) {
     return o instanceof MetricFileName
         && type == ((MetricFileName) o).type
-        && mode == ((MetricFileName) o).mode
+        && Objects.equals(mode, ((MetricFileName) o).mode)
         && id.equals(((MetricFileName) o).id);
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.MetricType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,13 +36,16 @@ class EntryKeyAndNameTest {
   void metricFileNames() {
     MetricFileName g = MetricFileName.parse("gauge_livemostrecent_123.db");
     assertEquals(MetricType.GAUGE, g.type());
-    assertEquals(GaugeMode.LIVEMOSTRECENT, g.mode());
+    assertEquals("livemostrecent", g.mode());
+    assertEquals(MergeRule.MOSTRECENT, g.rule());
+    assertTrue(g.isLive());
     assertEquals("123", g.id());
     MetricFileName c = MetricFileName.parse("counter_abc.db");
     assertEquals(MetricType.COUNTER, c.type());
     assertNull(c.mode());
+    assertEquals(MergeRule.SUM, c.rule());
     assertEquals("histogram_9.db", MetricFileName.format(MetricType.HISTOGRAM, null, "9"));
-    assertEquals("gauge_sum_9.db", MetricFileName.format(MetricType.GAUGE, GaugeMode.SUM, "9"));
+    assertEquals("gauge_sum_9.db", MetricFileName.format(MetricType.GAUGE, "sum", "9"));
   }
 
   @ParameterizedTest
@@ -138,5 +142,15 @@ class EntryKeyAndNameTest {
     }
     assertTrue(MetricFileName.parse("counter_12s3.db").isWrittenBy(12));
     assertFalse(MetricFileName.parse("counter_112.db").isWrittenBy(12));
+  }
+
+  @Test
+  void everyGaugeMode_namesAFileWithItsRuleAndLiveness() {
+    for (GaugeMode mode : GaugeMode.values()) {
+      MetricFileName name = MetricFileName.parse("gauge_" + mode.fileToken() + "_1.db");
+      assertEquals(mode.mergeRule().fileToken(), name.rule().token(), mode.toString());
+      assertEquals(mode.isLive(), name.isLive(), mode.toString());
+    }
+    assertEquals(10, GaugeMode.values().length);
   }
 }
