@@ -99,10 +99,11 @@ final class MetricsDir {
     };
   }
 
-  /** Deletes the gauge files of live modes written by a process that is gone. */
-  void processGone(long pid) {
-    directory.deleteLiveGaugeFiles(pid);
-  }
+  /**
+   * Nothing left to do: {@code MetricsArchive.fold(pid)} deletes the live gauge files of a dead
+   * process, first, even when the rest of its fold fails. Kept until Supervisor drops the call.
+   */
+  void processGone(long pid) {}
 
   /** Releases the lock and removes a private directory with everything in it. */
   void close() {

@@ -1,5 +1,6 @@
 package io.forkserve.runtime;
 
+import io.forkserve.metrics.archive.JvmOpens;
 import java.util.Arrays;
 
 /** {@code bin/serve}: parses flags, starts a {@link Supervisor} and serves until killed. */

@@ -52,7 +52,10 @@ public final class MetricsArchive implements Closeable {
    * Fold (one process, the server): inside ONE LMDB write transaction, for each file of the dead
    * pid, read its attributes and content, add its entries to the archived series by their merge
    * rule, and record its identity (file name, file key = device and inode, last-modified time in
-   * ns); then commit; then delete the files. gauge_live* files are only deleted.
+   * ns); then commit; then delete the files. gauge_live* files are only deleted, and first, before
+   * the transaction: they are never archived, and a fold that fails must not leave a dead
+   * process's live gauges behind. This is the one place that deletes them (as prometheus_client's
+   * mark_process_dead does).
    *
    * Scrape (any process, any number, no lock between them): 1. read the live files, noting each
    * one's identity; 2. begin a read transaction on the archive; 3. leave out every file read in 1
@@ -162,6 +165,7 @@ public final class MetricsArchive implements Closeable {
       throw new IllegalStateException("metrics archive closed: " + folder);
     }
     List<Path> files = filesOf(id);
+    deleteLiveGauges(files);
     if (files.isEmpty()) {
       return new FoldResult(id, List.of(), List.of(), List.of(), List.of());
     }
@@ -176,6 +180,18 @@ public final class MetricsArchive implements Closeable {
       hook.at(Stage.AFTER_DELETE);
     }
     return result;
+  }
+
+  private static void deleteLiveGauges(List<Path> files) {
+    for (Path path : files) {
+      if (MetricFileName.parse(path.getFileName().toString()).isLive()) {
+        try {
+          Files.deleteIfExists(path);
+        } catch (IOException e) { // the fold's deletes after the commit retry it
+          LOG.log(Level.WARNING, "cannot delete live gauge file " + path + ": " + e);
+        }
+      }
+    }
   }
 
   /** Clears LMDB reader slots left by dead processes; returns how many. Call after a death. */

@@ -274,14 +274,6 @@ public final class MultiprocDirectory implements Closeable {
   }
 
   /**
-   * Deletes only the {@code gauge_live*} files of {@code pid}, as prometheus_client's {@code
-   * mark_process_dead} does.
-   */
-  public synchronized List<Path> deleteLiveGaugeFiles(long pid) {
-    return deleteFiles(name -> name.isWrittenBy(pid) && name.isLive());
-  }
-
-  /**
    * Deletes the entries with a writer name that {@code selected} accepts and that are a metric
    * file (or a symbolic link: removing the link leaves its target alone).
    */

@@ -134,7 +134,7 @@ class MultiprocDirectoryTest {
   }
 
   @Test
-  void deleteProcessFiles_andLiveGauges_likeMarkProcessDead() throws IOException {
+  void deleteProcessFiles_deletesEveryWriterFileOfThePid() throws IOException {
     Path dir = Files.createDirectory(tmp.resolve("m"));
     touch(
         dir,
@@ -151,22 +151,7 @@ class MultiprocDirectoryTest {
         "gauge_liveall_17.db",
         "notes_7.db");
     try (MultiprocDirectory d = MultiprocDirectory.lock(dir)) {
-      assertEquals(2, d.deleteLiveGaugeFiles(7).size());
-      assertEquals(
-          Set.of(
-              "counter_7.db",
-              "histogram_7.db",
-              "summary_7.db",
-              "histogram_7s1.db",
-              "counter_7s3.db",
-              "gauge_all_7.db",
-              "counter_17.db",
-              "counter_17s1.db",
-              "gauge_liveall_17.db",
-              "notes_7.db",
-              MultiprocDirectory.LOCK_FILE),
-          names(dir));
-      assertEquals(6, d.deleteProcessFiles(7).size());
+      assertEquals(8, d.deleteProcessFiles(7).size());
     }
     assertEquals(
         Set.of("counter_17.db", "counter_17s1.db", "gauge_liveall_17.db", "notes_7.db",
