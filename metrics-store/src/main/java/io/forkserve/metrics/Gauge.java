@@ -150,25 +150,15 @@ public final class Gauge {
   }
 
   /** Builder for {@link Gauge}; the mode defaults to {@link GaugeMode#ALL}. */
-  public static final class Builder {
-    private final String name;
-    private String help = "";
-    private String[] labelNames = new String[0];
+  public static final class Builder extends MetricBuilder<Builder> {
     private GaugeMode mode = GaugeMode.ALL;
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /** The HELP text; empty by default. */
-    public Builder help(String help) {
-      this.help = Objects.requireNonNull(help, "help");
-      return this;
-    }
-
-    /** The label names, in the order {@link Gauge#labels} takes their values. */
-    public Builder labelNames(String... labelNames) {
-      this.labelNames = labelNames.clone();
+    @Override
+    Builder self() {
       return this;
     }
 

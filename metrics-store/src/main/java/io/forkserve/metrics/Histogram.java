@@ -6,7 +6,6 @@ import io.forkserve.metrics.internal.FloatFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
@@ -124,25 +123,15 @@ public final class Histogram {
   }
 
   /** Builder for {@link Histogram}. */
-  public static final class Builder {
-    private final String name;
-    private String help = "";
-    private String[] labelNames = new String[0];
+  public static final class Builder extends MetricBuilder<Builder> {
     private double[] upperBounds = DEFAULT_BUCKETS.clone();
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /** The HELP text; empty by default. */
-    public Builder help(String help) {
-      this.help = Objects.requireNonNull(help, "help");
-      return this;
-    }
-
-    /** The label names, in the order {@link Histogram#labels} takes their values. */
-    public Builder labelNames(String... labelNames) {
-      this.labelNames = labelNames.clone();
+    @Override
+    Builder self() {
       return this;
     }
 

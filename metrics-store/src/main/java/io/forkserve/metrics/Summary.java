@@ -3,7 +3,6 @@ package io.forkserve.metrics;
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
@@ -71,24 +70,14 @@ public final class Summary {
   }
 
   /** Builder for {@link Summary}. */
-  public static final class Builder {
-    private final String name;
-    private String help = "";
-    private String[] labelNames = new String[0];
+  public static final class Builder extends MetricBuilder<Builder> {
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /** The HELP text; empty by default. */
-    public Builder help(String help) {
-      this.help = Objects.requireNonNull(help, "help");
-      return this;
-    }
-
-    /** The label names, in the order {@link Summary#labels} takes their values. */
-    public Builder labelNames(String... labelNames) {
-      this.labelNames = labelNames.clone();
+    @Override
+    Builder self() {
       return this;
     }
 
