@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
  * only the narrower {@link #isWriterName() writer names}: the ID is a pid (decimal digits, no
  * leading zero) or, for the additive types, a stripe ID {@code PIDsN}. Only writer names are ever
  * deleted.
+ *
+ * <p>Not user API: public for the registry, merge, archive, the directory and the {@code
+ * bin/metrics} tools.
  */
 public final class MetricFileName {
   private static final String SUFFIX = ".db";

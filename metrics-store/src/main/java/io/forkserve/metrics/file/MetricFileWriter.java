@@ -24,6 +24,8 @@ import java.util.Set;
  * Appends entries to one memory-mapped metric file of this process ({@code counter_PID.db}, ...).
  * One writer per file and process; its methods are thread-safe. Values are then updated through
  * {@link MappedValues} on the {@link Slots} it hands out, by any thread, without locks.
+ *
+ * <p>Not user API: public for the metric classes of {@code io.forkserve.metrics}.
  */
 public final class MetricFileWriter implements Closeable {
   /*
