@@ -5,6 +5,7 @@ import io.forkserve.metrics.directory.MultiprocDirectoryException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,8 +88,8 @@ final class MetricsDir {
   }
 
   private static boolean isAbandoned(Path dir) throws IOException {
-    Instant touched = Files.getLastModifiedTime(dir).toInstant();
-    return Files.isDirectory(dir)
+    Instant touched = Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant();
+    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) // never through a planted link
         && touched.plus(ABANDONED_AFTER).isBefore(Instant.now())
         && Files.isWritable(dir);
   }
