@@ -2,6 +2,7 @@ package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.model.MetricType;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -17,7 +18,6 @@ import java.util.function.IntFunction;
  * }</pre>
  */
 public final class Counter {
-  private static final String FILE_TYPE = "counter";
 
   private final Children<CounterChild> children;
 
@@ -36,8 +36,8 @@ public final class Counter {
               List<String> keys =
                   List.of(MetricKey.encode(family, sample, labelNames, values, b.help));
               return new CounterChild(
-                  registry.slots(FILE_TYPE, keys),
-                  stripe -> registry.slots(FILE_TYPE, stripe, keys));
+                  registry.slots(MetricType.COUNTER, null, keys),
+                  stripe -> registry.slots(MetricType.COUNTER, null, stripe, keys));
             });
   }
 

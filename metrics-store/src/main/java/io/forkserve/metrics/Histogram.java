@@ -3,6 +3,7 @@ package io.forkserve.metrics;
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
 import io.forkserve.metrics.internal.FloatFormat;
+import io.forkserve.metrics.model.MetricType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +21,6 @@ public final class Histogram {
     .005, .01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 7.5, 10.0
   };
 
-  private static final String FILE_TYPE = "histogram";
 
   private final Children<HistogramChild> children;
 
@@ -50,8 +50,8 @@ public final class Histogram {
                 keys.add(MetricKey.encode(b.name, bucket, bucketLabelNames, bucketValues, b.help));
               }
               return new HistogramChild(
-                  registry.slots(FILE_TYPE, keys),
-                  stripe -> registry.slots(FILE_TYPE, stripe, keys),
+                  registry.slots(MetricType.HISTOGRAM, null, keys),
+                  stripe -> registry.slots(MetricType.HISTOGRAM, null, stripe, keys),
                   bounds);
             });
   }

@@ -2,6 +2,7 @@ package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.model.MetricType;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -10,7 +11,6 @@ import java.util.function.IntFunction;
  * child's entries are {@code NAME_count} then {@code NAME_sum}. Thread-safe.
  */
 public final class Summary {
-  private static final String FILE_TYPE = "summary";
 
   private final Children<SummaryChild> children;
 
@@ -30,8 +30,8 @@ public final class Summary {
                       MetricKey.encode(b.name, count, labelNames, values, b.help),
                       MetricKey.encode(b.name, sum, labelNames, values, b.help));
               return new SummaryChild(
-                  registry.slots(FILE_TYPE, keys),
-                  stripe -> registry.slots(FILE_TYPE, stripe, keys));
+                  registry.slots(MetricType.SUMMARY, null, keys),
+                  stripe -> registry.slots(MetricType.SUMMARY, null, stripe, keys));
             });
   }
 
