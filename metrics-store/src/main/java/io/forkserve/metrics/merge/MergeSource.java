@@ -36,9 +36,9 @@ public interface MergeSource {
   interface EntrySink {
     /**
      * One entry as a file would hold it: the file's type, its gauge merge rule (gauges only;
-     * ignored for other types) and ID, the JSON key ({@code [metric, sample, {labels}, help]}), value and timestamp
-     * (Unix seconds; 0 unless a mostrecent gauge was set). An entry whose key does not decode
-     * for its type is dropped with a warning.
+     * ignored for other types) and ID, the JSON key ({@code [metric, sample, {labels}, help]}),
+     * value and timestamp (Unix seconds; 0 unless a mostrecent gauge was set). An entry whose
+     * key does not decode for its type is dropped with a warning.
      */
     void accept(
         MetricType type, MergeRule rule, String pid, String key, double value, double timestamp);

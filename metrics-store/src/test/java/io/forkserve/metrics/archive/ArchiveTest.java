@@ -345,6 +345,18 @@ class ArchiveTest {
   }
 
   /** Writes a small fixed workload as process {@code pid}: 3 files plus a live gauge. */
+  @Test
+  void symlinkedArchiveFolder_isRefusedNotOpenedOutsideTheDirectory(@TempDir Path elsewhere)
+      throws IOException {
+    Files.createSymbolicLink(dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER), elsewhere);
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> MetricsArchive.open(dir));
+    assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
+    try (var s = Files.list(elsewhere)) {
+      assertEquals(0, s.count());
+    }
+  }
+
   private static List<String> withoutLive(List<String> files) {
     return files.stream().filter(n -> !n.startsWith("gauge_live")).toList();
   }
