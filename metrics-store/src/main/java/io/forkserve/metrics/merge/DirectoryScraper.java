@@ -135,7 +135,7 @@ public final class DirectoryScraper {
   }
 
   /** The files skipped by the last scrape, with reasons. */
-  public List<SkippedFile> lastSkipped() {
+  List<SkippedFile> lastSkipped() {
     return lastSkipped;
   }
 
