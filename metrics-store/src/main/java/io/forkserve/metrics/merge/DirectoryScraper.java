@@ -135,7 +135,7 @@ public final class DirectoryScraper {
   }
 
   /** The files skipped by the last scrape, with reasons. */
-  List<SkippedFile> lastSkipped() {
+  public List<SkippedFile> lastSkipped() {
     return lastSkipped;
   }
 

@@ -4,4 +4,4 @@ import io.forkserve.metrics.file.SkipReason;
 import java.nio.file.Path;
 
 /** A file left out of a scrape, why, and the defect in words. */
-record SkippedFile(Path path, SkipReason reason, String detail) {}
+public record SkippedFile(Path path, SkipReason reason, String detail) {}
