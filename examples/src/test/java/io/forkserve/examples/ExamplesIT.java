@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.forkserve.runtime.JvmOpens;
+import io.forkserve.metrics.archive.JvmOpens;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -2,8 +2,8 @@ package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.model.MetricType;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
@@ -18,7 +18,6 @@ import java.util.function.IntFunction;
  * }</pre>
  */
 public final class Counter {
-  private static final String FILE_TYPE = "counter";
 
   private final Children<CounterChild> children;
 
@@ -37,8 +36,8 @@ public final class Counter {
               List<String> keys =
                   List.of(MetricKey.encode(family, sample, labelNames, values, b.help));
               return new CounterChild(
-                  registry.slots(FILE_TYPE, keys),
-                  stripe -> registry.slots(FILE_TYPE, stripe, keys));
+                  registry.slots(MetricType.COUNTER, null, keys),
+                  stripe -> registry.slots(MetricType.COUNTER, null, stripe, keys));
             });
   }
 
@@ -100,24 +99,14 @@ public final class Counter {
   }
 
   /** Builder for {@link Counter}. */
-  public static final class Builder {
-    private final String name;
-    private String help = "";
-    private String[] labelNames = new String[0];
+  public static final class Builder extends MetricBuilder<Builder> {
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /** The HELP text; empty by default. */
-    public Builder help(String help) {
-      this.help = Objects.requireNonNull(help, "help");
-      return this;
-    }
-
-    /** The label names, in the order {@link Counter#labels} takes their values. */
-    public Builder labelNames(String... labelNames) {
-      this.labelNames = labelNames.clone();
+    @Override
+    Builder self() {
       return this;
     }
 

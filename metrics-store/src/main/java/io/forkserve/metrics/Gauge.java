@@ -5,6 +5,7 @@ import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.file.MappedValues;
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.model.MetricType;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
@@ -34,7 +35,6 @@ public final class Gauge {
             ? Names.checkLabelNames(b.name, b.labelNames, "pid")
             : Names.checkLabelNames(b.name, b.labelNames);
     registry.reserve(b.name, List.of());
-    String fileType = "gauge_" + mode.fileToken();
     this.children =
         new Children<>(
             b.name,
@@ -43,7 +43,8 @@ public final class Gauge {
             values ->
                 new GaugeChild(
                     registry.slots(
-                        fileType,
+                        MetricType.GAUGE,
+                        mode.fileToken(),
                         List.of(MetricKey.encode(b.name, b.name, labelNames, values, b.help))),
                     mostRecent ? registry : null));
   }
@@ -150,25 +151,15 @@ public final class Gauge {
   }
 
   /** Builder for {@link Gauge}; the mode defaults to {@link GaugeMode#ALL}. */
-  public static final class Builder {
-    private final String name;
-    private String help = "";
-    private String[] labelNames = new String[0];
+  public static final class Builder extends MetricBuilder<Builder> {
     private GaugeMode mode = GaugeMode.ALL;
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /** The HELP text; empty by default. */
-    public Builder help(String help) {
-      this.help = Objects.requireNonNull(help, "help");
-      return this;
-    }
-
-    /** The label names, in the order {@link Gauge#labels} takes their values. */
-    public Builder labelNames(String... labelNames) {
-      this.labelNames = labelNames.clone();
+    @Override
+    Builder self() {
       return this;
     }
 

@@ -3,10 +3,10 @@ package io.forkserve.metrics;
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
 import io.forkserve.metrics.internal.FloatFormat;
+import io.forkserve.metrics.model.MetricType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
@@ -21,7 +21,6 @@ public final class Histogram {
     .005, .01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 7.5, 10.0
   };
 
-  private static final String FILE_TYPE = "histogram";
 
   private final Children<HistogramChild> children;
 
@@ -51,8 +50,8 @@ public final class Histogram {
                 keys.add(MetricKey.encode(b.name, bucket, bucketLabelNames, bucketValues, b.help));
               }
               return new HistogramChild(
-                  registry.slots(FILE_TYPE, keys),
-                  stripe -> registry.slots(FILE_TYPE, stripe, keys),
+                  registry.slots(MetricType.HISTOGRAM, null, keys),
+                  stripe -> registry.slots(MetricType.HISTOGRAM, null, stripe, keys),
                   bounds);
             });
   }
@@ -124,25 +123,15 @@ public final class Histogram {
   }
 
   /** Builder for {@link Histogram}. */
-  public static final class Builder {
-    private final String name;
-    private String help = "";
-    private String[] labelNames = new String[0];
+  public static final class Builder extends MetricBuilder<Builder> {
     private double[] upperBounds = DEFAULT_BUCKETS.clone();
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /** The HELP text; empty by default. */
-    public Builder help(String help) {
-      this.help = Objects.requireNonNull(help, "help");
-      return this;
-    }
-
-    /** The label names, in the order {@link Histogram#labels} takes their values. */
-    public Builder labelNames(String... labelNames) {
-      this.labelNames = labelNames.clone();
+    @Override
+    Builder self() {
       return this;
     }
 

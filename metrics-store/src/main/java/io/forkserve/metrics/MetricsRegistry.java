@@ -3,6 +3,7 @@ package io.forkserve.metrics;
 import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.file.MetricFileName;
 import io.forkserve.metrics.file.MetricFileWriter;
+import io.forkserve.metrics.model.MetricType;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -172,25 +173,26 @@ public final class MetricsRegistry implements Closeable {
   }
 
   /**
-   * Slots for {@code keys} in the file of {@code fileType} ({@code counter}, {@code gauge_all}).
+   * Slots for {@code keys} in this process's file of {@code type} and gauge {@code mode} token
+   * (null for other types).
    */
-  MetricFileWriter.Slots slots(String fileType, List<String> keys) {
-    return slots(fileType, 0, keys);
+  MetricFileWriter.Slots slots(MetricType type, String mode, List<String> keys) {
+    return slots(type, mode, 0, keys);
   }
 
   /**
-   * Slots for {@code keys} in stripe {@code stripe} of the file of {@code fileType}: stripe 0 is
+   * Slots for {@code keys} in stripe {@code stripe} of the file of {@code type}: stripe 0 is
    * the main file {@code TYPE_PID.db}, stripe N the file {@code TYPE_PIDsN.db} (additive types
    * only, see {@link StripedSeries}).
    */
-  MetricFileWriter.Slots slots(String fileType, int stripe, List<String> keys) {
-    return file(fileType, stripe).slots(keys);
+  MetricFileWriter.Slots slots(MetricType type, String mode, int stripe, List<String> keys) {
+    return file(type, mode, stripe).slots(keys);
   }
 
-  private synchronized MetricFileWriter file(String fileType, int stripe) {
+  private synchronized MetricFileWriter file(MetricType type, String mode, int stripe) {
     checkOpen();
     String id = stripe == 0 ? Long.toString(pid) : MetricFileName.stripeId(pid, stripe);
-    String fileName = fileType + "_" + id + ".db";
+    String fileName = MetricFileName.format(type, mode, id);
     MetricFileWriter writer = files.get(fileName);
     if (writer == null) {
       Path path = directory.resolve(fileName);

@@ -5,8 +5,6 @@ import io.forkserve.metrics.file.MetricFileWriter;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.function.IntFunction;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The additive values of one child (a counter's total, a histogram's sum and buckets, a summary's
@@ -36,7 +34,7 @@ abstract class StripedSeries {
    * - Readers in other processes see each file as any other; our get() sums the stripes.
    */
 
-  private static final Logger LOG = Logger.getLogger(StripedSeries.class.getName());
+  private static final System.Logger LOG = System.getLogger(StripedSeries.class.getName());
 
   /** Stripes per child, the main file included: a power of two, at least 4, at most 16. */
   static final int STRIPES = stripes(Runtime.getRuntime().availableProcessors());
@@ -123,7 +121,9 @@ abstract class StripedSeries {
       }
       s = new Stripe(slots.buffer(), o);
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "cannot create metrics stripe " + i + ", using the main file: " + e);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot create metrics stripe " + i + ", using the main file: " + e);
       s = ss[0];
     }
     Stripe[] next = Arrays.copyOf(ss, ss.length);

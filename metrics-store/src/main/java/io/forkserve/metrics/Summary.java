@@ -2,8 +2,8 @@ package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.MetricFileWriter;
 import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.model.MetricType;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
@@ -11,7 +11,6 @@ import java.util.function.IntFunction;
  * child's entries are {@code NAME_count} then {@code NAME_sum}. Thread-safe.
  */
 public final class Summary {
-  private static final String FILE_TYPE = "summary";
 
   private final Children<SummaryChild> children;
 
@@ -31,8 +30,8 @@ public final class Summary {
                       MetricKey.encode(b.name, count, labelNames, values, b.help),
                       MetricKey.encode(b.name, sum, labelNames, values, b.help));
               return new SummaryChild(
-                  registry.slots(FILE_TYPE, keys),
-                  stripe -> registry.slots(FILE_TYPE, stripe, keys));
+                  registry.slots(MetricType.SUMMARY, null, keys),
+                  stripe -> registry.slots(MetricType.SUMMARY, null, stripe, keys));
             });
   }
 
@@ -71,24 +70,14 @@ public final class Summary {
   }
 
   /** Builder for {@link Summary}. */
-  public static final class Builder {
-    private final String name;
-    private String help = "";
-    private String[] labelNames = new String[0];
+  public static final class Builder extends MetricBuilder<Builder> {
 
     private Builder(String name) {
-      this.name = name;
+      super(name);
     }
 
-    /** The HELP text; empty by default. */
-    public Builder help(String help) {
-      this.help = Objects.requireNonNull(help, "help");
-      return this;
-    }
-
-    /** The label names, in the order {@link Summary#labels} takes their values. */
-    public Builder labelNames(String... labelNames) {
-      this.labelNames = labelNames.clone();
+    @Override
+    Builder self() {
       return this;
     }
 

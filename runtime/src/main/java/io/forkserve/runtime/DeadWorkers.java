@@ -14,11 +14,9 @@ final class DeadWorkers {
 
   private static final System.Logger LOG = System.getLogger(DeadWorkers.class.getName());
 
-  private final MetricsDir metricsDir;
   private MetricsArchive archive;
 
-  DeadWorkers(MetricsDir metricsDir, MetricsArchive archive) {
-    this.metricsDir = metricsDir;
+  DeadWorkers(MetricsArchive archive) {
     this.archive = archive;
   }
 
@@ -28,7 +26,6 @@ final class DeadWorkers {
    */
   synchronized void bury(long pid) {
     try {
-      metricsDir.processGone(pid);
       if (archive != null) {
         archive.fold(pid);
         archive.checkStaleReaders();
@@ -38,7 +35,7 @@ final class DeadWorkers {
     }
   }
 
-  /** Closes the archive; later calls to {@link #bury} only delete live-gauge files. */
+  /** Closes the archive; later calls to {@link #bury} do nothing (the server is stopping). */
   synchronized void close() {
     if (archive != null) {
       archive.close();

@@ -5,11 +5,10 @@ import io.forkserve.metrics.directory.MultiprocDirectoryException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Chooses the multiprocess metrics directory: {@code METRICS_MULTIPROC_DIR} when set, else a
@@ -89,8 +88,8 @@ final class MetricsDir {
   }
 
   private static boolean isAbandoned(Path dir) throws IOException {
-    Instant touched = Files.getLastModifiedTime(dir).toInstant();
-    return Files.isDirectory(dir)
+    Instant touched = Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant();
+    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) // never through a planted link
         && touched.plus(ABANDONED_AFTER).isBefore(Instant.now())
         && Files.isWritable(dir);
   }
@@ -99,11 +98,6 @@ final class MetricsDir {
     return new String[] {
       "/dev/shm", System.getenv("XDG_RUNTIME_DIR"), System.getProperty("java.io.tmpdir")
     };
-  }
-
-  /** Deletes the gauge files of live modes written by a process that is gone. */
-  void processGone(long pid) {
-    directory.deleteLiveGaugeFiles(pid);
   }
 
   /** Releases the lock and removes a private directory with everything in it. */
@@ -116,17 +110,9 @@ final class MetricsDir {
   }
 
   private static void deleteTree(Path root) {
-    try (Stream<Path> files = Files.walk(root)) {
-      files.sorted(Comparator.reverseOrder()).forEach(MetricsDir::deleteQuietly);
-    } catch (IOException e) {
-      // best effort
-    }
-  }
-
-  private static void deleteQuietly(Path p) {
     try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
+      MultiprocDirectory.deleteTree(root);
+    } catch (MultiprocDirectoryException e) {
       // best effort at exit
     }
   }

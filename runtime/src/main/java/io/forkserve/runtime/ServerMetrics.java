@@ -23,7 +23,7 @@ final class ServerMetrics {
     this.registry = registry;
     this.archive = archive;
     this.front = new FrontMetrics(registry);
-    this.deadWorkers = new DeadWorkers(dir, archive);
+    this.deadWorkers = new DeadWorkers(archive);
     front.workersUp(0);
     front.touch();
   }

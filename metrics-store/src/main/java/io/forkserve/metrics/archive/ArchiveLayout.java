@@ -1,6 +1,6 @@
 package io.forkserve.metrics.archive;
 
-import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.MetricType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -50,8 +50,8 @@ final class ArchiveLayout {
   private ArchiveLayout() {}
 
   /** The series key text for an entry, or its hashed form when longer than {@code maxKey}. */
-  static String seriesKey(MetricType type, GaugeMode rule, String pid, String json, int maxKey) {
-    String head = SERIES_PREFIX + type.token() + "\t" + (rule == null ? "" : rule.fileToken())
+  static String seriesKey(MetricType type, MergeRule rule, String pid, String json, int maxKey) {
+    String head = SERIES_PREFIX + type.token() + "\t" + (rule == null ? "" : rule.token())
         + "\t" + pid + "\t";
     String full = head + json;
     return full.length() <= maxKey ? full : head + "#" + sha256(json);
@@ -73,11 +73,11 @@ final class ArchiveLayout {
   /** A decoded series key. */
   static final class SeriesKey {
     final MetricType type;
-    final GaugeMode rule;
+    final MergeRule rule;
     final String pid;
     final String jsonOrHash;
 
-    private SeriesKey(MetricType type, GaugeMode rule, String pid, String jsonOrHash) {
+    private SeriesKey(MetricType type, MergeRule rule, String pid, String jsonOrHash) {
       this.type = type;
       this.rule = rule;
       this.pid = pid;
@@ -98,7 +98,7 @@ final class ArchiveLayout {
       for (MetricType t : MetricType.values()) {
         type = t.token().equals(parts[1]) ? t : type;
       }
-      GaugeMode rule = parts[2].isEmpty() ? null : GaugeMode.fromFileToken(parts[2]);
+      MergeRule rule = parts[2].isEmpty() ? null : MergeRule.fromToken(parts[2]);
       if (type == null || (type == MetricType.GAUGE) != (rule != null)) {
         throw new IllegalArgumentException("bad type or mode in series key: " + key);
       }

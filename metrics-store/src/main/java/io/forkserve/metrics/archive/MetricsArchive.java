@@ -9,6 +9,7 @@ import io.forkserve.metrics.file.MetricFileReader;
 import io.forkserve.metrics.file.MetricKey;
 import io.forkserve.metrics.file.ReaderContext;
 import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.merge.MergeSource;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricType;
@@ -51,7 +52,10 @@ public final class MetricsArchive implements Closeable {
    * Fold (one process, the server): inside ONE LMDB write transaction, for each file of the dead
    * pid, read its attributes and content, add its entries to the archived series by their merge
    * rule, and record its identity (file name, file key = device and inode, last-modified time in
-   * ns); then commit; then delete the files. gauge_live* files are only deleted.
+   * ns); then commit; then delete the files. gauge_live* files are only deleted, and first, before
+   * the transaction: they are never archived, and a fold that fails must not leave a dead
+   * process's live gauges behind. This is the one place that deletes them (as prometheus_client's
+   * mark_process_dead does).
    *
    * Scrape (any process, any number, no lock between them): 1. read the live files, noting each
    * one's identity; 2. begin a read transaction on the archive; 3. leave out every file read in 1
@@ -104,6 +108,7 @@ public final class MetricsArchive implements Closeable {
   /**
    * Opens the archive of {@code metricsDir} for folding, creating it if needed, and clears the
    * reader slots of dead processes. For the server that owns (and has locked) the directory.
+   * Refuses (IllegalStateException) an archive folder that is a symbolic link.
    */
   public static MetricsArchive open(Path metricsDir) {
     return open(metricsDir, Clock.systemUTC(), DEFAULT_MAP_SIZE);
@@ -111,6 +116,10 @@ public final class MetricsArchive implements Closeable {
 
   static MetricsArchive open(Path metricsDir, Clock clock, long initialMapSize) {
     Path folder = metricsDir.resolve(MultiprocDirectory.ARCHIVE_FOLDER);
+    if (Files.isSymbolicLink(folder)) {
+      throw new IllegalStateException(
+          folder + " is a symbolic link: the archive stays inside the metrics directory");
+    }
     ArchiveEnv env = ArchiveEnv.openWritable(folder, initialMapSize);
     env.readerCheck();
     return new MetricsArchive(metricsDir, false, clock, env);
@@ -156,6 +165,7 @@ public final class MetricsArchive implements Closeable {
       throw new IllegalStateException("metrics archive closed: " + folder);
     }
     List<Path> files = filesOf(id);
+    deleteLiveGauges(files);
     if (files.isEmpty()) {
       return new FoldResult(id, List.of(), List.of(), List.of(), List.of());
     }
@@ -170,6 +180,18 @@ public final class MetricsArchive implements Closeable {
       hook.at(Stage.AFTER_DELETE);
     }
     return result;
+  }
+
+  private static void deleteLiveGauges(List<Path> files) {
+    for (Path path : files) {
+      if (MetricFileName.parse(path.getFileName().toString()).isLive()) {
+        try {
+          Files.deleteIfExists(path);
+        } catch (IOException e) { // the fold's deletes after the commit retry it
+          LOG.log(Level.WARNING, "cannot delete live gauge file " + path + ": " + e);
+        }
+      }
+    }
   }
 
   /** Clears LMDB reader slots left by dead processes; returns how many. Call after a death. */
@@ -201,7 +223,7 @@ public final class MetricsArchive implements Closeable {
       forEachWithPrefix(e.db(), txn, ArchiveLayout.SERIES_PREFIX, (k, v) -> {
         ArchiveLayout.SeriesKey key = ArchiveLayout.SeriesKey.parse(k);
         v.order(ArchiveLayout.ORDER);
-        series.add(new ArchiveContents.Series(key.type, key.rule, key.pid, json(key, v),
+        series.add(new ArchiveContents.Series(key.type, gaugeMode(key.rule), key.pid, json(key, v),
             v.getDouble(ArchiveLayout.VALUE_OFFSET), v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET)));
       });
       return new ArchiveContents(folds, series, e.mapSize());
@@ -313,7 +335,7 @@ public final class MetricsArchive implements Closeable {
     for (Path path : files) {
       String name = path.getFileName().toString();
       MetricFileName fileName = MetricFileName.parse(name);
-      if (fileName.mode() != null && fileName.mode().isLive()) {
+      if (fileName.isLive()) {
         deleted.add(name);
         continue;
       }
@@ -380,17 +402,17 @@ public final class MetricsArchive implements Closeable {
 
   private void addEntry(Txn<ByteBuffer> txn, MetricFileName file, EntryKey key, double value,
       double timestamp) {
-    GaugeMode rule = file.mode() == null ? null : file.mode().mergeRule();
+    MergeRule rule = file.mode() == null ? null : file.rule();
     String json = json(key);
     String seriesKey = ArchiveLayout.seriesKey(file.type(), rule,
-        rule == GaugeMode.ALL ? file.id() : "", json, env().maxKeySize());
+        rule == MergeRule.ALL ? file.id() : "", json, env().maxKeySize());
     ByteBuffer k = ArchiveLayout.put(keyBuffer(), seriesKey);
     ByteBuffer old = env().db().get(txn, k);
     double v = value;
     double t = timestamp;
     if (old != null) {
       old.order(ArchiveLayout.ORDER);
-      double[] merged = merge(file.type(), rule, old.getDouble(ArchiveLayout.VALUE_OFFSET),
+      double[] merged = merge(file.rule(), old.getDouble(ArchiveLayout.VALUE_OFFSET),
           old.getDouble(ArchiveLayout.TIMESTAMP_OFFSET), value, timestamp);
       v = merged[0];
       t = merged[1];
@@ -404,22 +426,22 @@ public final class MetricsArchive implements Closeable {
     env().db().put(txn, k, val);
   }
 
-  /** Combines an archived value with a folded one by the series' merge rule. */
-  static double[] merge(MetricType type, GaugeMode rule, double oldValue, double oldTime,
-      double value, double time) {
-    if (type != MetricType.GAUGE || rule == GaugeMode.SUM) {
-      return new double[] {oldValue + value, 0.0};
+  /**
+   * Combines an archived value and time with a folded one by the series' merge rule; returns the
+   * new value and time.
+   */
+  static double[] merge(MergeRule rule, double oldValue, double oldTime, double value,
+      double time) {
+    if (rule == MergeRule.MOSTRECENT) {
+      return MergeRule.isNewer(time, oldTime)
+          ? new double[] {value, time} : new double[] {oldValue, oldTime};
     }
-    switch (rule) {
-      case MIN:
-        return new double[] {Math.min(oldValue, value), 0.0};
-      case MAX:
-        return new double[] {Math.max(oldValue, value), 0.0};
-      case MOSTRECENT:
-        return time > oldTime ? new double[] {value, time} : new double[] {oldValue, oldTime};
-      default: // ALL: one series per pid, the file's value
-        return new double[] {value, time};
-    }
+    return new double[] {rule.combine(oldValue, value), rule == MergeRule.ALL ? time : 0.0};
+  }
+
+  /** The public name of an archived gauge rule: the plain (non-live) mode; null for non-gauges. */
+  private static GaugeMode gaugeMode(MergeRule rule) {
+    return rule == null ? null : GaugeMode.fromFileToken(rule.token());
   }
 
   private void recordFold(Txn<ByteBuffer> txn, String id, List<String> folded,

@@ -1,5 +1,6 @@
 package io.forkserve.metrics.directory;
 
+import io.forkserve.metrics.file.FileLayout;
 import io.forkserve.metrics.file.MetricFileName;
 import java.io.Closeable;
 import java.io.IOException;
@@ -13,26 +14,30 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 /**
  * A multiprocess metrics directory owned by one server: validated, created when missing, and held
  * with an exclusive lock so that a second server cannot share it (prometheus_client #823). Only the
  * supervising process uses this class; its methods are thread-safe.
  *
- * <p>It deletes only the files this format owns: {@code counter_*.db}, {@code gauge_*_*.db}, {@code
- * histogram_*.db}, {@code summary_*.db} and the {@value #ARCHIVE_FOLDER} folder. Any other file a
- * user keeps in the directory survives.
+ * <p>It deletes only files a metrics writer produces ({@link MetricFileName#parseWriterName}:
+ * {@code counter_PID.db}, {@code gauge_MODE_PID.db}, stripes {@code counter_PIDsN.db}, ...) whose
+ * first bytes are a metric file header, and the {@value #ARCHIVE_FOLDER} folder. Any other file a
+ * user keeps in the directory survives. It never follows a symbolic link inside the directory.
  */
 public final class MultiprocDirectory implements Closeable {
   /*
@@ -50,13 +55,6 @@ public final class MultiprocDirectory implements Closeable {
   /** The lock file; never deleted by {@link #wipe()}. */
   public static final String LOCK_FILE = "forkserve.lock";
 
-  /** The globs {@code counter_*.db}, {@code gauge_*_*.db}, {@code histogram_*.db}, ... */
-  private static final Pattern OWNED =
-      Pattern.compile("(?:counter_|histogram_|summary_|gauge_.*_).*\\.db", Pattern.DOTALL);
-
-  /** prometheus_client's {@code gauge_live*_PID.db}. */
-  private static final Pattern LIVE_GAUGE = Pattern.compile("gauge_live.*\\.db", Pattern.DOTALL);
-
   private static final Set<Path> LOCKED_HERE = new HashSet<>();
 
   private final Path path;
@@ -70,7 +68,8 @@ public final class MultiprocDirectory implements Closeable {
   }
 
   /**
-   * Checks that {@code dir} is a writable directory, creating it (mode 0700) when missing. Returns
+   * Checks that {@code dir} is a writable directory owned by this process's user and not writable
+   * by group or others (as ssh checks its files), creating it (mode 0700) when missing. Returns
    * the absolute path.
    */
   public static Path validate(Path dir) {
@@ -89,6 +88,36 @@ public final class MultiprocDirectory implements Closeable {
     return abs;
   }
 
+  /** Refuses a directory other users could write to: they could plant or swap metric files. */
+  private static void checkOwnerAndMode(Path abs, UserPrincipal us) throws IOException {
+    PosixFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(abs, PosixFileAttributes.class);
+    } catch (UnsupportedOperationException e) {
+      return; // no POSIX permissions on this file system
+    }
+    Set<PosixFilePermission> mode = attrs.permissions();
+    if (mode.contains(PosixFilePermission.GROUP_WRITE)
+        || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new MultiprocDirectoryException(
+          "metrics directory "
+              + abs
+              + " is writable by group or others ("
+              + PosixFilePermissions.toString(mode)
+              + "): run chmod go-w on it or use a private directory");
+    }
+    if (!attrs.owner().equals(us)) {
+      throw new MultiprocDirectoryException(
+          "metrics directory "
+              + abs
+              + " belongs to "
+              + attrs.owner().getName()
+              + ", not to "
+              + us.getName()
+              + ": use a directory of your own");
+    }
+  }
+
   private static void create(Path abs) {
     try {
       Files.createDirectories(
@@ -100,14 +129,25 @@ public final class MultiprocDirectory implements Closeable {
     }
   }
 
-  /** Creating a file is the only reliable test: access(2) says yes to root on a read-only dir. */
+  /**
+   * Creating a file is the only reliable test: access(2) says yes to root on a read-only dir. The
+   * probe's owner is this process's user, which the directory's owner must be.
+   */
   private static void probeWritable(Path abs) {
+    UserPrincipal us;
     try {
       Path probe = Files.createTempFile(abs, ".forkserve-probe-", ".tmp");
+      us = Files.getOwner(probe, LinkOption.NOFOLLOW_LINKS);
       Files.delete(probe);
     } catch (IOException | SecurityException e) {
       throw new MultiprocDirectoryException(
           "metrics directory " + abs + " is not writable: " + describe(e), e);
+    }
+    try {
+      checkOwnerAndMode(abs, us);
+    } catch (IOException e) {
+      throw new MultiprocDirectoryException(
+          "cannot read the owner and mode of metrics directory " + abs + ": " + describe(e), e);
     }
   }
 
@@ -129,12 +169,17 @@ public final class MultiprocDirectory implements Closeable {
 
   private static MultiprocDirectory acquire(Path abs) {
     Path lockFile = abs.resolve(LOCK_FILE);
+    refuseLink(abs, lockFile);
     FileChannel channel = null;
     try {
       channel =
           FileChannel.open(
               lockFile,
-              Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+              Set.<OpenOption>of(
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.READ,
+                  StandardOpenOption.WRITE,
+                  LinkOption.NOFOLLOW_LINKS),
               PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       FileLock lock = tryLock(channel);
       if (lock == null) {
@@ -157,6 +202,22 @@ public final class MultiprocDirectory implements Closeable {
               + "): "
               + describe(e),
           e);
+    }
+  }
+
+  /**
+   * Refuses a symbolic link or other non-regular file where a file or folder of ours belongs: the
+   * server would write or delete outside the directory through it. Opening with no-follow closes
+   * the race left between this check and the open.
+   */
+  private static void refuseLink(Path abs, Path ours) {
+    if (Files.isSymbolicLink(ours)) {
+      throw new MultiprocDirectoryException(
+          "metrics directory "
+              + abs
+              + " holds a symbolic link named "
+              + ours.getFileName()
+              + ": forkserve never follows links there; remove it");
     }
   }
 
@@ -189,18 +250,14 @@ public final class MultiprocDirectory implements Closeable {
     return path;
   }
 
-  /** True for the names of files this format owns ({@code counter_123.db}, ...). */
-  public static boolean isMetricFileName(String fileName) {
-    return OWNED.matcher(fileName).matches();
-  }
-
   /**
-   * Deletes every metric file this format owns and the archive folder, and nothing else. Returns
-   * what was deleted.
+   * Deletes every metric file a writer produced and the archive folder, and nothing else. Returns
+   * what was deleted. Refuses (throws) when the archive folder is a symbolic link.
    */
   public synchronized List<Path> wipe() {
-    List<Path> deleted = deleteFiles(name -> OWNED.matcher(name).matches());
     Path archive = path.resolve(ARCHIVE_FOLDER);
+    refuseLink(path, archive);
+    List<Path> deleted = deleteFiles(name -> true);
     if (Files.isDirectory(archive, LinkOption.NOFOLLOW_LINKS)) {
       deleteTree(archive);
       deleted.add(archive);
@@ -213,29 +270,19 @@ public final class MultiprocDirectory implements Closeable {
    * the stripe files {@code TYPE_PIDsN.db} of the additive types).
    */
   public synchronized List<Path> deleteProcessFiles(long pid) {
-    return deleteFiles(name -> OWNED.matcher(name).matches() && hasPid(name, pid));
+    return deleteFiles(name -> name.isWrittenBy(pid));
   }
 
   /**
-   * Deletes only the {@code gauge_live*} files of {@code pid}, as prometheus_client's {@code
-   * mark_process_dead} does.
+   * Deletes the entries with a writer name that {@code selected} accepts and that are a metric
+   * file (or a symbolic link: removing the link leaves its target alone).
    */
-  public synchronized List<Path> deleteLiveGaugeFiles(long pid) {
-    return deleteFiles(name -> LIVE_GAUGE.matcher(name).matches() && hasPid(name, pid));
-  }
-
-  private static boolean hasPid(String fileName, long pid) {
-    MetricFileName name = MetricFileName.parse(fileName);
-    return fileName.endsWith("_" + pid + ".db")
-        || (name != null && name.processId().equals(Long.toString(pid)));
-  }
-
-  private List<Path> deleteFiles(Predicate<String> selected) {
+  private List<Path> deleteFiles(Predicate<MetricFileName> selected) {
     List<Path> deleted = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(path)) {
       for (Path entry : entries) {
-        if (selected.test(entry.getFileName().toString())
-            && !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+        MetricFileName name = MetricFileName.parseWriterName(entry.getFileName().toString());
+        if (name != null && selected.test(name) && isMetricFileOrLink(entry)) {
           deleteIfExists(entry);
           deleted.add(entry);
         }
@@ -247,6 +294,39 @@ public final class MultiprocDirectory implements Closeable {
     return deleted;
   }
 
+  /**
+   * True for a symbolic link, and for a regular file that is empty or starts with a metric file
+   * header ({@code used} between the header length and the file size): a user's {@code
+   * summary_2024.db} database has a writer name but not this header.
+   */
+  private static boolean isMetricFileOrLink(Path entry) throws IOException {
+    BasicFileAttributes attrs =
+        Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (attrs.isSymbolicLink()) {
+      return true;
+    }
+    if (!attrs.isRegularFile()) {
+      return false;
+    }
+    if (attrs.size() == 0) {
+      return true;
+    }
+    if (attrs.size() < FileLayout.HEADER_LENGTH) {
+      return false;
+    }
+    ByteBuffer header = ByteBuffer.allocate(FileLayout.HEADER_LENGTH).order(FileLayout.ORDER);
+    try (FileChannel channel =
+        FileChannel.open(entry, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      while (header.hasRemaining() && channel.read(header) >= 0) {
+        // read the whole header
+      }
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    long used = header.getInt(FileLayout.USED_OFFSET) & 0xffffffffL;
+    return !header.hasRemaining() && used >= FileLayout.HEADER_LENGTH && used <= attrs.size();
+  }
+
   private static void deleteIfExists(Path file) {
     try {
       Files.deleteIfExists(file);
@@ -255,7 +335,16 @@ public final class MultiprocDirectory implements Closeable {
     }
   }
 
-  private static void deleteTree(Path root) {
+  /**
+   * Deletes {@code root} and everything under it without following symbolic links (a link is
+   * removed, its target left alone); a missing {@code root} is no error.
+   *
+   * @throws MultiprocDirectoryException naming the first entry that could not be deleted
+   */
+  public static void deleteTree(Path root) {
+    if (Files.notExists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
     try {
       Files.walkFileTree(
           root,

@@ -11,6 +11,8 @@ import java.util.Locale;
  * A decoded entry key, {@code [metric_name, sample_name, {labels}, help]} (prometheus_client
  * before 0.12 wrote no help: {@code "Multiprocess metric"} then). Immutable; validated for the
  * metric type of its file.
+ *
+ * <p>Not user API: public for merge, archive and the runtime's {@code bin/metrics} tools.
  */
 public final class EntryKey {
   /** The help prometheus_client gives metrics whose keys carry none. */

@@ -21,6 +21,8 @@ import java.nio.ByteOrder;
  *
  * <p>All integers are little-endian int32, floats little-endian IEEE-754 float64. Every value
  * starts 8-byte aligned, so values can be updated with 8-byte atomic operations on a mapping.
+ *
+ * <p>Not user API: public for the metric classes and the directory wipe.
  */
 public final class FileLayout {
   /** Byte order of every field. */

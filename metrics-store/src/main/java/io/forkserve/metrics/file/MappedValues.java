@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
  * Atomic access to the int32 and float64 fields of a mapped metric file. Offsets are absolute and
  * must be aligned (4 for ints, 8 for longs and doubles); every value in the format is. Stateless:
  * safe from any thread on a shared buffer, since it never touches the buffer's position or limit.
+ *
+ * <p>Not user API: public for the metric classes of {@code io.forkserve.metrics}.
  */
 public final class MappedValues {
   private static final VarHandle INTS =

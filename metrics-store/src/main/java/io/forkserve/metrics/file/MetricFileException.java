@@ -2,7 +2,10 @@ package io.forkserve.metrics.file;
 
 import java.nio.file.Path;
 
-/** A metric file cannot be read; {@link #reason()} says why. */
+/**
+ * A metric file cannot be read; {@link #reason()} says why.
+ * Not user API: public for merge, archive and the runtime's {@code bin/metrics} tools.
+ */
 public final class MetricFileException extends Exception {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,6 @@
 package io.forkserve.metrics.file;
 
-import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.MetricType;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -13,18 +13,31 @@ import java.util.regex.Pattern;
  * stripe files of one process for additive types, {@code histogram_PIDsN.db} (ID {@code PIDsN}, N
  * a stripe number of 1 or more): prometheus_client sums them with the rest, and {@link
  * #processId()} names the process. Immutable.
+ *
+ * <p>The reader accepts any such name, as prometheus_client's collector does; a writer produces
+ * only the narrower {@link #isWriterName() writer names}: the ID is a pid (decimal digits, no
+ * leading zero) or, for the additive types, a stripe ID {@code PIDsN}. Only writer names are ever
+ * deleted.
+ *
+ * <p>Not user API: public for the registry, merge, archive, the directory and the {@code
+ * bin/metrics} tools.
  */
 public final class MetricFileName {
   private static final String SUFFIX = ".db";
   private static final Pattern STRIPE_ID = Pattern.compile("([0-9]+)s[1-9][0-9]*");
+  private static final Pattern PID = Pattern.compile("[1-9][0-9]{0,17}");
+  private static final Pattern WRITER_STRIPE_ID =
+      Pattern.compile("[1-9][0-9]{0,17}s[1-9][0-9]{0,8}");
 
   private final MetricType type;
-  private final GaugeMode mode;
+  private final String mode;
+  private final MergeRule rule;
   private final String id;
 
-  private MetricFileName(MetricType type, GaugeMode mode, String id) {
+  private MetricFileName(MetricType type, String mode, String id) {
     this.type = type;
     this.mode = mode;
+    this.rule = MergeRule.of(type, mode == null ? null : MergeRule.ofGaugeMode(mode));
     this.id = id;
   }
 
@@ -38,13 +51,13 @@ public final class MetricFileName {
     if (type == null) {
       return null;
     }
-    GaugeMode mode = null;
+    String mode = null;
     int idPart = 1;
     if (type == MetricType.GAUGE) {
-      mode = parts.length == 3 ? GaugeMode.fromFileToken(parts[1]) : null;
-      if (mode == null) {
+      if (parts.length != 3 || MergeRule.ofGaugeMode(parts[1]) == null) {
         return null;
       }
+      mode = parts[1];
       idPart = 2;
     }
     if (parts.length != idPart + 1 || parts[idPart].isEmpty()) {
@@ -53,12 +66,40 @@ public final class MetricFileName {
     return new MetricFileName(type, mode, parts[idPart]);
   }
 
-  /** The file name for {@code type}, {@code mode} (gauges only, else null) and {@code id}. */
-  public static String format(MetricType type, GaugeMode mode, String id) {
-    if ((type == MetricType.GAUGE) != (mode != null) || id.isEmpty() || id.contains("_")) {
+  /**
+   * The parsed name when {@code fileName} is one a writer (prometheus_client's or ours) produces,
+   * else null: {@code counter_PID.db}, {@code histogram_PID.db}, {@code summary_PID.db}, {@code
+   * gauge_MODE_PID.db} with a prometheus_client mode, and {@code TYPE_PIDsN.db} stripes of the
+   * additive types.
+   */
+  public static MetricFileName parseWriterName(String fileName) {
+    MetricFileName name = parse(fileName);
+    return name != null && name.isWriterName() ? name : null;
+  }
+
+  /** True when a writer produces this name (see {@link #parseWriterName}). */
+  public boolean isWriterName() {
+    return PID.matcher(id).matches()
+        || (type != MetricType.GAUGE && WRITER_STRIPE_ID.matcher(id).matches());
+  }
+
+  /** True when this is a writer name of process {@code pid}, stripe files included. */
+  public boolean isWrittenBy(long pid) {
+    return isWriterName() && processId().equals(Long.toString(pid));
+  }
+
+  /**
+   * The file name for {@code type}, gauge {@code mode} token ({@code livesum}; gauges only, else
+   * null) and {@code id}.
+   */
+  public static String format(MetricType type, String mode, String id) {
+    if ((type == MetricType.GAUGE) != (mode != null)
+        || (mode != null && MergeRule.ofGaugeMode(mode) == null)
+        || id.isEmpty()
+        || id.contains("_")) {
       throw new IllegalArgumentException("no metric file for " + type + " " + mode + " " + id);
     }
-    String prefix = type.token() + (mode == null ? "" : "_" + mode.fileToken());
+    String prefix = type.token() + (mode == null ? "" : "_" + mode);
     return prefix + "_" + id + SUFFIX;
   }
 
@@ -76,9 +117,19 @@ public final class MetricFileName {
     return type;
   }
 
-  /** The gauge mode, or null for other types. */
-  public GaugeMode mode() {
+  /** The gauge mode token as in the name ({@code livesum}), or null for other types. */
+  public String mode() {
     return mode;
+  }
+
+  /** How the file's values merge with other files': SUM for all but gauges. */
+  public MergeRule rule() {
+    return rule;
+  }
+
+  /** True for a gauge file of a live mode, deleted when its process dies. */
+  public boolean isLive() {
+    return mode != null && MergeRule.isLiveMode(mode);
   }
 
   /** The file ID, normally the writer's pid. */
@@ -110,7 +161,7 @@ public final class MetricFileName {
   public boolean equals(Object o) {
     return o instanceof MetricFileName
         && type == ((MetricFileName) o).type
-        && mode == ((MetricFileName) o).mode
+        && Objects.equals(mode, ((MetricFileName) o).mode)
         && id.equals(((MetricFileName) o).id);
   }
 

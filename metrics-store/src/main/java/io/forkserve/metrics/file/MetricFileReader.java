@@ -14,6 +14,8 @@ import java.util.Arrays;
  * Reads one metric file, v1 or v2 (detected), incrementally: each {@link #read} decodes only the
  * entries appended since the last one and re-reads every value. One reader per file identity;
  * not thread-safe; any process may read any file, including one being written.
+ *
+ * <p>Not user API: public for merge, archive and the runtime's {@code bin/metrics} tools.
  */
 public final class MetricFileReader {
   /*

@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
@@ -22,6 +24,8 @@ import java.util.Set;
  * Appends entries to one memory-mapped metric file of this process ({@code counter_PID.db}, ...).
  * One writer per file and process; its methods are thread-safe. Values are then updated through
  * {@link MappedValues} on the {@link Slots} it hands out, by any thread, without locks.
+ *
+ * <p>Not user API: public for the metric classes of {@code io.forkserve.metrics}.
  */
 public final class MetricFileWriter implements Closeable {
   /*
@@ -64,14 +68,19 @@ public final class MetricFileWriter implements Closeable {
   /**
    * Opens {@code path} for appending, creating it (mode 0600) when missing. An existing file of
    * this format and version (a reused pid) is continued, as prometheus_client does; any other
-   * content is refused with an {@link IllegalStateException}.
+   * content is refused with an {@link IllegalStateException}. A symbolic link at {@code path} is
+   * never followed: the open fails with an {@link IOException}.
    */
   public static MetricFileWriter open(Path path, FormatVersion version) throws IOException {
     FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(FILE_MODE);
     FileChannel channel =
         FileChannel.open(
             path,
-            Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+            Set.<OpenOption>of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS),
             mode);
     MetricFileWriter writer = new MetricFileWriter(path, version, channel);
     try {

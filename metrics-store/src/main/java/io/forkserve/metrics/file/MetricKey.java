@@ -9,6 +9,8 @@ import java.util.Objects;
  * Encodes the key of one entry exactly as prometheus_client does: {@code json.dumps([metric_name,
  * sample_name, labels, help_text], sort_keys=True)} with Python's default separators and {@code
  * ensure_ascii}, so every key is pure ASCII. Pure function, safe from any thread.
+ *
+ * <p>Not user API: public for the metric classes and the archive.
  */
 public final class MetricKey {
   private static final char[] HEX = "0123456789abcdef".toCharArray();

@@ -14,6 +14,8 @@ import java.util.Map;
  * What the {@link MetricFileReader}s of one scraper share: one reusable read buffer (a reader's
  * values are valid until the next reader reads) and a cache of decoded keys, so a key that
  * several files hold is decoded once. Not thread-safe: one per scraping thread.
+ *
+ * <p>Not user API: public for merge, archive and the runtime's {@code bin/metrics} tools.
  */
 public final class ReaderContext {
   private static final int MAX_CACHED_KEYS = 1 << 20;

@@ -2,7 +2,10 @@ package io.forkserve.metrics.file;
 
 import java.util.Locale;
 
-/** Why a file in a multiprocess directory was left out of a merge. */
+/**
+ * Why a file in a multiprocess directory was left out of a merge.
+ * Not user API: public for merge (in {@code SkippedFile}) and the archive.
+ */
 public enum SkipReason {
   /** A {@code *.db} not named as a metric file ({@code foo.db}, {@code counter_1_2.db}). */
   BAD_NAME,

@@ -1,12 +1,12 @@
 package io.forkserve.metrics.merge;
 
-import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.file.MetricFileException;
 import io.forkserve.metrics.file.MetricFileName;
 import io.forkserve.metrics.file.MetricFileReader;
 import io.forkserve.metrics.file.ReaderContext;
 import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
@@ -261,7 +261,7 @@ public final class DirectoryScraper {
     }
   }
 
-  private int sourceSlot(MetricType type, GaugeMode mode, String pid, String json) {
+  private int sourceSlot(MetricType type, MergeRule mode, String pid, String json) {
     SourceSlot known = sourceSlotsByInstance.get(json);
     if (known != null && known.type == type && known.mode == mode && known.pid.equals(pid)) {
       return known.slot;
@@ -274,12 +274,12 @@ public final class DirectoryScraper {
     return slot;
   }
 
-  private int sourceSlotById(MetricType type, GaugeMode mode, String pid, String json) {
+  private int sourceSlotById(MetricType type, MergeRule mode, String pid, String json) {
     String id = type + "|" + mode + "|" + pid + "|" + json;
     Integer slot = sourceSlots.get(id);
     if (slot == null) {
       try {
-        slot = table.slotFor(type, mode, pid, EntryKey.parse(json, type));
+        slot = table.slotFor(type, MergeRule.of(type, mode), pid, EntryKey.parse(json, type));
       } catch (IllegalArgumentException e) {
         warnOnce(id, "merge source entry dropped: " + e.getMessage());
         slot = -1;
@@ -350,11 +350,11 @@ public final class DirectoryScraper {
   /** The slot of one source entry, valid for the key instance it is cached under. */
   private static final class SourceSlot {
     final MetricType type;
-    final GaugeMode mode;
+    final MergeRule mode;
     final String pid;
     final int slot;
 
-    SourceSlot(MetricType type, GaugeMode mode, String pid, int slot) {
+    SourceSlot(MetricType type, MergeRule mode, String pid, int slot) {
       this.type = type;
       this.mode = mode;
       this.pid = pid;
@@ -422,7 +422,7 @@ public final class DirectoryScraper {
         EntryKey key = reader.key(i);
         boolean reserved = key.metricName().equals(SKIPPED_FILES)
             || key.metricName().equals(FILE_SKIPS);
-        slots[i] = reserved ? -1 : table.slotFor(name.type(), name.mode(), name.id(), key);
+        slots[i] = reserved ? -1 : table.slotFor(name.type(), name.rule(), name.id(), key);
         ignored += slots[i] < 0 ? 1 : 0;
       }
       mapped = n;

@@ -1,8 +1,8 @@
 package io.forkserve.metrics.merge;
 
-import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.internal.FloatFormat;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricType;
@@ -32,12 +32,6 @@ final class SeriesTable {
    * emits nothing, so the series of a deleted file disappear.
    */
 
-  static final byte SUM = 0;
-  static final byte MIN = 1;
-  static final byte MAX = 2;
-  static final byte LAST = 3;
-  static final byte MOSTRECENT = 4;
-
   private final Map<String, Family> families = new HashMap<>();
   private final Map<EntryKey, Integer> pidFreeSlots = new IdentityHashMap<>();
   private List<Family> sorted = List.of();
@@ -46,7 +40,7 @@ final class SeriesTable {
   private double[] values = new double[256];
   private double[] timestamps = new double[256];
   private boolean[] seen = new boolean[256];
-  private byte[] rules = new byte[256];
+  private MergeRule[] rules = new MergeRule[256];
   private int seenCount;
 
   /** Number of slots. */
@@ -60,13 +54,12 @@ final class SeriesTable {
   }
 
   /**
-   * The slot for entry {@code key} of a file of {@code type} ({@code mode} for gauges, {@code
+   * The slot for entry {@code key} of a file of {@code type} ({@code rule} its merge rule, {@code
    * pid} the file ID), created on first sight; -1 when the entry's family already exists with
-   * another type or gauge merge rule (prometheus_client would mix them; we keep the first).
+   * another type or merge rule (prometheus_client would mix them; we keep the first).
    */
-  int slotFor(MetricType type, GaugeMode mode, String pid, EntryKey key) {
-    GaugeMode rule = mode == null ? null : mode.mergeRule();
-    if (rule == GaugeMode.ALL) {
+  int slotFor(MetricType type, MergeRule rule, String pid, EntryKey key) {
+    if (rule == MergeRule.ALL) {
       return newOrKnownSlot(type, rule, pid, key);
     }
     // Keys are shared by the files that hold them, and without a pid label their slot is too.
@@ -81,12 +74,12 @@ final class SeriesTable {
     return slot;
   }
 
-  private boolean sameKind(EntryKey key, MetricType type, GaugeMode rule) {
+  private boolean sameKind(EntryKey key, MetricType type, MergeRule rule) {
     Family f = families.get(key.metricName());
     return f != null && f.type == type && f.rule == rule;
   }
 
-  private int newOrKnownSlot(MetricType type, GaugeMode rule, String pid, EntryKey key) {
+  private int newOrKnownSlot(MetricType type, MergeRule rule, String pid, EntryKey key) {
     Family family = families.get(key.metricName());
     if (family == null) {
       family = new Family(key.metricName(), type, rule, key.help());
@@ -96,7 +89,7 @@ final class SeriesTable {
       return -1;
     }
     Labels labels = key.labels();
-    if (rule == GaugeMode.ALL) {
+    if (rule == MergeRule.ALL) {
       labels = labels.with("pid", pid);
     }
     if (key.isBucket()) {
@@ -114,41 +107,23 @@ final class SeriesTable {
     }
     if (type == MetricType.COUNTER || type == MetricType.GAUGE) {
       if (group.valueSlot < 0) {
-        group.valueSlot = newSlot(ruleOf(rule));
+        group.valueSlot = newSlot(rule);
       }
       return group.valueSlot;
     }
     if (key.sampleName().equals(family.sumName)) {
       if (group.sumSlot < 0) {
-        group.sumSlot = newSlot(SUM);
+        group.sumSlot = newSlot(MergeRule.SUM);
       }
       return group.sumSlot;
     }
     if (group.countSlot < 0) {
-      group.countSlot = newSlot(SUM);
+      group.countSlot = newSlot(MergeRule.SUM);
     }
     return group.countSlot;
   }
 
-  private static byte ruleOf(GaugeMode rule) {
-    if (rule == null) {
-      return SUM;
-    }
-    switch (rule) {
-      case MIN:
-        return MIN;
-      case MAX:
-        return MAX;
-      case SUM:
-        return SUM;
-      case MOSTRECENT:
-        return MOSTRECENT;
-      default:
-        return LAST;
-    }
-  }
-
-  private int newSlot(byte rule) {
+  private int newSlot(MergeRule rule) {
     if (slots == values.length) {
       int n = slots * 2;
       values = Arrays.copyOf(values, n);
@@ -171,29 +146,17 @@ final class SeriesTable {
   /** Combines one entry's value (and timestamp) into {@code slot} by the slot's rule. */
   void add(int slot, double value, double timestamp) {
     boolean first = !seen[slot];
-    switch (rules[slot]) {
-      case SUM:
-        values[slot] += value;
-        break;
-      case MIN:
-        if (first || value < values[slot]) {
-          values[slot] = value;
-        }
-        break;
-      case MAX:
-        if (first || value > values[slot]) {
-          values[slot] = value;
-        }
-        break;
-      case LAST:
-        values[slot] = value;
-        break;
-      default:
-        if (!(timestamp > timestamps[slot])) {
-          return;
-        }
-        values[slot] = value;
-        timestamps[slot] = timestamp;
+    MergeRule rule = rules[slot];
+    if (rule == MergeRule.MOSTRECENT) {
+      if (!MergeRule.isNewer(timestamp, timestamps[slot])) {
+        return;
+      }
+      values[slot] = value;
+      timestamps[slot] = timestamp;
+    } else if (first && rule != MergeRule.SUM) { // a sum starts at 0.0, as Python's does
+      values[slot] = value;
+    } else {
+      values[slot] = rule.combine(values[slot], value);
     }
     if (first) {
       seen[slot] = true;
@@ -237,7 +200,7 @@ final class SeriesTable {
   private static final class Family {
     final String name;
     final MetricType type;
-    final GaugeMode rule;
+    final MergeRule rule;
     final String help;
     final String totalName;
     final String bucketName;
@@ -247,7 +210,7 @@ final class SeriesTable {
     Group[] sortedGroups = new Group[0];
     boolean dirty;
 
-    Family(String name, MetricType type, GaugeMode rule, String help) {
+    Family(String name, MetricType type, MergeRule rule, String help) {
       this.name = name;
       this.type = type;
       this.rule = rule;
@@ -338,7 +301,7 @@ final class SeriesTable {
         return bucketSlots[at];
       }
       int ins = -at - 1;
-      int slot = t.newSlot(SUM);
+      int slot = t.newSlot(MergeRule.SUM);
       bounds = insert(bounds, ins, bound);
       bucketSlots = insert(bucketSlots, ins, slot);
       Labels[] l = new Labels[buckets + 1];

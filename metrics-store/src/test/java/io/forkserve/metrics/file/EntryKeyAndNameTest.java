@@ -1,11 +1,16 @@
 package io.forkserve.metrics.file;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.GaugeMode;
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.MetricType;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,13 +36,16 @@ class EntryKeyAndNameTest {
   void metricFileNames() {
     MetricFileName g = MetricFileName.parse("gauge_livemostrecent_123.db");
     assertEquals(MetricType.GAUGE, g.type());
-    assertEquals(GaugeMode.LIVEMOSTRECENT, g.mode());
+    assertEquals("livemostrecent", g.mode());
+    assertEquals(MergeRule.MOSTRECENT, g.rule());
+    assertTrue(g.isLive());
     assertEquals("123", g.id());
     MetricFileName c = MetricFileName.parse("counter_abc.db");
     assertEquals(MetricType.COUNTER, c.type());
     assertNull(c.mode());
+    assertEquals(MergeRule.SUM, c.rule());
     assertEquals("histogram_9.db", MetricFileName.format(MetricType.HISTOGRAM, null, "9"));
-    assertEquals("gauge_sum_9.db", MetricFileName.format(MetricType.GAUGE, GaugeMode.SUM, "9"));
+    assertEquals("gauge_sum_9.db", MetricFileName.format(MetricType.GAUGE, "sum", "9"));
   }
 
   @ParameterizedTest
@@ -102,5 +110,47 @@ class EntryKeyAndNameTest {
         "[\"h\", \"h_other\", {}, \"H.\"]", MetricType.HISTOGRAM));
     assertEquals("h_sum", EntryKey.parse("[\"h\", \"h_sum\", {}, \"H.\"]",
         MetricType.HISTOGRAM).sampleName());
+  }
+
+  @Test
+  void writerNames_areExactlyWhatPythonAndOurStripesProduce() {
+    for (String name :
+        List.of(
+            "counter_1.db",
+            "histogram_4194304.db",
+            "summary_77.db",
+            "counter_12s1.db",
+            "histogram_12s10.db",
+            "gauge_all_5.db",
+            "gauge_livemostrecent_123.db",
+            "gauge_livesum_9.db")) {
+      assertNotNull(MetricFileName.parseWriterName(name), name);
+    }
+    for (String name :
+        List.of(
+            "counter_notes.db",
+            "gauge_my_settings.db",
+            "gauge_123.db",
+            "counter_12_x.db",
+            "counter_012.db",
+            "counter_12s0.db",
+            "gauge_all_5s1.db",
+            "counter_.db",
+            "notes.db",
+            "forkserve.lock")) {
+      assertNull(MetricFileName.parseWriterName(name), name);
+    }
+    assertTrue(MetricFileName.parse("counter_12s3.db").isWrittenBy(12));
+    assertFalse(MetricFileName.parse("counter_112.db").isWrittenBy(12));
+  }
+
+  @Test
+  void everyGaugeMode_namesAFileWithItsRuleAndLiveness() {
+    for (GaugeMode mode : GaugeMode.values()) {
+      MetricFileName name = MetricFileName.parse("gauge_" + mode.fileToken() + "_1.db");
+      assertEquals(mode.mergeRule().fileToken(), name.rule().token(), mode.toString());
+      assertEquals(mode.isLive(), name.isLive(), mode.toString());
+    }
+    assertEquals(10, GaugeMode.values().length);
   }
 }

@@ -145,4 +145,12 @@ class MetricFileWriterTest {
         allocated >= Long.parseLong(out[2]),
         "allocated " + allocated + " bytes of a " + out[2] + "-byte file: sparse");
   }
+
+  @Test
+  void symlinkAtTheFileName_isNotFollowed() throws IOException {
+    Path target = Files.writeString(dir.resolve("target.txt"), "keep me");
+    Path link = Files.createSymbolicLink(dir.resolve("counter_1.db"), target);
+    assertThrows(IOException.class, () -> MetricFileWriter.open(link, FormatVersion.V1));
+    assertEquals("keep me", Files.readString(target));
+  }
 }

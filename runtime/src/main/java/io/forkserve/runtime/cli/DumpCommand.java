@@ -70,7 +70,7 @@ final class DumpCommand {
       entries.add(new Entry(reader.valueOffset(i), key.metricName(), key.sampleName(),
           labelMap(key.labels()), key.help(), reader.value(i), v2 ? reader.timestamp(i) : null));
     }
-    String kind = name.type().token() + (name.mode() == null ? "" : "/" + name.mode().fileToken());
+    String kind = name.type().token() + (name.mode() == null ? "" : "/" + name.mode());
     String format = reader.version() == null ? "empty" : "v" + reader.version().number();
     return new Dump(file.toString(), kind, name.id(), format, reader.used(), reader.size(),
         entries);

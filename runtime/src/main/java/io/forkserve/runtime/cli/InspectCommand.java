@@ -70,7 +70,7 @@ final class InspectCommand {
           "skipped: bad_name (not a metric file name)");
       return false;
     }
-    String kind = name.type().token() + (name.mode() == null ? "" : "/" + name.mode().fileToken());
+    String kind = name.type().token() + (name.mode() == null ? "" : "/" + name.mode());
     String alive = alive(name.processId()); // a stripe file (1234s1) is its process's
     MetricFileReader reader = new MetricFileReader(file, name);
     try {

@@ -1,9 +1,9 @@
-package io.forkserve.runtime;
+package io.forkserve.metrics.archive;
 
 /**
  * The JVM options lmdbjava (the metrics archive) needs on Java 17: {@code bin/serve} and
  * {@code bin/metrics} pass them; a JVM started by hand without them gets one clear line instead
- * of lmdbjava's stack trace.
+ * of lmdbjava's stack trace. Not user API: the runtime checks it at start-up.
  */
 public final class JvmOpens {
   /** The options, as written on a {@code java} command line. */
