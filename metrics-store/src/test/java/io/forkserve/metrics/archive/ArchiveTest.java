@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.forkserve.metrics.Counter;
 import io.forkserve.metrics.Gauge;
@@ -20,6 +19,8 @@ import io.forkserve.metrics.Summary;
 import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.model.MetricType;
+import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ class ArchiveTest {
   })
   void foldingEveryPythonPid_keepsTheMergeOfTheFilesPythonWould(String version, String scenario)
       throws Exception {
-    ArchiveTesting.copyDir(ArchiveTesting.fixture(version + "/" + scenario), dir);
+    Fixtures.copyDir(Fixtures.prometheusClient(version + "/" + scenario), dir);
     for (String name : dbFiles(dir)) { // mark_process_dead for every pid: live gauges go
       if (name.startsWith("gauge_live")) {
         Files.delete(dir.resolve(name));
@@ -72,9 +73,9 @@ class ArchiveTest {
   }
 
   private void restoreLiveGauges(String fixture) throws IOException {
-    for (String name : dbFiles(ArchiveTesting.fixture(fixture))) {
+    for (String name : dbFiles(Fixtures.prometheusClient(fixture))) {
       if (name.startsWith("gauge_live")) {
-        Files.copy(ArchiveTesting.fixture(fixture).resolve(name), dir.resolve(name));
+        Files.copy(Fixtures.prometheusClient(fixture).resolve(name), dir.resolve(name));
       }
     }
   }
@@ -83,7 +84,7 @@ class ArchiveTest {
   @CsvSource({"v0.16.0/histograms", "v0.25.0/gauges", "v0.25.0/many_series"})
   void pythonOnlyDirectory_readOnlyArchiveMergesTheSameAndCreatesNothing(String fixture)
       throws Exception {
-    ArchiveTesting.copyDir(ArchiveTesting.fixture(fixture), dir);
+    Fixtures.copyDir(Fixtures.prometheusClient(fixture), dir);
     List<String> before = ArchiveTesting.listing(dir);
     String plain = scrapeText(dir, List.of());
     try (MetricsArchive readOnly = MetricsArchive.openReadOnly(dir)) {
@@ -315,8 +316,7 @@ class ArchiveTest {
 
   @Test
   void mdbDump_printsReadableKeys() throws Exception {
-    Path mdbDump = Path.of("/usr/bin/mdb_dump");
-    assumeTrue(Files.isExecutable(mdbDump), "Debian lmdb-utils (/usr/bin/mdb_dump) is missing");
+    Path mdbDump = Tools.require("mdb_dump");
     writeWorkload(PID_A, 3);
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       archive.fold(PID_A);

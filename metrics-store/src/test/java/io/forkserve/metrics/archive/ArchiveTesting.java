@@ -11,8 +11,6 @@ import io.forkserve.metrics.model.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,28 +84,6 @@ final class ArchiveTesting {
       double x = e.getValue();
       if (Math.abs(a - x) > 1e-9 * Math.max(1, Math.abs(x))) {
         fail(e.getKey() + ": expected " + x + " but was " + a);
-      }
-    }
-  }
-
-  /** A Python-written fixture folder under src/test/resources/fixtures/prometheus-client. */
-  static Path fixture(String relative) {
-    URL url = ArchiveTesting.class.getResource("/fixtures/prometheus-client/" + relative);
-    if (url == null) {
-      throw new AssertionError("missing fixture " + relative);
-    }
-    try {
-      return Path.of(url.toURI());
-    } catch (URISyntaxException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** Copies the files of {@code from} into the existing {@code to}. */
-  static void copyDir(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.list(from)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.copy(f, to.resolve(f.getFileName().toString()));
       }
     }
   }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -134,9 +137,18 @@ class CorruptFilesTest {
 
   @Test
   void hexDumpOfAMetricFile() throws IOException {
-    // Found in the shared fixtures: an xxd dump saved over summary_15554.db.
-    Files.copy(TestFiles.fixture("v0.16.0/histograms/summary_15554.db"),
-        dir.resolve("summary_7.db"));
+    // Once found in the shared fixtures: an xxd-style dump saved over a summary file.
+    byte[] real =
+        Files.readAllBytes(Fixtures.prometheusClient("v0.16.0/histograms/summary_15554.db"));
+    StringBuilder dump = new StringBuilder();
+    for (int offset = 0; offset < real.length; offset += 16) {
+      dump.append(String.format("%08x:", offset));
+      for (int i = offset; i < offset + 16; i += 2) {
+        dump.append(String.format(" %02x%02x", real[i], real[i + 1]));
+      }
+      dump.append('\n');
+    }
+    Files.writeString(dir.resolve("summary_7.db"), dump);
     assertSkippedTwiceWarnedOnce(SkipReason.CORRUPT, "summary_7.db");
   }
 
@@ -278,7 +290,7 @@ class CorruptFilesTest {
         + "c.execute('create table t (k text, v real)')\n"
         + "c.execute(\"insert into t values ('jobs', 3.0)\")\n"
         + "c.commit()\n";
-    ExpositionRows.run(new byte[0], ExpositionRows.PYTHON, "-c", script, file.toString());
+    Processes.run(new byte[0], Tools.PYTHON, "-c", script, file.toString());
     assertTrue(new String(Files.readAllBytes(file), 0, 15, StandardCharsets.US_ASCII)
         .startsWith("SQLite format 3"));
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -28,6 +29,7 @@ class PythonWriterIT {
 
   @Test
   void scrapesWhileLivePythonWritersGrowTheirFiles() throws Exception {
+    Tools.require("python3-prometheus-client");
     String script = String.join("\n",
         "import os, sys",
         "os.environ['PROMETHEUS_MULTIPROC_DIR'] = sys.argv[1]",
@@ -39,7 +41,7 @@ class PythonWriterIT {
         "  h.labels(k=str(i % 70)).observe((i % 100) / 100)");
     List<Process> writers = new java.util.ArrayList<>();
     for (int i = 0; i < PROCESSES; i++) {
-      writers.add(new ProcessBuilder(ExpositionRows.PYTHON, "-c", script, dir.toString(),
+      writers.add(new ProcessBuilder(Tools.PYTHON, "-c", script, dir.toString(),
           Integer.toString(EVENTS)).redirectErrorStream(true).start());
     }
     DirectoryScraper scraper = new DirectoryScraper(dir);

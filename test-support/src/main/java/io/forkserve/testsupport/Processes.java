@@ -1,0 +1,115 @@
+package io.forkserve.testsupport;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one process launcher of the tests: JVMs on the test class path (with the opens lmdbjava
+ * needs, as bin/lib/launch.sh passes them) and external commands, always waited for with a
+ * deadline so that a hung child fails the test instead of hanging the build.
+ */
+public final class Processes {
+  /** How long an external command may run before it counts as hung. */
+  public static final Duration COMMAND_LIMIT = Duration.ofSeconds(120);
+
+  private Processes() {}
+
+  /** A finished process. */
+  public record Result(int exit, String stdout, String stderr) {}
+
+  /**
+   * The command line of a JVM running {@code mainClass} with {@code args} on this test's class
+   * path: the same java, the lmdbjava opens, and quick start-up flags.
+   */
+  public static List<String> javaCommand(String mainClass, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
+    cmd.addAll(List.of("--add-opens", "java.base/java.nio=ALL-UNNAMED"));
+    cmd.addAll(List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /** Starts {@code main} with {@code args}; stdout and stderr go to {@code log}. */
+  public static Process startJava(Path log, Class<?> main, String... args) throws IOException {
+    return new ProcessBuilder(javaCommand(main.getName(), args))
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /** Waits for {@code p} to exit within {@code limit}; returns its exit code, or fails. */
+  public static int await(Process p, Path log, Duration limit) throws Exception {
+    if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("process did not exit in " + limit + ": " + read(log));
+    }
+    return p.exitValue();
+  }
+
+  /** The output a process wrote to {@code log} so far. */
+  public static String read(Path log) throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  /** Runs a command with {@code stdin}; returns stdout, or fails with its exit code and stderr. */
+  public static String run(byte[] stdin, String... command) throws Exception {
+    Result r = exec(stdin, command);
+    if (r.exit() != 0) {
+      throw new AssertionError(command[0] + " exited " + r.exit() + ": " + r.stderr() + r.stdout());
+    }
+    return r.stdout();
+  }
+
+  /** Runs a command with {@code stdin} and waits for it (at most {@link #COMMAND_LIMIT}). */
+  public static Result exec(byte[] stdin, String... command) throws Exception {
+    Process p = new ProcessBuilder(command).start();
+    CompletableFuture<byte[]> err =
+        CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    CompletableFuture<byte[]> out =
+        CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+    CompletableFuture<Void> in =
+        CompletableFuture.runAsync(
+            () -> {
+              try (OutputStream stream = p.getOutputStream()) {
+                stream.write(stdin);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    if (!p.waitFor(COMMAND_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(command[0] + " did not exit in " + COMMAND_LIMIT);
+    }
+    in.get();
+    return new Result(
+        p.exitValue(),
+        new String(out.get(), StandardCharsets.UTF_8),
+        new String(err.get(), StandardCharsets.UTF_8));
+  }
+
+  private static byte[] readAll(InputStream in) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      in.transferTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+}
