@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.runtime.JvmOpens;
+import io.forkserve.testsupport.Fixtures;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -82,7 +83,7 @@ class ExamplesIT {
   }
 
   static Process serve(String... args) throws IOException {
-    Path runtime = Path.of("..", "runtime", "target");
+    Path runtime = Fixtures.projectRoot().resolve("runtime/target");
     String runtimeJar;
     try (Stream<Path> jars = Files.list(runtime)) {
       runtimeJar =

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.runtime.ChaosLoad.Kind;
+import io.forkserve.testsupport.Fixtures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -357,7 +358,7 @@ class ChaosIT {
 
     /** {@code bin/metrics merge DIR} on the live directory: exit 0 and the request histogram. */
     void merge() throws Exception {
-      Path root = Path.of("").toAbsolutePath().getParent();
+      Path root = Fixtures.projectRoot();
       if (!Files.isDirectory(root.resolve("runtime/target/lib"))) {
         throw new IllegalStateException(
             "bin/metrics needs `mvn package` first (runtime/target/lib)");

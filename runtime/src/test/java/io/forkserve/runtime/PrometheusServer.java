@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -64,7 +65,7 @@ final class PrometheusServer implements AutoCloseable {
     Path log = workDir.resolve("prometheus.log");
     Process process =
         new ProcessBuilder(
-                "/usr/bin/prometheus",
+                Tools.require("prometheus").toString(),
                 "--config.file=" + config,
                 "--storage.tsdb.path=" + Files.createDirectories(workDir.resolve("tsdb")),
                 "--web.listen-address=127.0.0.1:" + port,

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.http.HttpRequest;
@@ -133,14 +135,9 @@ class SecurityIT {
             "print(json.dumps([s.labels.get('value', '') for f in parse(sys.stdin.read())",
             "    if f.name == 'hostile_labels' for s in f.samples",
             "    if s.name == 'hostile_labels_total']))");
-    Process python =
-        new ProcessBuilder("/usr/bin/python3", "-c", script, format)
-            .redirectErrorStream(true)
-            .start();
-    python.getOutputStream().write(page.getBytes(StandardCharsets.UTF_8));
-    python.getOutputStream().close();
-    String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, python.waitFor(), out);
+    String python = Tools.require("python3-prometheus-client").toString();
+    String out =
+        Processes.run(page.getBytes(StandardCharsets.UTF_8), python, "-c", script, format);
     List<String> values = new java.util.ArrayList<>();
     JSON.readTree(out).forEach(v -> values.add(v.asText()));
     return values.stream().sorted().toList();

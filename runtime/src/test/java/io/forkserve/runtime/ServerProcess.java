@@ -2,6 +2,7 @@ package io.forkserve.runtime;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.forkserve.testsupport.Processes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -44,19 +45,7 @@ final class ServerProcess implements AutoCloseable {
 
   /** Starts {@code Serve} with {@code args} (port 0 unless given) and extra environment. */
   static ServerProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    // what bin/lib/launch.sh passes too: lmdbjava (the metrics archive) needs them on Java 17
-    command.addAll(
-        List.of(
-            "--add-opens",
-            "java.base/java.nio=ALL-UNNAMED",
-            "--add-opens",
-            "java.base/sun.nio.ch=ALL-UNNAMED"));
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Serve.class.getName());
-    command.addAll(List.of(args));
+    List<String> command = Processes.javaCommand(Serve.class.getName(), args);
     if (!List.of(args).contains("--port")) {
       command.add("--port");
       command.add("0");

@@ -30,14 +30,19 @@ public final class Processes {
 
   /**
    * The command line of a JVM running {@code mainClass} with {@code args} on this test's class
-   * path: the same java, the lmdbjava opens, and quick start-up flags.
+   * path: the same java, with the lmdbjava opens.
    */
   public static List<String> javaCommand(String mainClass, String... args) {
+    return javaCommand(List.of(), mainClass, args);
+  }
+
+  /** As {@link #javaCommand(String, String...)}, with {@code jvmFlags} before the class path. */
+  public static List<String> javaCommand(List<String> jvmFlags, String mainClass, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
     cmd.addAll(List.of("--add-opens", "java.base/java.nio=ALL-UNNAMED"));
     cmd.addAll(List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
+    cmd.addAll(jvmFlags);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);
@@ -45,9 +50,13 @@ public final class Processes {
     return cmd;
   }
 
-  /** Starts {@code main} with {@code args}; stdout and stderr go to {@code log}. */
+  /**
+   * Starts a short-lived helper JVM running {@code main} with {@code args} (quick start-up flags);
+   * stdout and stderr go to {@code log}.
+   */
   public static Process startJava(Path log, Class<?> main, String... args) throws IOException {
-    return new ProcessBuilder(javaCommand(main.getName(), args))
+    List<String> quick = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+    return new ProcessBuilder(javaCommand(quick, main.getName(), args))
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
