@@ -51,7 +51,8 @@ class ConcurrencyIT {
     }
     for (int p = 0; p < PROCESSES; p++) {
       Path log = tmp.resolve("w" + p + ".log");
-      assertEquals(0, Processes.await(processes.get(p), log, Duration.ofSeconds(120)), Processes.read(log));
+      assertEquals(
+          0, Processes.await(processes.get(p), log, Duration.ofSeconds(120)), Processes.read(log));
     }
 
     Map<String, Double> totals = sumAllFiles(dir);

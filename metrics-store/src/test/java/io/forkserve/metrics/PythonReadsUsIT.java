@@ -47,7 +47,8 @@ class PythonReadsUsIT {
     }
     for (int i = 0; i < PROCESSES; i++) {
       Path log = tmp.resolve("writer-" + i + ".log");
-      assertEquals(0, Processes.await(processes.get(i), log, Duration.ofSeconds(60)), Processes.read(log));
+      assertEquals(
+          0, Processes.await(processes.get(i), log, Duration.ofSeconds(60)), Processes.read(log));
     }
 
     String exposition = PythonExposition.scrape(dir);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.testsupport.ExpositionText;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -128,12 +130,14 @@ class MetricsIT {
   @Test
   void theScrapePassesPromtoolWithoutWarnings() throws Exception {
     server.post("/predict", "{\"input\": 1}");
-    Process promtool =
-        new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
-    promtool.getOutputStream().write(scrape().getBytes(StandardCharsets.UTF_8));
-    promtool.getOutputStream().close();
-    String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, promtool.waitFor(), output);
+    Processes.Result promtool =
+        Processes.exec(
+            scrape().getBytes(StandardCharsets.UTF_8),
+            Tools.require("promtool").toString(),
+            "check",
+            "metrics");
+    String output = promtool.stdout() + promtool.stderr();
+    assertEquals(0, promtool.exit(), output);
     assertEquals("", output.trim());
   }
 

@@ -85,12 +85,14 @@ class SecurityIT {
     Instant sent = Instant.now();
 
     String text = server.get("/metrics").body();
-    Process promtool =
-        new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
-    promtool.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
-    promtool.getOutputStream().close();
-    String lint = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, promtool.waitFor(), lint);
+    Processes.Result promtool =
+        Processes.exec(
+            text.getBytes(StandardCharsets.UTF_8),
+            Tools.require("promtool").toString(),
+            "check",
+            "metrics");
+    String lint = promtool.stdout() + promtool.stderr();
+    assertEquals(0, promtool.exit(), lint);
     assertEquals("", lint.trim());
     assertTrue(text.lines().noneMatch(l -> l.startsWith("fake_metric")), "injected a sample");
 

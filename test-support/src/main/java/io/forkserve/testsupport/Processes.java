@@ -62,8 +62,12 @@ public final class Processes {
         .start();
   }
 
-  /** Waits for {@code p} to exit within {@code limit}; returns its exit code, or fails. */
-  public static int await(Process p, Path log, Duration limit) throws Exception {
+  /**
+   * Waits for {@code p} to exit within {@code idleLimit} (stretched by the machine's measured
+   * slowdown, see {@link Progress#stretched}); returns its exit code, or fails.
+   */
+  public static int await(Process p, Path log, Duration idleLimit) throws Exception {
+    Duration limit = Progress.stretched(idleLimit);
     if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("process did not exit in " + limit + ": " + read(log));

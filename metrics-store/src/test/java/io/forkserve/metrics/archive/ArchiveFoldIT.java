@@ -53,8 +53,12 @@ class ArchiveFoldIT {
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       archive.fold(pids.get(0));
       Path log = logs.resolve("crash.log");
-      Process crash = Processes.startJava(log, FoldCrashMain.class, dir.toString(), String.valueOf(victim));
-      assertEquals(FoldCrashMain.HALTED, Processes.await(crash, log, Duration.ofSeconds(60)), Processes.read(log));
+      Process crash = Processes.startJava(
+          log, FoldCrashMain.class, dir.toString(), String.valueOf(victim));
+      assertEquals(
+          FoldCrashMain.HALTED,
+          Processes.await(crash, log, Duration.ofSeconds(60)),
+          Processes.read(log));
       assertEquals(6, dbFiles(dir).size()); // committed, nothing deleted
       Map<String, Double> expected = Workload.expectedRows(pids, ITERATIONS);
       Map<String, Double> withLive = new TreeMap<>(expected);
@@ -114,13 +118,15 @@ class ArchiveFoldIT {
   private Map<Integer, Long> runWorkers(int n) throws Exception {
     Map<Integer, Process> procs = new LinkedHashMap<>();
     for (int w = 0; w < n; w++) {
-      procs.put(w, Processes.startJava(logs.resolve("w" + w + ".log"), WorkerMain.class, dir.toString(),
+      procs.put(w, Processes.startJava(
+          logs.resolve("w" + w + ".log"), WorkerMain.class, dir.toString(),
           String.valueOf(w), String.valueOf(ITERATIONS), "0"));
     }
     Map<Integer, Long> pids = new LinkedHashMap<>();
     for (Map.Entry<Integer, Process> e : procs.entrySet()) {
       Path log = logs.resolve("w" + e.getKey() + ".log");
-      assertEquals(0, Processes.await(e.getValue(), log, Duration.ofSeconds(60)), Processes.read(log));
+      assertEquals(
+          0, Processes.await(e.getValue(), log, Duration.ofSeconds(60)), Processes.read(log));
       pids.put(e.getKey(), e.getValue().pid());
     }
     return pids;

@@ -72,11 +72,15 @@ class ArchiveStressIT {
       stop.set(true);
       scraper.join(TimeUnit.SECONDS.toMillis(30));
       other.getOutputStream().close();
-      assertEquals(0, Processes.await(other, scraperLog, Duration.ofSeconds(60)), Processes.read(scraperLog));
+      assertEquals(
+          0,
+          Processes.await(other, scraperLog, Duration.ofSeconds(60)),
+          Processes.read(scraperLog));
       assertEquals(null, scraperError.get());
       assertEquals(0, check.count, check.violations.toString());
       assertTrue(check.scrapes > 10, "only " + check.scrapes + " scrapes in this process");
-      Matcher m = Pattern.compile("scrapes=(\\d+) violations=(\\d+)").matcher(Processes.read(scraperLog));
+      Matcher m = Pattern.compile("scrapes=(\\d+) violations=(\\d+)")
+          .matcher(Processes.read(scraperLog));
       assertTrue(m.find(), Processes.read(scraperLog));
       assertEquals("0", m.group(2), Processes.read(scraperLog));
       assertTrue(Integer.parseInt(m.group(1)) > 10, Processes.read(scraperLog));
@@ -99,7 +103,8 @@ class ArchiveStressIT {
         int worker = w;
         done.add(slots.submit(() -> {
           Path log = logs.resolve("w" + worker + ".log");
-          Process p = Processes.startJava(log, WorkerMain.class, dir.toString(), String.valueOf(worker),
+          Process p = Processes.startJava(
+              log, WorkerMain.class, dir.toString(), String.valueOf(worker),
               String.valueOf(ITERATIONS), String.valueOf(PAUSE_MICROS));
           assertEquals(0, Processes.await(p, log, Duration.ofSeconds(60)), Processes.read(log));
           archive.fold(p.pid());

@@ -2,11 +2,12 @@ package io.forkserve.metrics.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -65,17 +66,12 @@ class FloatFormatTest {
       in.append(Long.toHexString(Double.doubleToRawLongBits(d))).append('\n');
       ours.append(FloatFormat.format(d)).append('\n');
     }
-    Process p = new ProcessBuilder("/usr/bin/python3", "-c", String.join("\n",
+    String python = Processes.run(in.toString().getBytes(StandardCharsets.US_ASCII),
+        Tools.require("python3-prometheus-client").toString(), "-c", String.join("\n",
         "import sys, struct",
         "from prometheus_client.utils import floatToGoString",
         "for line in sys.stdin.read().split():",
-        "  print(floatToGoString(struct.unpack('>d', bytes.fromhex(line.zfill(16)))[0]))"))
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    p.getOutputStream().write(in.toString().getBytes(StandardCharsets.US_ASCII));
-    p.getOutputStream().close();
-    String python = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-    p.waitFor(60, TimeUnit.SECONDS);
-    assertEquals(0, p.exitValue());
+        "  print(floatToGoString(struct.unpack('>d', bytes.fromhex(line.zfill(16)))[0]))"));
     assertEquals(python, ours.toString());
   }
 }
