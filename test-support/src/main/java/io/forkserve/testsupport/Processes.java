@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * deadline so that a hung child fails the test instead of hanging the build.
  */
 public final class Processes {
-  /** How long an external command may run before it counts as hung. */
+  /** How long an external command may run on an idle machine before it counts as hung. */
   public static final Duration COMMAND_LIMIT = Duration.ofSeconds(120);
 
   private Processes() {}
@@ -89,7 +89,10 @@ public final class Processes {
     return r.stdout();
   }
 
-  /** Runs a command with {@code stdin} and waits for it (at most {@link #COMMAND_LIMIT}). */
+  /**
+   * Runs a command with {@code stdin} and waits for it (at most {@link #COMMAND_LIMIT}, stretched
+   * by the machine's measured slowdown).
+   */
   public static Result exec(byte[] stdin, String... command) throws Exception {
     Process p = new ProcessBuilder(command).start();
     CompletableFuture<byte[]> err =
@@ -105,9 +108,10 @@ public final class Processes {
                 throw new UncheckedIOException(e);
               }
             });
-    if (!p.waitFor(COMMAND_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+    Duration limit = Progress.stretched(COMMAND_LIMIT);
+    if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError(command[0] + " did not exit in " + COMMAND_LIMIT);
+      throw new AssertionError(command[0] + " did not exit in " + limit);
     }
     in.get();
     return new Result(

@@ -20,9 +20,7 @@ import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.model.MetricType;
 import io.forkserve.testsupport.Fixtures;
-import io.forkserve.testsupport.Tools;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -40,7 +38,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ArchiveTest {
   /** IDs above Linux's largest pid_max (2^22), so no live process has them. */
-  private static final long PID_A = 9_000_001;
+  static final long PID_A = 9_000_001;
   private static final long PID_B = 9_000_002;
 
   @TempDir Path dir;
@@ -103,7 +101,7 @@ class ArchiveTest {
 
   @Test
   void readOnlyView_readsAnArchiveAnotherOpenerFolds() throws Exception {
-    writeWorkload(PID_A, 3);
+    writeWorkload(dir, PID_A, 3);
     String expected = scrapeText(dir, List.of());
     try (MetricsArchive owner = MetricsArchive.open(dir);
         MetricsArchive readOnly = MetricsArchive.openReadOnly(dir)) {
@@ -117,8 +115,8 @@ class ArchiveTest {
 
   @Test
   void oneProcess_sharesOneEnvironmentPerArchive() throws Exception {
-    writeWorkload(PID_A, 3);
-    writeWorkload(PID_B, 3);
+    writeWorkload(dir, PID_A, 3);
+    writeWorkload(dir, PID_B, 3);
     Map<String, Double> expected = withoutLiveGauge(rows(scrapeText(dir, List.of())));
     MetricsArchive first = MetricsArchive.open(dir);
     try (MetricsArchive second = MetricsArchive.open(dir);
@@ -142,7 +140,7 @@ class ArchiveTest {
 
   @Test
   void faultAfterCommit_scrapesLeaveTheFilesOutAndARetriedFoldOnlyDeletes() throws Exception {
-    writeWorkload(PID_A, 5);
+    writeWorkload(dir, PID_A, 5);
     List<String> files = dbFiles(dir);
     Map<String, Double> expected = rows(scrapeText(dir, List.of()));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
@@ -168,7 +166,7 @@ class ArchiveTest {
 
   @Test
   void faultBetweenDeletes_retriedFoldKeepsTotals() throws Exception {
-    writeWorkload(PID_A, 4);
+    writeWorkload(dir, PID_A, 4);
     Map<String, Double> expected = rows(scrapeText(dir, List.of()));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       archive.faultHook(stage -> {
@@ -192,7 +190,7 @@ class ArchiveTest {
 
   @Test
   void faultBeforeCommit_losesNothing() throws Exception {
-    writeWorkload(PID_A, 4);
+    writeWorkload(dir, PID_A, 4);
     List<String> files = dbFiles(dir);
     Map<String, Double> expected = rows(scrapeText(dir, List.of()));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
@@ -299,41 +297,18 @@ class ArchiveTest {
 
   @Test
   void aNewFileUnderAFoldedNameIsCounted() throws Exception {
-    writeWorkload(PID_A, 2);
+    writeWorkload(dir, PID_A, 2);
     Map<String, Double> first = rows(scrapeText(dir, List.of()));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       FileTime folded = Files.getLastModifiedTime(dir.resolve("counter_" + PID_A + ".db"));
       archive.fold(PID_A);
       awaitFileClockPast(folded);
-      writeWorkload(PID_A, 2); // same name, and quite likely the same inode
+      writeWorkload(dir, PID_A, 2); // same name, and quite likely the same inode
       Map<String, Double> both = rows(scrapeText(dir, List.of(archive.newMergeSource())));
       assertEquals(2 * first.get("jobs_total{route=\"r0\"}"), both.get("jobs_total{route=\"r0\"}"));
       archive.fold(PID_A);
       assertEquals(both.get("jobs_total{route=\"r0\"}"),
           rows(scrapeText(dir, List.of(archive.newMergeSource()))).get("jobs_total{route=\"r0\"}"));
-    }
-  }
-
-  @Test
-  void mdbDump_printsReadableKeys() throws Exception {
-    Path mdbDump = Tools.require("mdb_dump");
-    writeWorkload(PID_A, 3);
-    try (MetricsArchive archive = MetricsArchive.open(dir)) {
-      archive.fold(PID_A);
-      Process p = new ProcessBuilder(mdbDump.toString(), "-p", archive.folder().toString())
-          .redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-      assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-      assertEquals(0, p.exitValue(), out);
-      List<String> lines = out.lines().toList();
-      assertTrue(lines.contains(" series\\09counter\\09\\09\\09"
-          + "[\"jobs\", \"jobs_total\", {\"route\": \"r0\"}, \"Jobs.\"]"), out);
-      assertTrue(lines.contains(" series\\09histogram\\09\\09\\09[\"latency_seconds\", "
-          + "\"latency_seconds_bucket\", {\"le\": \"0.5\", \"route\": \"r1\"}, \"Latency.\"]"),
-          out);
-      assertTrue(out.contains(" file\\09counter_" + PID_A + ".db\\09(dev="), out);
-      assertTrue(lines.contains(" fold\\090000000001"), out);
-      assertTrue(lines.contains(" meta\\09folds") && lines.contains(" 1"), out);
     }
   }
 
@@ -344,7 +319,8 @@ class ArchiveTest {
   }
 
   /** Writes a small fixed workload as process {@code pid}: 3 files plus a live gauge. */
-  private void writeWorkload(long pid, int n) {
+  /** A counter, a histogram, a summary and a live gauge written by {@code pid} into {@code dir}. */
+  static void writeWorkload(Path dir, long pid, int n) {
     try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(pid).open()) {
       Counter jobs = Counter.builder("jobs").help("Jobs.").labelNames("route").register(r);
       Histogram latency = Histogram.builder("latency_seconds").help("Latency.")

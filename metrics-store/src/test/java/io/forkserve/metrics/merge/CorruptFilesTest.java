@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.forkserve.metrics.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
 import io.forkserve.testsupport.Fixtures;
-import io.forkserve.testsupport.Processes;
-import io.forkserve.testsupport.Tools;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -284,13 +283,11 @@ class CorruptFilesTest {
             .map(f -> f.path().getFileName() + " " + f.reason().label()).toList());
   }
 
+  /** Copies a real SQLite database (test resource sqlite/jobs.sqlite) to {@code file}. */
   private static void sqlite(Path file) throws Exception {
-    String script = "import sqlite3, sys\n"
-        + "c = sqlite3.connect(sys.argv[1])\n"
-        + "c.execute('create table t (k text, v real)')\n"
-        + "c.execute(\"insert into t values ('jobs', 3.0)\")\n"
-        + "c.commit()\n";
-    Processes.run(new byte[0], Tools.PYTHON, "-c", script, file.toString());
+    try (InputStream in = CorruptFilesTest.class.getResourceAsStream("/sqlite/jobs.sqlite")) {
+      Files.copy(in, file);
+    }
     assertTrue(new String(Files.readAllBytes(file), 0, 15, StandardCharsets.US_ASCII)
         .startsWith("SQLite format 3"));
   }

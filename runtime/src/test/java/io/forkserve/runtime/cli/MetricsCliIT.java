@@ -7,10 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Tools;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,31 +36,16 @@ class MetricsCliIT {
 
   record Result(int code, String out, String err) {}
 
-  static Result run(String... args) throws IOException, InterruptedException {
+  static Result run(String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ROOT.resolve("bin/metrics").toString());
     command.addAll(List.of(args));
     return exec(command);
   }
 
-  static Result exec(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).start();
-    p.getOutputStream().close();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Thread errPump = new Thread(() -> copy(p.getErrorStream(), err));
-    errPump.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "command did not finish: " + command);
-    errPump.join();
-    return new Result(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static void copy(InputStream in, ByteArrayOutputStream out) {
-    try {
-      in.transferTo(out);
-    } catch (IOException e) {
-      // the process is gone; what was read is kept
-    }
+  static Result exec(List<String> command) throws Exception {
+    Processes.Result r = Processes.exec(new byte[0], command.toArray(new String[0]));
+    return new Result(r.exit(), r.stdout(), r.stderr());
   }
 
   private Path copyFixture(String version, String scenario) throws IOException {
