@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The one process launcher of the tests: JVMs on the test class path (with the opens lmdbjava
@@ -73,6 +74,28 @@ public final class Processes {
       throw new AssertionError("process did not exit in " + limit + ": " + read(log));
     }
     return p.exitValue();
+  }
+
+  /**
+   * Waits until the output {@code p} wrote to {@code log} satisfies {@code done}; fails when the
+   * process exits first or after {@code idleLimit} stretched by the measured slowdown.
+   */
+  public static void awaitOutput(
+      Process p, Path log, Predicate<String> done, Duration idleLimit, String what) {
+    try {
+      Progress.await(
+          () -> done.test(readUnchecked(log)), p::isAlive, Progress.stretched(idleLimit), what);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; output: " + readUnchecked(log), e);
+    }
+  }
+
+  private static String readUnchecked(Path log) {
+    try {
+      return read(log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The output a process wrote to {@code log} so far. */

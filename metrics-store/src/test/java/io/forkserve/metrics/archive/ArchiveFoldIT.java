@@ -79,12 +79,8 @@ class ArchiveFoldIT {
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       Path log = logs.resolve("reader.log");
       Process reader = Processes.startJava(log, ReaderHolderMain.class, dir.toString());
-      long deadline = System.nanoTime() + 60_000_000_000L;
-      while (!Processes.read(log).contains("reading") && reader.isAlive()
-          && System.nanoTime() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // poll the log
-      }
-      assertTrue(Processes.read(log).contains("reading"), Processes.read(log));
+      Processes.awaitOutput(
+          reader, log, out -> out.contains("reading"), Duration.ofSeconds(60), "reading");
       reader.destroyForcibly().waitFor();
       assertEquals(1, archive.checkStaleReaders());
       assertEquals(0, archive.checkStaleReaders());

@@ -17,18 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
 class DirectoryLockIT {
   @TempDir Path tmp;
 
-  private static void awaitLine(Path log, String prefix, Process p) throws Exception {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      if (Processes.read(log).lines().anyMatch(l -> l.startsWith(prefix))) {
-        return;
-      }
-      if (!p.isAlive()) {
-        throw new AssertionError("holder exited: " + Processes.read(log));
-      }
-      Thread.sleep(10); // polling the log for the condition, with the deadline above
-    }
-    throw new AssertionError("no '" + prefix + "' line in 30 s: " + Processes.read(log));
+  private static void awaitLine(Path log, String prefix, Process p) {
+    Processes.awaitOutput(
+        p,
+        log,
+        out -> out.lines().anyMatch(l -> l.startsWith(prefix)),
+        Duration.ofSeconds(30),
+        "a line starting '" + prefix + "'");
   }
 
   @Test
