@@ -70,9 +70,10 @@ class ChaosIT {
   }
 
   /**
-   * Prometheus's scrape interval and timeout for this run: ten times the slowest of a few scrapes
-   * measured now, stretched by the machine's load (whole seconds, 1 to 10 s). A fixed 1 s made
-   * {@code up} dip on a machine at load 24 without any fault of the server.
+   * Prometheus's scrape interval and timeout for this run, from measurements: ten times the
+   * slowest of a few scrapes taken now, and half a second per unit of load per core (whole
+   * seconds, 2 to 10 s). A fixed 1 s made {@code up} dip at load 24 (scrapes of 0.8 s under the
+   * chaos load) without any fault of the server.
    */
   static Duration scrapeInterval(ServerProcess server) throws IOException {
     long slowest = 0;
@@ -81,8 +82,8 @@ class ChaosIT {
       assertEquals(200, server.get("/metrics").statusCode());
       slowest = Math.max(slowest, System.nanoTime() - start);
     }
-    double seconds = slowest * 10 * Progress.slowdown() / 1e9;
-    return Duration.ofSeconds(Math.min(10, Math.max(1, (long) Math.ceil(seconds))));
+    double seconds = Math.max(slowest * 10 / 1e9, Progress.slowdown() / 2);
+    return Duration.ofSeconds(Math.min(10, Math.max(2, (long) Math.ceil(seconds))));
   }
 
   @Test
