@@ -7,7 +7,6 @@ import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.testsupport.ExpositionText;
-import io.forkserve.testsupport.PythonExposition;
 import io.forkserve.testsupport.SampleKeys;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
