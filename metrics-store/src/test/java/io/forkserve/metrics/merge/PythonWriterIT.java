@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.testsupport.Progress;
 import io.forkserve.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +56,10 @@ class PythonWriterIT {
       midWrite += work > 0 && work < PROCESSES * EVENTS ? 1 : 0;
     }
     for (Process p : writers) {
-      assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes(),
-          StandardCharsets.UTF_8));
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(),
+          TimeUnit.MILLISECONDS), "python writer did not exit: " + out);
+      assertEquals(0, p.exitValue(), out);
     }
     Map<String, Double> end = check(scraper.scrape(), last, false);
     assertEquals(PROCESSES * EVENTS, total(end, "work_total{"));
