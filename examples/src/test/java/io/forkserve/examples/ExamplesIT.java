@@ -1,11 +1,14 @@
 package io.forkserve.examples;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.archive.JvmOpens;
+import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Progress;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -77,12 +81,15 @@ class ExamplesIT {
       assertEquals(400, bad.statusCode());
     } finally {
       server.destroy();
-      server.waitFor();
+      if (!server.waitFor(Progress.stretched(Duration.ofSeconds(30)).toMillis(), MILLISECONDS)) {
+        server.destroyForcibly();
+        throw new AssertionError("the server ignored SIGTERM");
+      }
     }
   }
 
   static Process serve(String... args) throws IOException {
-    Path runtime = Path.of("..", "runtime", "target");
+    Path runtime = Fixtures.projectRoot().resolve("runtime/target");
     String runtimeJar;
     try (Stream<Path> jars = Files.list(runtime)) {
       runtimeJar =

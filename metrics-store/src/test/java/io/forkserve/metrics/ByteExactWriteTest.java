@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.file.FormatVersion;
-import io.forkserve.metrics.testsupport.Fixtures;
+import io.forkserve.testsupport.Fixtures;
 import io.forkserve.metrics.testsupport.MutableClock;
 import io.forkserve.metrics.testsupport.PyFile;
 import java.io.IOException;
@@ -41,9 +41,7 @@ class ByteExactWriteTest {
     List<Arguments> args = new ArrayList<>();
     for (String version : Fixtures.VERSIONS) {
       for (Path file : Fixtures.dbFiles(version)) {
-        if (!Fixtures.isHexDump(file)) {
-          args.add(Arguments.of(version, Fixtures.versionRoot(version).relativize(file)));
-        }
+        args.add(Arguments.of(version, Fixtures.prometheusClient(version).relativize(file)));
       }
     }
     return args.stream();
@@ -52,8 +50,8 @@ class ByteExactWriteTest {
   @ParameterizedTest(name = "{0}/{1}")
   @MethodSource("fixtureFiles")
   void writesTheSameBytesAsPython(String version, Path relative) throws IOException {
-    Path python = Fixtures.versionRoot(version).resolve(relative);
-    FormatVersion format = Fixtures.format(version);
+    Path python = Fixtures.prometheusClient(version).resolve(relative);
+    FormatVersion format = PyFile.format(version);
     String fileName = python.getFileName().toString();
     Path ours = dir.resolve(fileName);
 

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.file.FormatVersion;
-import io.forkserve.metrics.testsupport.JavaProcesses;
 import io.forkserve.metrics.testsupport.PyFile;
-import io.forkserve.metrics.testsupport.SampleKeys;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.SampleKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ class ConcurrencyIT {
     List<Process> processes = new ArrayList<>();
     for (int p = 0; p < PROCESSES; p++) {
       processes.add(
-          JavaProcesses.start(
+          Processes.startJava(
               tmp.resolve("w" + p + ".log"),
               ConcurrentWriterMain.class,
               dir.toString(),
@@ -50,7 +51,8 @@ class ConcurrencyIT {
     }
     for (int p = 0; p < PROCESSES; p++) {
       Path log = tmp.resolve("w" + p + ".log");
-      assertEquals(0, JavaProcesses.await(processes.get(p), log, 120), JavaProcesses.read(log));
+      assertEquals(
+          0, Processes.await(processes.get(p), log, Duration.ofSeconds(120)), Processes.read(log));
     }
 
     Map<String, Double> totals = sumAllFiles(dir);

@@ -5,16 +5,18 @@ import static io.forkserve.metrics.PythonScenario.LATENCY_VALUES;
 import static io.forkserve.metrics.PythonScenario.PROCESSES;
 import static io.forkserve.metrics.PythonScenario.QUEUES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
-import io.forkserve.metrics.testsupport.JavaProcesses;
-import io.forkserve.metrics.testsupport.PythonExposition;
-import io.forkserve.metrics.testsupport.SampleKeys;
+import io.forkserve.testsupport.ExpositionText;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.PythonExposition;
+import io.forkserve.testsupport.SampleKeys;
+import io.forkserve.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,36 +35,34 @@ class PythonReadsUsIT {
 
   @Test
   void pythonCollectorReadsWhatJavaProcessesWrote() throws Exception {
-    assumeTrue(
-        PythonExposition.available(),
-        "/usr/bin/python3 lacks prometheus_client: run bin/test, which installs"
-            + " python3-prometheus-client");
+    Tools.require("python3-prometheus-client");
     Path dir = Files.createDirectory(tmp.resolve("metrics"));
     List<Long> pids = new ArrayList<>();
     List<Process> processes = new ArrayList<>();
     for (int i = 0; i < PROCESSES; i++) {
       Path log = tmp.resolve("writer-" + i + ".log");
-      Process p = JavaProcesses.start(log, PythonScenarioMain.class, dir.toString(), "" + i);
+      Process p = Processes.startJava(log, PythonScenarioMain.class, dir.toString(), "" + i);
       processes.add(p);
       pids.add(p.pid());
     }
     for (int i = 0; i < PROCESSES; i++) {
       Path log = tmp.resolve("writer-" + i + ".log");
-      assertEquals(0, JavaProcesses.await(processes.get(i), log, 60), JavaProcesses.read(log));
+      assertEquals(
+          0, Processes.await(processes.get(i), log, Duration.ofSeconds(60)), Processes.read(log));
     }
 
     String exposition = PythonExposition.scrape(dir);
 
-    assertEquals(expectedSamples(pids), PythonExposition.samples(exposition), exposition);
-    Map<String, String> help = PythonExposition.help(exposition);
+    assertEquals(expectedSamples(pids), ExpositionText.samples(exposition), exposition);
+    Map<String, String> help = ExpositionText.help(exposition);
     assertEquals(PythonScenario.JOBS_HELP, help.get("jobs_total"));
     assertEquals(PythonScenario.LATENCY_HELP, help.get("latency_seconds"));
 
     String ours = ourExposition(dir);
-    Map<String, Double> ourSamples = PythonExposition.samples(ours);
+    Map<String, Double> ourSamples = ExpositionText.samples(ours);
     ourSamples.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
-    assertEquals(PythonExposition.samples(exposition), ourSamples, ours);
-    Map<String, String> ourHelp = PythonExposition.help(ours);
+    assertEquals(ExpositionText.samples(exposition), ourSamples, ours);
+    Map<String, String> ourHelp = ExpositionText.help(ours);
     ourHelp.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
     assertEquals(help, ourHelp);
   }

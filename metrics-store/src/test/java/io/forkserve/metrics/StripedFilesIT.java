@@ -1,14 +1,15 @@
 package io.forkserve.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.merge.DirectoryScraper;
-import io.forkserve.metrics.testsupport.PythonExposition;
-import io.forkserve.metrics.testsupport.SampleKeys;
+import io.forkserve.testsupport.ExpositionText;
+import io.forkserve.testsupport.PythonExposition;
+import io.forkserve.testsupport.SampleKeys;
+import io.forkserve.testsupport.Tools;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,8 +30,7 @@ class StripedFilesIT {
 
   @Test
   void pythonSumsStripeFilesWithTheMainFiles() throws Exception {
-    assumeTrue(PythonExposition.available(),
-        "/usr/bin/python3 lacks prometheus_client: run bin/test");
+    Tools.require("python3-prometheus-client");
     int extra = StripedSeries.STRIPES - 1;
     for (long pid : new long[] {9_000_011, 9_000_012}) {
       try (MetricsRegistry r =
@@ -67,11 +67,11 @@ class StripedFilesIT {
     }
 
     String python = PythonExposition.scrape(dir);
-    assertEquals(expected, PythonExposition.samples(python), python);
+    assertEquals(expected, ExpositionText.samples(python), python);
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Exposition.write(new DirectoryScraper(dir).scrape(), ExpositionFormat.TEXT, out);
-    Map<String, Double> ours = PythonExposition.samples(out.toString(StandardCharsets.UTF_8));
+    Map<String, Double> ours = ExpositionText.samples(out.toString(StandardCharsets.UTF_8));
     ours.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
     assertEquals(expected, ours);
   }

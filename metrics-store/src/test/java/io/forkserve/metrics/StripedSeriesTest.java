@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
-import io.forkserve.metrics.testsupport.PythonExposition;
-import io.forkserve.metrics.testsupport.SampleKeys;
+import io.forkserve.testsupport.ExpositionText;
+import io.forkserve.testsupport.SampleKeys;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -149,7 +149,7 @@ class StripedSeriesTest {
   private Map<String, Double> ours() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Exposition.write(new DirectoryScraper(dir).scrape(), ExpositionFormat.TEXT, out);
-    Map<String, Double> samples = PythonExposition.samples(out.toString(StandardCharsets.UTF_8));
+    Map<String, Double> samples = ExpositionText.samples(out.toString(StandardCharsets.UTF_8));
     samples.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
     return samples;
   }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.runtime.ChaosLoad.Kind;
+import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Progress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -66,7 +69,25 @@ class ChaosIT {
     return Duration.ofSeconds(Long.parseLong(value.trim()));
   }
 
+  /**
+   * Prometheus's scrape interval and timeout for this run, from measurements: ten times the
+   * slowest of a few scrapes taken now, and half a second per unit of load per core (whole
+   * seconds, 2 to 10 s). A fixed 1 s made {@code up} dip at load 24 (scrapes of 0.8 s under the
+   * chaos load) without any fault of the server.
+   */
+  static Duration scrapeInterval(ServerProcess server) throws IOException {
+    long slowest = 0;
+    for (int i = 0; i < 5; i++) {
+      long start = System.nanoTime();
+      assertEquals(200, server.get("/metrics").statusCode());
+      slowest = Math.max(slowest, System.nanoTime() - start);
+    }
+    double seconds = Math.max(slowest * 10 / 1e9, Progress.slowdown() / 2);
+    return Duration.ofSeconds(Math.min(10, Math.max(2, (long) Math.ceil(seconds))));
+  }
+
   @Test
+  @Timeout(value = 30, unit = TimeUnit.MINUTES) // a hang only; the run length is set below
   void invariantsHoldUnderLoadKillsAndBadFiles() throws Exception {
     Path metricsDir = tmp.resolve("metrics");
     Set<Long> pids = ConcurrentHashMap.newKeySet();
@@ -94,7 +115,8 @@ class ChaosIT {
                     "--crash-loop-restarts",
                     "1000")
                 .awaitHealthy();
-        PrometheusServer prometheus = PrometheusServer.start(tmp, "127.0.0.1:" + server.port())) {
+        PrometheusServer prometheus =
+            PrometheusServer.start(tmp, "127.0.0.1:" + server.port(), scrapeInterval(server))) {
       pids.add(server.process.pid());
       workerPids(server, pids);
       Instant first = prometheus.awaitScrapeAfter(Instant.now(), Duration.ofSeconds(30));
@@ -105,10 +127,23 @@ class ChaosIT {
           new ChaosLoad(server.port(), KEY, MAX_PAYLOAD, CLIENT_DEADLINE, CONCURRENCY).start();
       chaos.start();
       Thread.sleep(run.toMillis()); // the length of the run, not a synchronisation
+      // a slow machine serves fewer requests per run: go on until one recycle (MAX_REQUESTS per
+      // worker) happened, allowing three times what that takes at the request rate measured
+      double perSecond = Math.max(1, load.sent() / (double) run.toSeconds());
+      long toRecycle = WORKERS * (MAX_REQUESTS + MAX_REQUESTS / 4);
+      Progress.awaitCount(
+          () -> WorkerFaultsIT.restarts(server, "recycle"),
+          1,
+          Duration.ofSeconds(Math.max(30, (long) (3 * toRecycle / perSecond))),
+          () -> !server.process.isAlive(),
+          "a worker recycled under load (" + load.sent() + " requests sent)");
       load.stop();
       chaos.stop();
-      ServerProcess.await(
-          () -> server.statusOf("/health") == 200, Duration.ofSeconds(30), "all workers back");
+      // killed workers restart: a few start-ups as measured on this run
+      server.awaitWhileAlive(
+          () -> server.statusOf("/health") == 200,
+          Progress.scaled(server.startup(), 5, Duration.ofSeconds(30)),
+          "all workers back");
       workerPids(server, pids);
 
       Instant last = prometheus.awaitScrapeAfter(Instant.now(), Duration.ofSeconds(30));
@@ -135,7 +170,8 @@ class ChaosIT {
                 + java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                     .getSystemLoadAverage());
       }
-      assertTrue(report.scrapes >= run.toSeconds() / 2, "scrapes taken: " + report.scrapes);
+      long expected = run.toSeconds() / prometheus.interval().toSeconds();
+      assertTrue(report.scrapes >= expected / 2, "scrapes taken: " + report.scrapes);
       report.slowestScrape =
           prometheus.scalar(
               "max_over_time(scrape_duration_seconds{job=\"forkserve\"}" + range + ")", last);
@@ -357,7 +393,7 @@ class ChaosIT {
 
     /** {@code bin/metrics merge DIR} on the live directory: exit 0 and the request histogram. */
     void merge() throws Exception {
-      Path root = Path.of("").toAbsolutePath().getParent();
+      Path root = Fixtures.projectRoot();
       if (!Files.isDirectory(root.resolve("runtime/target/lib"))) {
         throw new IllegalStateException(
             "bin/metrics needs `mvn package` first (runtime/target/lib)");

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.ExpositionText;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -44,28 +47,29 @@ class MetricsIT {
     return response.body();
   }
 
-  /** The value of the one sample named {@code name} whose labels include all of {@code labels}. */
+  /**
+   * The value of the one sample named {@code name} whose labels include all of {@code labels}
+   * ({@code key="value"} each); fails when the series is absent or ambiguous.
+   */
   static double sample(String text, String name, String... labels) {
-    double found = Double.NaN;
-    for (String line : text.split("\n")) {
-      if (line.startsWith("#") || !line.startsWith(name)) {
-        continue;
-      }
-      String series = line.substring(0, line.lastIndexOf(' '));
-      String bare = series.contains("{") ? series.substring(0, series.indexOf('{')) : series;
-      if (!bare.equals(name)) {
-        continue;
-      }
-      boolean all = true;
-      for (String label : labels) {
-        all &= series.contains(label);
-      }
-      if (all) {
-        assertTrue(Double.isNaN(found), "two samples match " + name + " " + List.of(labels));
-        found = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
+    return ExpositionText.value(text, name, pairs(labels));
+  }
+
+  /** {@code sample(after) - sample(before)}, where a series not yet there before counts as 0. */
+  static double increase(String before, String after, String name, String... labels) {
+    String[] pairs = pairs(labels);
+    double base = ExpositionText.has(before, name, pairs) ? sample(before, name, labels) : 0;
+    return sample(after, name, labels) - base;
+  }
+
+  private static String[] pairs(String... labels) {
+    List<String> pairs = new ArrayList<>();
+    for (String label : labels) {
+      int eq = label.indexOf("=\"");
+      pairs.add(label.substring(0, eq));
+      pairs.add(label.substring(eq + 2, label.length() - 1));
     }
-    return Double.isNaN(found) ? 0 : found;
+    return pairs.toArray(new String[0]);
   }
 
   @Test
@@ -97,18 +101,17 @@ class MetricsIT {
     String http = "forkserve_http_request_duration_seconds_count";
     String[] predictOk = {"route=\"/predict\"", "method=\"POST\"", "status=\"200\""};
     String[] predict500 = {"route=\"/predict\"", "method=\"POST\"", "status=\"500\""};
-    assertEquals(ok, sample(after, http, predictOk) - sample(before, http, predictOk));
-    assertEquals(failing, sample(after, http, predict500) - sample(before, http, predict500));
+    assertEquals(ok, increase(before, after, http, predictOk));
+    assertEquals(failing, increase(before, after, http, predict500));
 
     String stage = "forkserve_stage_duration_seconds_count";
     String decode = "function=\"ScriptedApi.decodeRequest\"";
     String encode = "function=\"ScriptedApi.encodeResponse\"";
-    assertEquals(ok + failing, sample(after, stage, decode) - sample(before, stage, decode));
-    assertEquals(ok, sample(after, stage, encode) - sample(before, stage, encode));
-    assertEquals(
-        ok, sample(after, "forkserve_batch_size_sum") - sample(before, "forkserve_batch_size_sum"));
+    assertEquals(ok + failing, increase(before, after, stage, decode));
+    assertEquals(ok, increase(before, after, stage, encode));
+    assertEquals(ok, increase(before, after, "forkserve_batch_size_sum"));
     String user = "scripted_predictions_total";
-    assertEquals(ok, sample(after, user) - sample(before, user), "user metric from setup()");
+    assertEquals(ok, increase(before, after, user), "user metric from setup()");
     assertEquals(2, sample(after, "forkserve_workers_up"));
     for (String reason : List.of("crash", "timeout", "recycle", "scale", "reload")) {
       String label = "reason=\"" + reason + "\"";
@@ -127,12 +130,14 @@ class MetricsIT {
   @Test
   void theScrapePassesPromtoolWithoutWarnings() throws Exception {
     server.post("/predict", "{\"input\": 1}");
-    Process promtool =
-        new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
-    promtool.getOutputStream().write(scrape().getBytes(StandardCharsets.UTF_8));
-    promtool.getOutputStream().close();
-    String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, promtool.waitFor(), output);
+    Processes.Result promtool =
+        Processes.exec(
+            scrape().getBytes(StandardCharsets.UTF_8),
+            Tools.require("promtool").toString(),
+            "check",
+            "metrics");
+    String output = promtool.stdout() + promtool.stderr();
+    assertEquals(0, promtool.exit(), output);
     assertEquals("", output.trim());
   }
 

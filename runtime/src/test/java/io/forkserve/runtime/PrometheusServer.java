@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -25,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Prometheus server (Debian's {@code /usr/bin/prometheus}) on loopback, scraping one
- * forkserve {@code /metrics} every second into its own TSDB in a temporary directory; queried
+ * forkserve {@code /metrics} every interval (1 s unless given; the timeout equals it) into its
+ * own TSDB in a temporary directory; queried
  * through its HTTP API. The shared fixture of the end-to-end tests.
  */
 public final class PrometheusServer implements AutoCloseable {
@@ -35,26 +37,39 @@ public final class PrometheusServer implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path log;
+  private final Duration interval;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private PrometheusServer(Process process, int port, Path log) {
+  private PrometheusServer(Process process, int port, Path log, Duration interval) {
     this.process = process;
     this.port = port;
     this.log = log;
+    this.interval = interval;
   }
 
-  /** Starts Prometheus scraping {@code target} ({@code host:port}) and waits for /-/ready. */
+  /** Starts Prometheus scraping {@code target} ({@code host:port}) every second. */
   public static PrometheusServer start(Path workDir, String target) throws IOException {
+    return start(workDir, target, Duration.ofSeconds(1));
+  }
+
+  /**
+   * Starts Prometheus scraping {@code target} ({@code host:port}) every {@code interval}, whole
+   * seconds, with the same scrape timeout; waits for /-/ready.
+   */
+  public static PrometheusServer start(Path workDir, String target, Duration interval)
+      throws IOException {
+    Duration whole = Duration.ofSeconds(Math.max(1, interval.toSeconds()));
+    String every = whole.toSeconds() + "s";
     Path config = workDir.resolve("prometheus.yml");
     Files.writeString(
         config,
         String.join(
             "\n",
             "global:",
-            "  scrape_interval: 1s",
-            "  scrape_timeout: 1s",
-            "  evaluation_interval: 1s",
+            "  scrape_interval: " + every,
+            "  scrape_timeout: " + every,
+            "  evaluation_interval: " + every,
             "scrape_configs:",
             "  - job_name: " + JOB,
             "    static_configs:",
@@ -64,7 +79,7 @@ public final class PrometheusServer implements AutoCloseable {
     Path log = workDir.resolve("prometheus.log");
     Process process =
         new ProcessBuilder(
-                "/usr/bin/prometheus",
+                Tools.require("prometheus").toString(),
                 "--config.file=" + config,
                 "--storage.tsdb.path=" + Files.createDirectories(workDir.resolve("tsdb")),
                 "--web.listen-address=127.0.0.1:" + port,
@@ -72,7 +87,8 @@ public final class PrometheusServer implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
-    PrometheusServer server = new PrometheusServer(process, port, log);
+    PrometheusServer server =
+        new PrometheusServer(process, port, log, whole);
     ServerProcess.await(
         () -> !process.isAlive() || server.status("/-/ready") == 200,
         Duration.ofSeconds(30),
@@ -182,7 +198,18 @@ public final class PrometheusServer implements AutoCloseable {
   }
 
   /** Waits until Prometheus has stored a scrape that started after {@code after}. */
+  /** The scrape interval (and timeout). */
+  Duration interval() {
+    return interval;
+  }
+
+  /**
+   * Waits for a scrape after {@code after}: within {@code limit} or ten intervals, the larger,
+   * stretched by the machine's measured slowdown.
+   */
   public Instant awaitScrapeAfter(Instant after, Duration limit) {
+    Duration tenIntervals = interval.multipliedBy(10);
+    Duration wait = limit.compareTo(tenIntervals) > 0 ? limit : tenIntervals;
     Instant[] seen = new Instant[1];
     ServerProcess.await(
         () -> {
@@ -193,7 +220,7 @@ public final class PrometheusServer implements AutoCloseable {
             return false;
           }
         },
-        limit,
+        wait,
         "a Prometheus scrape after " + after);
     return seen[0];
   }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.http.HttpRequest;
@@ -83,12 +85,14 @@ class SecurityIT {
     Instant sent = Instant.now();
 
     String text = server.get("/metrics").body();
-    Process promtool =
-        new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
-    promtool.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
-    promtool.getOutputStream().close();
-    String lint = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, promtool.waitFor(), lint);
+    Processes.Result promtool =
+        Processes.exec(
+            text.getBytes(StandardCharsets.UTF_8),
+            Tools.require("promtool").toString(),
+            "check",
+            "metrics");
+    String lint = promtool.stdout() + promtool.stderr();
+    assertEquals(0, promtool.exit(), lint);
     assertEquals("", lint.trim());
     assertTrue(text.lines().noneMatch(l -> l.startsWith("fake_metric")), "injected a sample");
 
@@ -133,14 +137,9 @@ class SecurityIT {
             "print(json.dumps([s.labels.get('value', '') for f in parse(sys.stdin.read())",
             "    if f.name == 'hostile_labels' for s in f.samples",
             "    if s.name == 'hostile_labels_total']))");
-    Process python =
-        new ProcessBuilder("/usr/bin/python3", "-c", script, format)
-            .redirectErrorStream(true)
-            .start();
-    python.getOutputStream().write(page.getBytes(StandardCharsets.UTF_8));
-    python.getOutputStream().close();
-    String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, python.waitFor(), out);
+    String python = Tools.require("python3-prometheus-client").toString();
+    String out =
+        Processes.run(page.getBytes(StandardCharsets.UTF_8), python, "-c", script, format);
     List<String> values = new java.util.ArrayList<>();
     JSON.readTree(out).forEach(v -> values.add(v.asText()));
     return values.stream().sorted().toList();

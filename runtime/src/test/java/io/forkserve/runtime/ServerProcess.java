@@ -2,6 +2,8 @@ package io.forkserve.runtime;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Progress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,6 +28,9 @@ import java.util.regex.Pattern;
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern SERVING = Pattern.compile("on http://[^:]+:(\\d+)/");
 
+  /** Start-up may take this long before it counts as a hang (a busy 2-core machine included). */
+  private static final Duration START_LIMIT = Duration.ofMinutes(3);
+
   final Process process;
   final List<String> stdout = new CopyOnWriteArrayList<>();
   final List<String> stderr = new CopyOnWriteArrayList<>();
@@ -35,6 +40,8 @@ public final class ServerProcess implements AutoCloseable {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
   private volatile int port = -1;
+  private final long startedNanos = System.nanoTime();
+  private volatile Duration startup;
 
   private ServerProcess(Process process) {
     this.process = process;
@@ -44,19 +51,7 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Starts {@code Serve} with {@code args} (port 0 unless given) and extra environment. */
   public static ServerProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    // what bin/lib/launch.sh passes too: lmdbjava (the metrics archive) needs them on Java 17
-    command.addAll(
-        List.of(
-            "--add-opens",
-            "java.base/java.nio=ALL-UNNAMED",
-            "--add-opens",
-            "java.base/sun.nio.ch=ALL-UNNAMED"));
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Serve.class.getName());
-    command.addAll(List.of(args));
+    List<String> command = Processes.javaCommand(Serve.class.getName(), args);
     if (!List.of(args).contains("--port")) {
       command.add("--port");
       command.add("0");
@@ -93,20 +88,41 @@ public final class ServerProcess implements AutoCloseable {
     thread.start();
   }
 
-  /** Waits until the front listens and returns this. */
+  /**
+   * Waits until the front listens and returns this. The limit only catches a hang: the wait
+   * ends early when the process exits.
+   */
   ServerProcess awaitListening() {
-    await(() -> port > 0 || !process.isAlive(), Duration.ofSeconds(20), "front to listen");
-    if (port < 0) {
-      fail("server exited: " + stderr);
-    }
+    awaitWhileAlive(() -> port > 0, START_LIMIT, "front to listen");
     return this;
   }
 
-  /** Waits until /health answers 200 and returns this. */
+  /** Waits until /health answers 200 (every worker up), notes how long that took, returns this. */
   public ServerProcess awaitHealthy() {
     awaitListening();
-    await(() -> statusOf("/health") == 200, Duration.ofSeconds(30), "/health 200");
+    awaitWhileAlive(() -> statusOf("/health") == 200, START_LIMIT, "/health 200");
+    startup = Duration.ofNanos(System.nanoTime() - startedNanos);
     return this;
+  }
+
+  /** Waits for {@code condition} while the server runs; fails with its stderr when it exits. */
+  public void awaitWhileAlive(BooleanSupplier condition, Duration limit, String what) {
+    try {
+      Progress.await(condition, process::isAlive, limit, what);
+    } catch (AssertionError e) {
+      fail(e.getMessage() + "; stderr " + stderr);
+    }
+  }
+
+  /**
+   * How long this server took from start to healthy (all workers up) on this run: the measure
+   * for later waits on workers, e.g. {@code Progress.scaled(server.startup(), 5, ...)}.
+   */
+  public Duration startup() {
+    if (startup == null) {
+      throw new IllegalStateException("awaitHealthy() first");
+    }
+    return startup;
   }
 
   public int port() {
@@ -149,28 +165,24 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Waits for the process to exit and returns its exit code. */
-  int awaitExit(Duration limit) throws InterruptedException {
+  /**
+   * Waits for the process to exit and returns its exit code; {@code idleLimit} is stretched by
+   * the measured slowdown of the machine ({@link Progress#stretched}).
+   */
+  int awaitExit(Duration idleLimit) throws InterruptedException {
+    Duration limit = Progress.stretched(idleLimit);
     if (!process.waitFor(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
       fail("server did not exit within " + limit + "; stderr " + stderr);
     }
     return process.exitValue();
   }
 
-  /** Polls {@code condition} until it holds or {@code limit} passes (then fails the test). */
-  public static void await(BooleanSupplier condition, Duration limit, String what) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted waiting for " + what);
-      }
-    }
+  /**
+   * Polls {@code condition} until it holds or {@code idleLimit}, a limit for an idle machine
+   * stretched by the measured slowdown ({@link Progress#stretched}), passes; then fails.
+   */
+  public static void await(BooleanSupplier condition, Duration idleLimit, String what) {
+    Progress.await(condition, () -> true, Progress.stretched(idleLimit), what);
   }
 
   /** Pids of live processes whose command line mentions {@code marker}. */

@@ -207,7 +207,7 @@ class ServingIT {
   @Test
   void keepAliveServesManyRequestsOnOneConnection() throws Exception {
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
-      socket.setSoTimeout(Duration.ofSeconds(10).toMillisPart());
+      socket.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
       var out = socket.getOutputStream();
       var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()));
       for (int i = 0; i < 3; i++) {

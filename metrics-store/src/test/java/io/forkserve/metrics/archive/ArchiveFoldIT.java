@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.model.Labels;
+import io.forkserve.testsupport.Processes;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,8 +53,12 @@ class ArchiveFoldIT {
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       archive.fold(pids.get(0));
       Path log = logs.resolve("crash.log");
-      Process crash = Jvm.start(log, FoldCrashMain.class, dir.toString(), String.valueOf(victim));
-      assertEquals(FoldCrashMain.HALTED, Jvm.await(crash, log, 60), Jvm.read(log));
+      Process crash = Processes.startJava(
+          log, FoldCrashMain.class, dir.toString(), String.valueOf(victim));
+      assertEquals(
+          FoldCrashMain.HALTED,
+          Processes.await(crash, log, Duration.ofSeconds(60)),
+          Processes.read(log));
       assertEquals(5, dbFiles(dir).size()); // the live gauge went first; committed, rest kept
       Map<String, Double> expected = Workload.expectedRows(pids, ITERATIONS);
       assertRowsClose(expected, rows(scrapeText(dir, List.of(archive.newMergeSource()))));
@@ -70,13 +76,9 @@ class ArchiveFoldIT {
     runWorkers(1);
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       Path log = logs.resolve("reader.log");
-      Process reader = Jvm.start(log, ReaderHolderMain.class, dir.toString());
-      long deadline = System.nanoTime() + 60_000_000_000L;
-      while (!Jvm.read(log).contains("reading") && reader.isAlive()
-          && System.nanoTime() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // poll the log
-      }
-      assertTrue(Jvm.read(log).contains("reading"), Jvm.read(log));
+      Process reader = Processes.startJava(log, ReaderHolderMain.class, dir.toString());
+      Processes.awaitOutput(
+          reader, log, out -> out.contains("reading"), Duration.ofSeconds(60), "reading");
       reader.destroyForcibly().waitFor();
       assertEquals(1, archive.checkStaleReaders());
       assertEquals(0, archive.checkStaleReaders());
@@ -110,13 +112,15 @@ class ArchiveFoldIT {
   private Map<Integer, Long> runWorkers(int n) throws Exception {
     Map<Integer, Process> procs = new LinkedHashMap<>();
     for (int w = 0; w < n; w++) {
-      procs.put(w, Jvm.start(logs.resolve("w" + w + ".log"), WorkerMain.class, dir.toString(),
+      procs.put(w, Processes.startJava(
+          logs.resolve("w" + w + ".log"), WorkerMain.class, dir.toString(),
           String.valueOf(w), String.valueOf(ITERATIONS), "0"));
     }
     Map<Integer, Long> pids = new LinkedHashMap<>();
     for (Map.Entry<Integer, Process> e : procs.entrySet()) {
       Path log = logs.resolve("w" + e.getKey() + ".log");
-      assertEquals(0, Jvm.await(e.getValue(), log, 60), Jvm.read(log));
+      assertEquals(
+          0, Processes.await(e.getValue(), log, Duration.ofSeconds(60)), Processes.read(log));
       pids.put(e.getKey(), e.getValue().pid());
     }
     return pids;

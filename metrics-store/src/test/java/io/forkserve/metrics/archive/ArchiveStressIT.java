@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.testsupport.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +49,7 @@ class ArchiveStressIT {
   void restartsUnderScrapesInTwoProcesses_neverGoBackwardsAndStayBounded() throws Exception {
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       Path scraperLog = logs.resolve("scraper.log");
-      Process other = Jvm.start(scraperLog, ScraperMain.class, dir.toString());
+      Process other = Processes.startJava(scraperLog, ScraperMain.class, dir.toString());
       AtomicBoolean stop = new AtomicBoolean();
       AtomicInteger maxEntries = new AtomicInteger();
       AtomicReference<Throwable> scraperError = new AtomicReference<>();
@@ -70,14 +72,18 @@ class ArchiveStressIT {
       stop.set(true);
       scraper.join(TimeUnit.SECONDS.toMillis(30));
       other.getOutputStream().close();
-      assertEquals(0, Jvm.await(other, scraperLog, 60), Jvm.read(scraperLog));
+      assertEquals(
+          0,
+          Processes.await(other, scraperLog, Duration.ofSeconds(60)),
+          Processes.read(scraperLog));
       assertEquals(null, scraperError.get());
       assertEquals(0, check.count, check.violations.toString());
       assertTrue(check.scrapes > 10, "only " + check.scrapes + " scrapes in this process");
-      Matcher m = Pattern.compile("scrapes=(\\d+) violations=(\\d+)").matcher(Jvm.read(scraperLog));
-      assertTrue(m.find(), Jvm.read(scraperLog));
-      assertEquals("0", m.group(2), Jvm.read(scraperLog));
-      assertTrue(Integer.parseInt(m.group(1)) > 10, Jvm.read(scraperLog));
+      Matcher m = Pattern.compile("scrapes=(\\d+) violations=(\\d+)")
+          .matcher(Processes.read(scraperLog));
+      assertTrue(m.find(), Processes.read(scraperLog));
+      assertEquals("0", m.group(2), Processes.read(scraperLog));
+      assertTrue(Integer.parseInt(m.group(1)) > 10, Processes.read(scraperLog));
       assertTrue(maxEntries.get() <= CONCURRENT * FILE_KINDS + 1,
           "directory held " + maxEntries.get() + " entries");
       assertEquals(List.of(), ArchiveTesting.dbFiles(dir));
@@ -97,9 +103,10 @@ class ArchiveStressIT {
         int worker = w;
         done.add(slots.submit(() -> {
           Path log = logs.resolve("w" + worker + ".log");
-          Process p = Jvm.start(log, WorkerMain.class, dir.toString(), String.valueOf(worker),
+          Process p = Processes.startJava(
+              log, WorkerMain.class, dir.toString(), String.valueOf(worker),
               String.valueOf(ITERATIONS), String.valueOf(PAUSE_MICROS));
-          assertEquals(0, Jvm.await(p, log, 60), Jvm.read(log));
+          assertEquals(0, Processes.await(p, log, Duration.ofSeconds(60)), Processes.read(log));
           archive.fold(p.pid());
           archive.checkStaleReaders();
           pids.put(worker, p.pid());

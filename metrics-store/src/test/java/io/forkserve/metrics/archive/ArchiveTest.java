@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.forkserve.metrics.Counter;
 import io.forkserve.metrics.Gauge;
@@ -20,8 +19,8 @@ import io.forkserve.metrics.Summary;
 import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.model.MetricType;
+import io.forkserve.testsupport.Fixtures;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -39,7 +38,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ArchiveTest {
   /** IDs above Linux's largest pid_max (2^22), so no live process has them. */
-  private static final long PID_A = 9_000_001;
+  static final long PID_A = 9_000_001;
   private static final long PID_B = 9_000_002;
 
   @TempDir Path dir;
@@ -51,7 +50,7 @@ class ArchiveTest {
   })
   void foldingEveryPythonPid_keepsTheMergeOfTheFilesPythonWould(String version, String scenario)
       throws Exception {
-    ArchiveTesting.copyDir(ArchiveTesting.fixture(version + "/" + scenario), dir);
+    Fixtures.copyDir(Fixtures.prometheusClient(version + "/" + scenario), dir);
     for (String name : dbFiles(dir)) { // mark_process_dead for every pid: live gauges go
       if (name.startsWith("gauge_live")) {
         Files.delete(dir.resolve(name));
@@ -72,9 +71,9 @@ class ArchiveTest {
   }
 
   private void restoreLiveGauges(String fixture) throws IOException {
-    for (String name : dbFiles(ArchiveTesting.fixture(fixture))) {
+    for (String name : dbFiles(Fixtures.prometheusClient(fixture))) {
       if (name.startsWith("gauge_live")) {
-        Files.copy(ArchiveTesting.fixture(fixture).resolve(name), dir.resolve(name));
+        Files.copy(Fixtures.prometheusClient(fixture).resolve(name), dir.resolve(name));
       }
     }
   }
@@ -83,7 +82,7 @@ class ArchiveTest {
   @CsvSource({"v0.16.0/histograms", "v0.25.0/gauges", "v0.25.0/many_series"})
   void pythonOnlyDirectory_readOnlyArchiveMergesTheSameAndCreatesNothing(String fixture)
       throws Exception {
-    ArchiveTesting.copyDir(ArchiveTesting.fixture(fixture), dir);
+    Fixtures.copyDir(Fixtures.prometheusClient(fixture), dir);
     List<String> before = ArchiveTesting.listing(dir);
     String plain = scrapeText(dir, List.of());
     try (MetricsArchive readOnly = MetricsArchive.openReadOnly(dir)) {
@@ -102,7 +101,7 @@ class ArchiveTest {
 
   @Test
   void readOnlyView_readsAnArchiveAnotherOpenerFolds() throws Exception {
-    writeWorkload(PID_A, 3);
+    writeWorkload(dir, PID_A, 3);
     String expected = scrapeText(dir, List.of());
     try (MetricsArchive owner = MetricsArchive.open(dir);
         MetricsArchive readOnly = MetricsArchive.openReadOnly(dir)) {
@@ -116,8 +115,8 @@ class ArchiveTest {
 
   @Test
   void oneProcess_sharesOneEnvironmentPerArchive() throws Exception {
-    writeWorkload(PID_A, 3);
-    writeWorkload(PID_B, 3);
+    writeWorkload(dir, PID_A, 3);
+    writeWorkload(dir, PID_B, 3);
     Map<String, Double> expected = withoutLiveGauge(rows(scrapeText(dir, List.of())));
     MetricsArchive first = MetricsArchive.open(dir);
     try (MetricsArchive second = MetricsArchive.open(dir);
@@ -141,7 +140,7 @@ class ArchiveTest {
 
   @Test
   void faultAfterCommit_scrapesLeaveTheFilesOutAndARetriedFoldOnlyDeletes() throws Exception {
-    writeWorkload(PID_A, 5);
+    writeWorkload(dir, PID_A, 5);
     List<String> files = dbFiles(dir);
     Map<String, Double> expected = rows(scrapeText(dir, List.of()));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
@@ -168,7 +167,7 @@ class ArchiveTest {
 
   @Test
   void faultBetweenDeletes_retriedFoldKeepsTotals() throws Exception {
-    writeWorkload(PID_A, 4);
+    writeWorkload(dir, PID_A, 4);
     Map<String, Double> expected = rows(scrapeText(dir, List.of()));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       archive.faultHook(stage -> {
@@ -191,7 +190,7 @@ class ArchiveTest {
 
   @Test
   void faultBeforeCommit_losesNothing() throws Exception {
-    writeWorkload(PID_A, 4);
+    writeWorkload(dir, PID_A, 4);
     List<String> files = dbFiles(dir);
     Map<String, Double> expected = rows(scrapeText(dir, List.of()));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
@@ -299,42 +298,18 @@ class ArchiveTest {
 
   @Test
   void aNewFileUnderAFoldedNameIsCounted() throws Exception {
-    writeWorkload(PID_A, 2);
+    writeWorkload(dir, PID_A, 2);
     Map<String, Double> first = rows(scrapeText(dir, List.of()));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       FileTime folded = Files.getLastModifiedTime(dir.resolve("counter_" + PID_A + ".db"));
       archive.fold(PID_A);
       awaitFileClockPast(folded);
-      writeWorkload(PID_A, 2); // same name, and quite likely the same inode
+      writeWorkload(dir, PID_A, 2); // same name, and quite likely the same inode
       Map<String, Double> both = rows(scrapeText(dir, List.of(archive.newMergeSource())));
       assertEquals(2 * first.get("jobs_total{route=\"r0\"}"), both.get("jobs_total{route=\"r0\"}"));
       archive.fold(PID_A);
       assertEquals(both.get("jobs_total{route=\"r0\"}"),
           rows(scrapeText(dir, List.of(archive.newMergeSource()))).get("jobs_total{route=\"r0\"}"));
-    }
-  }
-
-  @Test
-  void mdbDump_printsReadableKeys() throws Exception {
-    Path mdbDump = Path.of("/usr/bin/mdb_dump");
-    assumeTrue(Files.isExecutable(mdbDump), "Debian lmdb-utils (/usr/bin/mdb_dump) is missing");
-    writeWorkload(PID_A, 3);
-    try (MetricsArchive archive = MetricsArchive.open(dir)) {
-      archive.fold(PID_A);
-      Process p = new ProcessBuilder(mdbDump.toString(), "-p", archive.folder().toString())
-          .redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-      assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-      assertEquals(0, p.exitValue(), out);
-      List<String> lines = out.lines().toList();
-      assertTrue(lines.contains(" series\\09counter\\09\\09\\09"
-          + "[\"jobs\", \"jobs_total\", {\"route\": \"r0\"}, \"Jobs.\"]"), out);
-      assertTrue(lines.contains(" series\\09histogram\\09\\09\\09[\"latency_seconds\", "
-          + "\"latency_seconds_bucket\", {\"le\": \"0.5\", \"route\": \"r1\"}, \"Latency.\"]"),
-          out);
-      assertTrue(out.contains(" file\\09counter_" + PID_A + ".db\\09(dev="), out);
-      assertTrue(lines.contains(" fold\\090000000001"), out);
-      assertTrue(lines.contains(" meta\\09folds") && lines.contains(" 1"), out);
     }
   }
 
@@ -361,7 +336,8 @@ class ArchiveTest {
     return files.stream().filter(n -> !n.startsWith("gauge_live")).toList();
   }
 
-  private void writeWorkload(long pid, int n) {
+  /** A counter, a histogram, a summary and a live gauge written by {@code pid} into {@code dir}. */
+  static void writeWorkload(Path dir, long pid, int n) {
     try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(pid).open()) {
       Counter jobs = Counter.builder("jobs").help("Jobs.").labelNames("route").register(r);
       Histogram latency = Histogram.builder("latency_seconds").help("Latency.")

@@ -8,11 +8,10 @@ import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.merge.MergeSource;
 import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.testsupport.ExpositionText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** Helpers for archive tests: scraping to rows, fixtures, directory listings. */
 final class ArchiveTesting {
-  private static final Pattern LABEL =
-      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-
   private ArchiveTesting() {}
 
   /** The text exposition of one scrape of {@code dir} merged with {@code sources}. */
@@ -56,26 +50,28 @@ final class ArchiveTesting {
       if (line.isEmpty() || line.startsWith("#") || line.startsWith("forkserve_metrics_")) {
         continue;
       }
-      int space = line.lastIndexOf(' ');
-      rows.put(canonical(line.substring(0, space)), Double.parseDouble(line.substring(space + 1)));
+      ExpositionText.Sample sample = ExpositionText.parseLine(line);
+      rows.put(key(sample), sample.value());
     }
     return rows;
   }
 
-  /** A sample name with labels sorted by name. */
+  /** A sample name with labels sorted by name: {@code name{a="x",b="y"}}. */
   static String canonical(String sample) {
-    int brace = sample.indexOf('{');
-    if (brace < 0) {
-      return sample;
-    }
-    Map<String, String> labels = new TreeMap<>();
-    Matcher m = LABEL.matcher(sample.substring(brace));
-    while (m.find()) {
-      labels.put(m.group(1), m.group(2));
+    return key(ExpositionText.parseLine(sample + " 0"));
+  }
+
+  private static String key(ExpositionText.Sample sample) {
+    if (sample.labels().isEmpty()) {
+      return sample.name();
     }
     List<String> parts = new ArrayList<>();
-    labels.forEach((k, v) -> parts.add(k + "=\"" + v + "\""));
-    return sample.substring(0, brace) + "{" + String.join(",", parts) + "}";
+    sample.labels().forEach((k, v) -> parts.add(k + "=\"" + escape(v) + "\""));
+    return sample.name() + "{" + String.join(",", parts) + "}";
+  }
+
+  private static String escape(String value) {
+    return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
   }
 
   /** Asserts equal keys and values equal within a relative 1e-9 (sums fold in another order). */
@@ -86,28 +82,6 @@ final class ArchiveTesting {
       double x = e.getValue();
       if (Math.abs(a - x) > 1e-9 * Math.max(1, Math.abs(x))) {
         fail(e.getKey() + ": expected " + x + " but was " + a);
-      }
-    }
-  }
-
-  /** A Python-written fixture folder under src/test/resources/fixtures/prometheus-client. */
-  static Path fixture(String relative) {
-    URL url = ArchiveTesting.class.getResource("/fixtures/prometheus-client/" + relative);
-    if (url == null) {
-      throw new AssertionError("missing fixture " + relative);
-    }
-    try {
-      return Path.of(url.toURI());
-    } catch (URISyntaxException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** Copies the files of {@code from} into the existing {@code to}. */
-  static void copyDir(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.list(from)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.copy(f, to.resolve(f.getFileName().toString()));
       }
     }
   }

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.forkserve.metrics.testsupport.JavaProcesses;
+import io.forkserve.testsupport.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,25 +17,20 @@ import org.junit.jupiter.api.io.TempDir;
 class DirectoryLockIT {
   @TempDir Path tmp;
 
-  private static void awaitLine(Path log, String prefix, Process p) throws Exception {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      if (JavaProcesses.read(log).lines().anyMatch(l -> l.startsWith(prefix))) {
-        return;
-      }
-      if (!p.isAlive()) {
-        throw new AssertionError("holder exited: " + JavaProcesses.read(log));
-      }
-      Thread.sleep(10); // polling the log for the condition, with the deadline above
-    }
-    throw new AssertionError("no '" + prefix + "' line in 30 s: " + JavaProcesses.read(log));
+  private static void awaitLine(Path log, String prefix, Process p) {
+    Processes.awaitOutput(
+        p,
+        log,
+        out -> out.lines().anyMatch(l -> l.startsWith(prefix)),
+        Duration.ofSeconds(30),
+        "a line starting '" + prefix + "'");
   }
 
   @Test
   void aSecondServerCannotShareTheDirectory_untilTheHolderExits() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("metrics"));
     Path holderLog = tmp.resolve("holder.log");
-    Process holder = JavaProcesses.start(holderLog, LockHolderMain.class, dir.toString());
+    Process holder = Processes.startJava(holderLog, LockHolderMain.class, dir.toString());
     awaitLine(holderLog, "locked ", holder);
 
     MultiprocDirectoryException here =
@@ -43,9 +39,9 @@ class DirectoryLockIT {
     assertFalse(here.getMessage().contains("\n"));
 
     Path secondLog = tmp.resolve("second.log");
-    Process second = JavaProcesses.start(secondLog, LockHolderMain.class, dir.toString());
-    assertEquals(3, JavaProcesses.await(second, secondLog, 60));
-    List<String> lines = JavaProcesses.read(secondLog).lines().toList();
+    Process second = Processes.startJava(secondLog, LockHolderMain.class, dir.toString());
+    assertEquals(3, Processes.await(second, secondLog, Duration.ofSeconds(60)));
+    List<String> lines = Processes.read(secondLog).lines().toList();
     assertEquals(1, lines.size(), lines.toString());
     assertTrue(
         lines
@@ -60,7 +56,7 @@ class DirectoryLockIT {
         lines.get(0));
 
     holder.getOutputStream().close();
-    assertEquals(0, JavaProcesses.await(holder, holderLog, 60));
+    assertEquals(0, Processes.await(holder, holderLog, Duration.ofSeconds(60)));
     MultiprocDirectory.lock(dir).close();
   }
 
@@ -68,11 +64,11 @@ class DirectoryLockIT {
   void aKilledHolderReleasesTheLock() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("metrics"));
     Path log = tmp.resolve("holder.log");
-    Process holder = JavaProcesses.start(log, LockHolderMain.class, dir.toString());
+    Process holder = Processes.startJava(log, LockHolderMain.class, dir.toString());
     awaitLine(log, "locked ", holder);
     assertThrows(MultiprocDirectoryException.class, () -> MultiprocDirectory.lock(dir));
     holder.destroyForcibly();
-    JavaProcesses.await(holder, log, 60);
+    Processes.await(holder, log, Duration.ofSeconds(60));
     try (MultiprocDirectory d = MultiprocDirectory.lock(dir)) {
       assertEquals(dir, d.path());
     }

@@ -3,7 +3,7 @@ package io.forkserve.metrics.file;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.net.URL;
+import io.forkserve.testsupport.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,7 +20,7 @@ class MetricFileReaderTest {
       v0.25.0/many_series/histogram_15573.db,       V2
       """)
   void detectsTheFormatOfPythonFiles(String file, FormatVersion expected) throws Exception {
-    Path path = fixture(file);
+    Path path = Fixtures.prometheusClient(file);
     MetricFileReader reader =
         new MetricFileReader(path, MetricFileName.parse(path.getFileName().toString()));
     reader.read(new ReaderContext());
@@ -40,7 +40,7 @@ class MetricFileReaderTest {
       v0.25.0/gauges/gauge_mostrecent_15570.db
       """)
   void readsTimestampsOfV2Files(String file) throws Exception {
-    Path path = fixture(file);
+    Path path = Fixtures.prometheusClient(file);
     MetricFileReader reader =
         new MetricFileReader(path, MetricFileName.parse(path.getFileName().toString()));
     reader.read(new ReaderContext());
@@ -59,7 +59,7 @@ class MetricFileReaderTest {
       v0.16.0/gauges/gauge_all_15555.db
       """)
   void v1FilesHaveNoTimestamps(String file) throws Exception {
-    Path path = fixture(file);
+    Path path = Fixtures.prometheusClient(file);
     MetricFileReader reader =
         new MetricFileReader(path, MetricFileName.parse(path.getFileName().toString()));
     reader.read(new ReaderContext());
@@ -69,8 +69,4 @@ class MetricFileReaderTest {
     assertNull(MetricFileName.parse("gauge_mostrecent.db"));
   }
 
-  private static Path fixture(String relative) throws Exception {
-    URL url = MetricFileReaderTest.class.getResource("/fixtures/prometheus-client/" + relative);
-    return Path.of(url.toURI());
-  }
 }

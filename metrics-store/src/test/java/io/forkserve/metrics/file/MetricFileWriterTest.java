@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MetricFileWriterTest {
   @TempDir Path dir;
 
-  private static String key(int i) {
+  static String key(int i) {
     return "[\"m\", \"m_total\", {\"i\": \"" + i + "\"}, \"help\"]";
   }
 
@@ -121,29 +121,6 @@ class MetricFileWriterTest {
             IllegalStateException.class,
             () -> MetricFileWriter.nextCapacity(Integer.MAX_VALUE, (1L << 31) + 8, p));
     assertTrue(e.getMessage().contains("2 GiB"), e.getMessage());
-  }
-
-  @Test
-  void blocksAreAllocatedNotSparse() throws IOException, InterruptedException {
-    Path file = dir.resolve("histogram_8.db");
-    try (MetricFileWriter w = MetricFileWriter.open(file, FormatVersion.V2)) {
-      for (int i = 0; i < 2000; i++) {
-        w.slots(List.of(key(i)));
-      }
-    }
-    Process stat =
-        new ProcessBuilder("stat", "-c", "%b %B %s", file.toString())
-            .redirectErrorStream(true)
-            .start();
-    String[] out =
-        new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
-            .trim()
-            .split(" ");
-    assertEquals(0, stat.waitFor());
-    long allocated = Long.parseLong(out[0]) * Long.parseLong(out[1]);
-    assertTrue(
-        allocated >= Long.parseLong(out[2]),
-        "allocated " + allocated + " bytes of a " + out[2] + "-byte file: sparse");
   }
 
   @Test

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.forkserve.metrics.testsupport.Fixtures;
+import io.forkserve.testsupport.Fixtures;
 import io.forkserve.metrics.testsupport.PyFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,10 +35,7 @@ class MetricKeyTest {
     int keys = 0;
     for (String version : Fixtures.VERSIONS) {
       for (Path file : Fixtures.dbFiles(version)) {
-        if (Fixtures.isHexDump(file)) {
-          continue;
-        }
-        for (PyFile.Entry entry : PyFile.read(file, Fixtures.format(version))) {
+        for (PyFile.Entry entry : PyFile.read(file, PyFile.format(version))) {
           assertEquals(entry.key(), encode(JSON.readTree(entry.key())), file.toString());
           keys++;
         }

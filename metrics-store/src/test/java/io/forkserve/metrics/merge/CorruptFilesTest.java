@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.testsupport.Fixtures;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -134,9 +136,18 @@ class CorruptFilesTest {
 
   @Test
   void hexDumpOfAMetricFile() throws IOException {
-    // Found in the shared fixtures: an xxd dump saved over summary_15554.db.
-    Files.copy(TestFiles.fixture("v0.16.0/histograms/summary_15554.db"),
-        dir.resolve("summary_7.db"));
+    // Once found in the shared fixtures: an xxd-style dump saved over a summary file.
+    byte[] real =
+        Files.readAllBytes(Fixtures.prometheusClient("v0.16.0/histograms/summary_15554.db"));
+    StringBuilder dump = new StringBuilder();
+    for (int offset = 0; offset < real.length; offset += 16) {
+      dump.append(String.format("%08x:", offset));
+      for (int i = offset; i < offset + 16; i += 2) {
+        dump.append(String.format(" %02x%02x", real[i], real[i + 1]));
+      }
+      dump.append('\n');
+    }
+    Files.writeString(dir.resolve("summary_7.db"), dump);
     assertSkippedTwiceWarnedOnce(SkipReason.CORRUPT, "summary_7.db");
   }
 
@@ -272,13 +283,11 @@ class CorruptFilesTest {
             .map(f -> f.path().getFileName() + " " + f.reason().label()).toList());
   }
 
+  /** Copies a real SQLite database (test resource sqlite/jobs.sqlite) to {@code file}. */
   private static void sqlite(Path file) throws Exception {
-    String script = "import sqlite3, sys\n"
-        + "c = sqlite3.connect(sys.argv[1])\n"
-        + "c.execute('create table t (k text, v real)')\n"
-        + "c.execute(\"insert into t values ('jobs', 3.0)\")\n"
-        + "c.commit()\n";
-    ExpositionRows.run(new byte[0], ExpositionRows.PYTHON, "-c", script, file.toString());
+    try (InputStream in = CorruptFilesTest.class.getResourceAsStream("/sqlite/jobs.sqlite")) {
+      Files.copy(in, file);
+    }
     assertTrue(new String(Files.readAllBytes(file), 0, 15, StandardCharsets.US_ASCII)
         .startsWith("SQLite format 3"));
   }

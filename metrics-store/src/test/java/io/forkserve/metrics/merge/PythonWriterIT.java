@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.testsupport.Progress;
+import io.forkserve.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +31,7 @@ class PythonWriterIT {
 
   @Test
   void scrapesWhileLivePythonWritersGrowTheirFiles() throws Exception {
+    Tools.require("python3-prometheus-client");
     String script = String.join("\n",
         "import os, sys",
         "os.environ['PROMETHEUS_MULTIPROC_DIR'] = sys.argv[1]",
@@ -39,7 +43,7 @@ class PythonWriterIT {
         "  h.labels(k=str(i % 70)).observe((i % 100) / 100)");
     List<Process> writers = new java.util.ArrayList<>();
     for (int i = 0; i < PROCESSES; i++) {
-      writers.add(new ProcessBuilder(ExpositionRows.PYTHON, "-c", script, dir.toString(),
+      writers.add(new ProcessBuilder(Tools.PYTHON, "-c", script, dir.toString(),
           Integer.toString(EVENTS)).redirectErrorStream(true).start());
     }
     DirectoryScraper scraper = new DirectoryScraper(dir);
@@ -52,8 +56,10 @@ class PythonWriterIT {
       midWrite += work > 0 && work < PROCESSES * EVENTS ? 1 : 0;
     }
     for (Process p : writers) {
-      assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes(),
-          StandardCharsets.UTF_8));
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(),
+          TimeUnit.MILLISECONDS), "python writer did not exit: " + out);
+      assertEquals(0, p.exitValue(), out);
     }
     Map<String, Double> end = check(scraper.scrape(), last, false);
     assertEquals(PROCESSES * EVENTS, total(end, "work_total{"));

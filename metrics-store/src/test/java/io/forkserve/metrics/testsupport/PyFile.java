@@ -20,6 +20,11 @@ public final class PyFile {
   /** One entry: key, value, timestamp (0 in v1) and the absolute offset of the value. */
   public record Entry(String key, double value, double timestamp, int valueOffset) {}
 
+  /** The format a prometheus-client fixture version wrote: v0.16.0 v1, later ones v2. */
+  public static FormatVersion format(String fixtureVersion) {
+    return fixtureVersion.equals("v0.16.0") ? FormatVersion.V1 : FormatVersion.V2;
+  }
+
   /** The int32 {@code used} at offset 0. */
   public static int used(byte[] bytes) {
     return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(0);

@@ -2,14 +2,14 @@ package io.forkserve.runtime.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.archive.MetricsArchive;
-import java.io.ByteArrayOutputStream;
+import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,40 +29,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the real {@code bin/metrics} script on directories Python wrote. */
 class MetricsCliIT {
-  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-  private static final Path FIXTURES =
-      ROOT.resolve("metrics-store/src/test/resources/fixtures/prometheus-client");
-  private static final Path PYTHON = Path.of("/usr/bin/python3");
+  private static final Path ROOT = Fixtures.projectRoot();
+  private static final Path FIXTURES = Fixtures.prometheusClient();
 
   @TempDir Path tmp;
 
   record Result(int code, String out, String err) {}
 
-  static Result run(String... args) throws IOException, InterruptedException {
+  static Result run(String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(ROOT.resolve("bin/metrics").toString());
     command.addAll(List.of(args));
     return exec(command);
   }
 
-  static Result exec(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).start();
-    p.getOutputStream().close();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Thread errPump = new Thread(() -> copy(p.getErrorStream(), err));
-    errPump.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "command did not finish: " + command);
-    errPump.join();
-    return new Result(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static void copy(InputStream in, ByteArrayOutputStream out) {
-    try {
-      in.transferTo(out);
-    } catch (IOException e) {
-      // the process is gone; what was read is kept
-    }
+  static Result exec(List<String> command) throws Exception {
+    Processes.Result r = Processes.exec(new byte[0], command.toArray(new String[0]));
+    return new Result(r.exit(), r.stdout(), r.stderr());
   }
 
   private Path copyFixture(String version, String scenario) throws IOException {
@@ -96,7 +79,7 @@ class MetricsCliIT {
 
   @Test
   void dumpJsonEqualsWhatPythonReadsFromTheSameFile() throws Exception {
-    assumeTrue(hasPythonClient(), "Debian's python3-prometheus-client is missing (bin/test installs it)");
+    Path python = Tools.require("python3-prometheus-client");
     Path file = FIXTURES.resolve("v0.16.0/histograms/histogram_15553.db");
     Result r = run("dump", file.toString(), "--json");
     assertEquals(0, r.code(), r.err());
@@ -108,7 +91,7 @@ class MetricsCliIT {
         + "for key, value, offset in MmapedDict.read_all_values_from_file(sys.argv[1]):\n"
         + "    m, s, labels, h = json.loads(key)\n"
         + "    print(json.dumps([s, labels, value], sort_keys=True))\n";
-    Result py = exec(List.of(PYTHON.toString(), "-c", script, file.toString()));
+    Result py = exec(List.of(python.toString(), "-c", script, file.toString()));
     assertEquals(0, py.code(), py.err());
     List<String> expected = py.out().lines().toList();
     List<String> actual = new ArrayList<>();
@@ -132,13 +115,13 @@ class MetricsCliIT {
 
   @Test
   void mergeOutputPassesPromtoolAndHasPythonsSampleCount() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/promtool")), "promtool missing (bin/test installs it)");
+    Path promtool = Tools.require("promtool");
     Path dir = copyFixture("v0.25.0", "many_series");
     Result r = run("merge", dir.toString());
     assertEquals(0, r.code(), r.err());
     Path out = tmp.resolve("merged.prom");
     Files.writeString(out, r.out());
-    Result lint = exec(List.of("/bin/sh", "-c", "promtool check metrics < " + out));
+    Result lint = exec(List.of("/bin/sh", "-c", promtool + " check metrics < " + out));
     assertEquals(0, lint.code(), lint.out() + lint.err());
     long pythonSamples = Files.readAllLines(FIXTURES.resolve("v0.25.0/many_series.prom")).stream()
         .filter(l -> !l.startsWith("#") && !l.isBlank()).count();
@@ -262,8 +245,4 @@ class MetricsCliIT {
     }
   }
 
-  private static boolean hasPythonClient() throws Exception {
-    return Files.isExecutable(PYTHON)
-        && exec(List.of(PYTHON.toString(), "-c", "import prometheus_client")).code() == 0;
-  }
 }

@@ -30,7 +30,7 @@ final class DeployTree {
 
   /** True when the suite runs under bin/test, which installs every tool the tests need. */
   static boolean underBinTest() {
-    return "1".equals(System.getenv("FORKSERVE_BIN_TEST"));
+    return "1".equals(System.getenv("FORKSERVE_REQUIRE_TOOLS"));
   }
 
   /** What a finished command printed (stdout and stderr together) and its exit code. */

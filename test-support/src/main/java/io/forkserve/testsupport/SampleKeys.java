@@ -1,4 +1,4 @@
-package io.forkserve.metrics.testsupport;
+package io.forkserve.testsupport;
 
 import java.util.Map;
 import java.util.TreeMap;

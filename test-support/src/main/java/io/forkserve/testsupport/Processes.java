@@ -1,0 +1,155 @@
+package io.forkserve.testsupport;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The one process launcher of the tests: JVMs on the test class path (with the opens lmdbjava
+ * needs, as bin/lib/launch.sh passes them) and external commands, always waited for with a
+ * deadline so that a hung child fails the test instead of hanging the build.
+ */
+public final class Processes {
+  /** How long an external command may run on an idle machine before it counts as hung. */
+  public static final Duration COMMAND_LIMIT = Duration.ofSeconds(120);
+
+  private Processes() {}
+
+  /** A finished process. */
+  public record Result(int exit, String stdout, String stderr) {}
+
+  /**
+   * The command line of a JVM running {@code mainClass} with {@code args} on this test's class
+   * path: the same java, with the lmdbjava opens.
+   */
+  public static List<String> javaCommand(String mainClass, String... args) {
+    return javaCommand(List.of(), mainClass, args);
+  }
+
+  /** As {@link #javaCommand(String, String...)}, with {@code jvmFlags} before the class path. */
+  public static List<String> javaCommand(List<String> jvmFlags, String mainClass, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("--add-opens", "java.base/java.nio=ALL-UNNAMED"));
+    cmd.addAll(List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
+    cmd.addAll(jvmFlags);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /**
+   * Starts a short-lived helper JVM running {@code main} with {@code args} (quick start-up flags);
+   * stdout and stderr go to {@code log}.
+   */
+  public static Process startJava(Path log, Class<?> main, String... args) throws IOException {
+    List<String> quick = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+    return new ProcessBuilder(javaCommand(quick, main.getName(), args))
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /**
+   * Waits for {@code p} to exit within {@code idleLimit} (stretched by the machine's measured
+   * slowdown, see {@link Progress#stretched}); returns its exit code, or fails.
+   */
+  public static int await(Process p, Path log, Duration idleLimit) throws Exception {
+    Duration limit = Progress.stretched(idleLimit);
+    if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("process did not exit in " + limit + ": " + read(log));
+    }
+    return p.exitValue();
+  }
+
+  /**
+   * Waits until the output {@code p} wrote to {@code log} satisfies {@code done}; fails when the
+   * process exits first or after {@code idleLimit} stretched by the measured slowdown.
+   */
+  public static void awaitOutput(
+      Process p, Path log, Predicate<String> done, Duration idleLimit, String what) {
+    try {
+      Progress.await(
+          () -> done.test(readUnchecked(log)), p::isAlive, Progress.stretched(idleLimit), what);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; output: " + readUnchecked(log), e);
+    }
+  }
+
+  private static String readUnchecked(Path log) {
+    try {
+      return read(log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The output a process wrote to {@code log} so far. */
+  public static String read(Path log) throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  /** Runs a command with {@code stdin}; returns stdout, or fails with its exit code and stderr. */
+  public static String run(byte[] stdin, String... command) throws Exception {
+    Result r = exec(stdin, command);
+    if (r.exit() != 0) {
+      throw new AssertionError(command[0] + " exited " + r.exit() + ": " + r.stderr() + r.stdout());
+    }
+    return r.stdout();
+  }
+
+  /**
+   * Runs a command with {@code stdin} and waits for it (at most {@link #COMMAND_LIMIT}, stretched
+   * by the machine's measured slowdown).
+   */
+  public static Result exec(byte[] stdin, String... command) throws Exception {
+    Process p = new ProcessBuilder(command).start();
+    CompletableFuture<byte[]> err =
+        CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    CompletableFuture<byte[]> out =
+        CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+    CompletableFuture<Void> in =
+        CompletableFuture.runAsync(
+            () -> {
+              try (OutputStream stream = p.getOutputStream()) {
+                stream.write(stdin);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    Duration limit = Progress.stretched(COMMAND_LIMIT);
+    if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(command[0] + " did not exit in " + limit);
+    }
+    in.get();
+    return new Result(
+        p.exitValue(),
+        new String(out.get(), StandardCharsets.UTF_8),
+        new String(err.get(), StandardCharsets.UTF_8));
+  }
+
+  private static byte[] readAll(InputStream in) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      in.transferTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+}
