@@ -38,8 +38,11 @@ class LifecycleIT {
       var after = server.get("/health");
       assertEquals(200, after.statusCode());
       assertEquals(2, JSON.readTree(after.body()).get("ready_workers").asInt());
-      assertTrue(
-          server.stdout.stream().anyMatch(l -> l.contains("worker 2/2 ready in")), "progress");
+      // the line is printed as the last worker turns ready; the test reads stdout on its own thread
+      ServerProcess.await(
+          () -> server.stdout.stream().anyMatch(l -> l.contains("worker 2/2 ready in")),
+          Duration.ofSeconds(10),
+          "the 'worker 2/2 ready' progress line");
     }
   }
 
