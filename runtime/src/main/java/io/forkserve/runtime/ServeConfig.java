@@ -93,7 +93,11 @@ final class ServeConfig {
     } catch (JacksonException e) {
       int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
       throw new IllegalArgumentException(
-          "config " + name + (line > 0 ? " line " + line : "") + ": " + e.getOriginalMessage());
+          "config "
+              + name
+              + (line > 0 ? " line " + line : "")
+              + ": "
+              + e.getOriginalMessage().strip().replaceAll("\\s+", " "));
     }
     return new Reader(name, flags).read(root);
   }
@@ -145,7 +149,10 @@ final class ServeConfig {
           if (flags.given.contains(flag)) {
             throw fail(
                 "",
-                "--" + flag + " is set per API and the file lists " + list.size()
+                "--"
+                    + flag
+                    + " is set per API and the file lists "
+                    + list.size()
                     + " APIs; set it in the API's entry");
           }
         }
@@ -252,7 +259,10 @@ final class ServeConfig {
           if (owner != null && !owner.equals(api.name)) {
             throw fail(
                 "apis[" + i + "] (" + api.name + ")",
-                "device " + device + " is already API " + owner
+                "device "
+                    + device
+                    + " is already API "
+                    + owner
                     + "'s (set exclusive-devices: false to share it)");
           }
         }
@@ -273,7 +283,13 @@ final class ServeConfig {
       for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
         String key = it.next();
         if (!known.contains(key)) {
-          throw fail(where, "unknown key '" + key + "' (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+          throw fail(
+              where,
+              "unknown key '"
+                  + key
+                  + "' (known: "
+                  + String.join(", ", new java.util.TreeSet<>(known))
+                  + ")");
         }
       }
     }

@@ -96,8 +96,10 @@ public final class Settings {
   final long crashLoopWindowNanos;
   final String adminToken;
   final String config;
+
   /** Flags given on the command line (not from the environment or defaults). */
   final Set<String> given;
+
   private final Map<String, String> raw;
 
   private Settings(Map<String, String> raw, Set<String> given) {
@@ -137,8 +139,8 @@ public final class Settings {
   }
 
   /**
-   * These settings with {@code values} put over them (flag name to text), keeping what was given
-   * on the command line; IllegalArgumentException with one line for a wrong value.
+   * These settings with {@code values} put over them (flag name to text), keeping what was given on
+   * the command line; IllegalArgumentException with one line for a wrong value.
    */
   Settings with(Map<String, String> values) {
     Map<String, String> merged = new LinkedHashMap<>(raw);

@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs one server: the metrics directory, each API's worker pool and queue, the channel to each
- * worker and the HTTP front. {@link #start} blocks until every worker is ready or one failed; other methods are
- * thread-safe.
+ * worker and the HTTP front. {@link #start} blocks until every worker is ready or one failed; other
+ * methods are thread-safe.
  */
 public final class Supervisor implements ServerView, AdminActions {
   /*
@@ -38,9 +38,10 @@ public final class Supervisor implements ServerView, AdminActions {
    *
    * Parts. Each API has its own ApiRuntime: Dispatcher (queue), ProcessLauncher, WorkerSocket and
    * WorkerPool, so APIs share nothing but the front and the metrics directory. ProcessLauncher
-   * starts and kills worker processes; WorkerSocket accepts their links; WorkerPool holds the slots and their state machine, driven by the control thread here;
-   * DeadWorkers folds an exited worker's files into the archive; FrontHandlers and FrontServer
-   * build and bind the front; InfoView is /info.
+   * starts and kills worker processes; WorkerSocket accepts their links; WorkerPool holds the
+   * slots and their state machine, driven by the control thread here; DeadWorkers folds an
+   * exited worker's files into the archive; FrontHandlers and FrontServer build and bind the
+   * front; InfoView is /info.
    *
    * Shut-down. shutdown() (SIGTERM/SIGINT) stops accepting requests, waits up to
    * --graceful-timeout for queued and held jobs, then stop(): the front stops, workers get
