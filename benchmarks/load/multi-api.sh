@@ -5,8 +5,14 @@
 # for the whole run and are measured in alternating rounds, so a change in machine load hits both
 # alike; the ratio is of the summed requests over every round.
 #
-#   benchmarks/load/multi-api.sh                 # 4 rounds of 10 s each per server
-#   ROUNDS=6 DURATION=20s benchmarks/load/multi-api.sh
+#   benchmarks/load/multi-api.sh                 # 20 s warm-up, then 6 rounds of 10 s per server
+#   ROUNDS=8 DURATION=20s WARMUP=30s benchmarks/load/multi-api.sh
+#
+# The 3-API server starts twice the worker JVMs; on a busy machine their JIT warm-up takes many
+# seconds, hence the long warm-up before the first round.
+#
+# CONTROL=1 makes the second server a one-API server too (an A/A run): its ratio shows how far
+# apart two identical servers measure on this machine.
 #
 # Results: one line per round and the ratio on stdout; raw wrk output in bench-out/multi-api/.
 set -euo pipefail
@@ -14,7 +20,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/benchmarks/load"
 out="$root/bench-out/multi-api"
 duration="${DURATION:-10s}"
-rounds="${ROUNDS:-4}"
+rounds="${ROUNDS:-6}"
+warmup="${WARMUP:-20s}"
 connections="${CONNECTIONS:-64}"
 threads="${THREADS:-2}"
 mkdir -p "$out"
@@ -47,7 +54,11 @@ one=$(free_port)
 "$root/bin/serve" --workers 2 --port "$one" > "$out/one-api.log" 2>&1 &
 pids+=($!)
 three=$(free_port)
-"$root/bin/serve" --config "$config" --port "$three" > "$out/three-apis.log" 2>&1 &
+if [ "${CONTROL:-0}" = 1 ]; then
+  "$root/bin/serve" --workers 2 --port "$three" > "$out/three-apis.log" 2>&1 &
+else
+  "$root/bin/serve" --config "$config" --port "$three" > "$out/three-apis.log" 2>&1 &
+fi
 pids+=($!)
 await_health "http://127.0.0.1:$one/health"
 await_health "http://127.0.0.1:$three/health"
@@ -61,10 +72,11 @@ rps() { # name url
 }
 
 for url in "http://127.0.0.1:$one/predict" "http://127.0.0.1:$three/predict"; do
-  wrk -t"$threads" -c"$connections" -d3s -s "$here/post.lua" "$url" > /dev/null  # warm-up
+  wrk -t"$threads" -c"$connections" -d"$warmup" -s "$here/post.lua" "$url" > /dev/null
 done
 sum_one=0; sum_three=0
-printf '%-6s %14s %14s %8s\n' round "1 API req/s" "3 APIs req/s" ratio | tee "$out/summary.txt"
+second="3 APIs req/s"; [ "${CONTROL:-0}" = 1 ] && second="1 API (A/A)"
+printf '%-6s %14s %14s %8s\n' round "1 API req/s" "$second" ratio | tee "$out/summary.txt"
 for r in $(seq 1 "$rounds"); do
   # alternate which server goes first, so neither always follows the other
   if [ $((r % 2)) -eq 1 ]; then
