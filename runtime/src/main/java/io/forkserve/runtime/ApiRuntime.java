@@ -46,8 +46,11 @@ final class ApiRuntime implements ServerView {
     return config.settings;
   }
 
-  /** Opens the queue and the workers' socket and spawns every worker. */
-  void start(ServerMetrics metrics, Clock clock, PrintStream out) {
+  /**
+   * Opens the queue and the workers' socket and spawns every worker. With {@code named}, the pool's
+   * lines on {@code out} and stderr name the API ({@code forkserve: [echo] worker 1/2 ready ...}).
+   */
+  void start(ServerMetrics metrics, Clock clock, PrintStream out, boolean named) {
     Settings s = config.settings;
     metricsDir = metrics.dir;
     dispatcher = new Dispatcher(s.maxQueue, s.timeoutNanos, clock::nanoTime);
@@ -56,7 +59,9 @@ final class ApiRuntime implements ServerView {
         new ProcessLauncher(s, config.className(), config.name, socket.path(), metrics.dir.path);
     metrics.front.touch(config.name);
     PoolEvents events = PoolEvents.of(metrics.front, config.name, metrics.deadWorkers);
-    pool = new WorkerPool(s, clock, launcher, events, RestartPolicy.of(s), out, System.err);
+    PrintStream poolOut = named ? NamedLines.of(out, config.name) : out;
+    PrintStream poolErr = named ? NamedLines.of(System.err, config.name) : System.err;
+    pool = new WorkerPool(s, clock, launcher, events, RestartPolicy.of(s), poolOut, poolErr);
     socket.accept(pool, dispatcher, s);
     pool.spawnAll();
   }

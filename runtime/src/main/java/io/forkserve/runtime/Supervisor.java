@@ -94,7 +94,7 @@ public final class Supervisor implements ServerView, AdminActions {
     metrics = ServerMetrics.open(out);
     FrontServer.probe(server.host, server.port);
     for (ApiRuntime api : apis) {
-      api.start(metrics, clock, out);
+      api.start(metrics, clock, out, apis.size() > 1);
     }
     poolsStarted = true;
     startFront();
