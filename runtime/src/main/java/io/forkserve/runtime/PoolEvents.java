@@ -17,22 +17,25 @@ interface PoolEvents {
   /** Worker {@code pid} has exited; called on the exit thread before the pool's own update. */
   void exited(long pid);
 
-  /** Events to the front's {@code metrics}; exited workers' files go to {@code deadWorkers}. */
-  static PoolEvents of(FrontMetrics metrics, DeadWorkers deadWorkers) {
+  /**
+   * Events to the front's {@code metrics}, labelled with {@code api}; exited workers' files go to
+   * {@code deadWorkers}.
+   */
+  static PoolEvents of(FrontMetrics metrics, String api, DeadWorkers deadWorkers) {
     return new PoolEvents() {
       @Override
       public void workersUp(int ready) {
-        metrics.workersUp(ready);
+        metrics.workersUp(api, ready);
       }
 
       @Override
       public void restarted(RestartReason reason) {
-        metrics.workerRestarted(reason);
+        metrics.workerRestarted(api, reason);
       }
 
       @Override
       public void crashLoop(boolean looping) {
-        metrics.crashLoop(looping);
+        metrics.crashLoop(api, looping);
       }
 
       @Override

@@ -28,12 +28,19 @@ final class ProcessLauncher implements WorkerLauncher {
 
   private final Settings settings;
   private final String apiClass;
+  private final String apiName;
   private final Path socket;
   private final Path metricsDir;
 
   ProcessLauncher(Settings settings, String apiClass, Path socket, Path metricsDir) {
+    this(settings, apiClass, ServeConfig.DEFAULT_NAME, socket, metricsDir);
+  }
+
+  ProcessLauncher(
+      Settings settings, String apiClass, String apiName, Path socket, Path metricsDir) {
     this.settings = settings;
     this.apiClass = apiClass;
+    this.apiName = apiName;
     this.socket = socket;
     this.metricsDir = metricsDir;
   }
@@ -59,10 +66,12 @@ final class ProcessLauncher implements WorkerLauncher {
     command.add(WorkerArgs.MAIN_CLASS);
     Map<String, String> args = new LinkedHashMap<>(settings.visible());
     Settings.SECRETS.forEach(args::remove);
+    args.remove("config");
     args.put(WorkerArgs.SOCKET, socket.toString());
     args.put(WorkerArgs.INDEX, Integer.toString(index));
     args.put(WorkerArgs.WORKERS, Integer.toString(workers));
     args.put(WorkerArgs.API, apiClass);
+    args.put(WorkerArgs.API_NAME, apiName);
     args.put(WorkerArgs.JAR, settings.jar == null ? "" : settings.jar);
     args.put(WorkerArgs.DEVICE, device);
     args.put(WorkerArgs.PRINT_SETUP_TRACE, Boolean.toString(printSetupTrace));

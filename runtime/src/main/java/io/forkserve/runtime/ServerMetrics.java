@@ -24,8 +24,6 @@ final class ServerMetrics {
     this.archive = archive;
     this.front = new FrontMetrics(registry);
     this.deadWorkers = new DeadWorkers(archive);
-    front.workersUp(0);
-    front.touch();
   }
 
   /**

@@ -1,10 +1,12 @@
 package io.forkserve.runtime;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,7 +46,25 @@ public final class Settings {
     flag("crash-loop-restarts", "5", "failed starts within --crash-loop-window = crash loop");
     flag("crash-loop-window", "60s", "window in which failed starts are counted");
     flag("admin-token", null, "token of the localhost admin endpoint (default: endpoint off)");
+    flag("config", null, "YAML or JSON file listing several APIs (see docs/serving.md)");
   }
+
+  /**
+   * Flags that describe one API; in a config file they are keys of each API entry, and on the
+   * command line they apply only when the file lists one API (see {@link ServeConfig}).
+   */
+  static final List<String> PER_API =
+      List.of(
+          "api",
+          "jar",
+          "workers",
+          "api-path",
+          "max-batch-size",
+          "batch-timeout",
+          "timeout",
+          "max-payload",
+          "max-queue",
+          "devices");
 
   private static void flag(String name, String defaultValue, String help) {
     DEFAULTS.put(name, defaultValue);
@@ -75,10 +95,16 @@ public final class Settings {
   final int crashLoopRestarts;
   final long crashLoopWindowNanos;
   final String adminToken;
+  final String config;
+
+  /** Flags given on the command line (not from the environment or defaults). */
+  final Set<String> given;
+
   private final Map<String, String> raw;
 
-  private Settings(Map<String, String> raw) {
+  private Settings(Map<String, String> raw, Set<String> given) {
     this.raw = raw;
+    this.given = Set.copyOf(given);
     api = raw.get("api");
     jar = raw.get("jar");
     workers = intIn(raw, "workers", 1, 1024);
@@ -109,6 +135,17 @@ public final class Settings {
     crashLoopRestarts = intIn(raw, "crash-loop-restarts", 1, 1000);
     crashLoopWindowNanos = positive(raw, "crash-loop-window");
     adminToken = raw.get("admin-token");
+    config = raw.get("config");
+  }
+
+  /**
+   * These settings with {@code values} put over them (flag name to text), keeping what was given on
+   * the command line; IllegalArgumentException with one line for a wrong value.
+   */
+  Settings with(Map<String, String> values) {
+    Map<String, String> merged = new LinkedHashMap<>(raw);
+    merged.putAll(values);
+    return new Settings(merged, given);
   }
 
   private static long positive(Map<String, String> raw, String flag) {
@@ -122,6 +159,7 @@ public final class Settings {
   /** Parses {@code args} over {@code env}; throws IllegalArgumentException with one line. */
   public static Settings parse(String[] args, Map<String, String> env) {
     Map<String, String> raw = new LinkedHashMap<>();
+    Set<String> given = new HashSet<>();
     for (Map.Entry<String, String> flag : DEFAULTS.entrySet()) {
       String fromEnv = env.get(envName(flag.getKey()));
       raw.put(flag.getKey(), fromEnv != null ? fromEnv : flag.getValue());
@@ -146,8 +184,9 @@ public final class Settings {
         throw new IllegalArgumentException("unknown flag --" + name + " (see --help)");
       }
       raw.put(name, value);
+      given.add(name);
     }
-    return new Settings(raw);
+    return new Settings(raw, given);
   }
 
   /** The environment variable read for {@code flag}. */

@@ -1,17 +1,17 @@
 package io.forkserve.runtime;
 
-import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.front.AdminActions;
 import io.forkserve.runtime.front.FrontHandlers;
 import io.forkserve.runtime.front.FrontServer;
 import io.forkserve.runtime.front.ServerView;
 import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.Callback;
-import io.forkserve.worker.EchoApi;
-import io.forkserve.worker.ServingApi;
-import io.forkserve.worker.launch.ApiClass;
 import io.undertow.Undertow;
+import io.undertow.server.HandlerWrapper;
+import io.undertow.server.HttpHandler;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,22 +23,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs one server: the metrics directory, the worker pool, the channel to each worker and the HTTP
- * front. {@link #start} blocks until every worker is ready or one failed; other methods are
- * thread-safe.
+ * Runs one server: the metrics directory, each API's worker pool and queue, the channel to each
+ * worker and the HTTP front. {@link #start} blocks until every worker is ready or one failed; other
+ * methods are thread-safe.
  */
 public final class Supervisor implements ServerView, AdminActions {
   /*
-   * Start-up. The supervisor checks settings and the API class in its own process first (a bad
-   * class name fails here, with one line), prepares the metrics directory, opens the workers'
-   * socket, has the pool spawn every worker, then binds the HTTP port, so JVM start-up of the
+   * Start-up. The supervisor reads the config (ServeConfig: --config or the flags) and loads every
+   * API class in its own process first (a bad entry or class name fails here, with one line),
+   * prepares the metrics directory, and for each API (ApiRuntime) opens its queue and workers'
+   * socket and has its pool spawn every worker, then binds the HTTP port, so JVM start-up of the
    * workers overlaps with the front's. A failure before every worker was ready once stops the
    * server with the cause (exit 1).
    *
-   * Parts. ProcessLauncher starts and kills worker processes; WorkerSocket accepts their links;
-   * WorkerPool holds the slots and their state machine, driven by the control thread here;
-   * DeadWorkers folds an exited worker's files into the archive; FrontHandlers and FrontServer
-   * build and bind the front; InfoView is /info.
+   * Parts. Each API has its own ApiRuntime: Dispatcher (queue), ProcessLauncher, WorkerSocket and
+   * WorkerPool, so APIs share nothing but the front and the metrics directory. ProcessLauncher
+   * starts and kills worker processes; WorkerSocket accepts their links; WorkerPool holds the
+   * slots and their state machine, driven by the control thread here; DeadWorkers folds an
+   * exited worker's files into the archive; FrontHandlers and FrontServer build and bind the
+   * front; InfoView is /info.
    *
    * Shut-down. shutdown() (SIGTERM/SIGINT) stops accepting requests, waits up to
    * --graceful-timeout for queued and held jobs, then stop(): the front stops, workers get
@@ -62,15 +65,11 @@ public final class Supervisor implements ServerView, AdminActions {
       Executors.newCachedThreadPool(daemonThreads("forkserve-blocking"));
   private final long startNanos;
 
-  private ServingApi<?, ?> api;
-  private ValueLoggers loggers = new ValueLoggers(List.of());
-  private List<Callback> callbacks = List.of();
+  private Settings server;
+  private volatile List<ApiRuntime> apis = List.of();
   private ServerMetrics metrics;
-  private Dispatcher dispatcher;
-  private WorkerSocket socket;
-  private ProcessLauncher launcher;
-  private volatile WorkerPool pool;
-  private volatile Undertow server;
+  private volatile boolean poolsStarted;
+  private volatile Undertow front;
 
   /** A supervisor for {@code settings}; progress lines go to {@code out}. */
   public Supervisor(Settings settings, Clock clock, PrintStream out) {
@@ -85,83 +84,87 @@ public final class Supervisor implements ServerView, AdminActions {
    * one-line message when start-up fails (the caller stops and exits).
    */
   public void start() throws InterruptedException {
-    loadApi();
+    ServeConfig config = ServeConfig.load(settings);
+    server = config.server;
+    List<ApiRuntime> loaded = new ArrayList<>();
+    for (ApiConfig api : config.apis) {
+      loaded.add(new ApiRuntime(api));
+    }
+    apis = List.copyOf(loaded);
     metrics = ServerMetrics.open(out);
-    dispatcher = new Dispatcher(settings.maxQueue, settings.timeoutNanos, clock::nanoTime);
-    socket = WorkerSocket.open(loggers);
-    FrontServer.probe(settings.host, settings.port);
-    launcher = new ProcessLauncher(settings, apiClassName(), socket.path(), metrics.dir.path);
-    PoolEvents events = PoolEvents.of(metrics.front, metrics.deadWorkers);
-    pool =
-        new WorkerPool(settings, clock, launcher, events, RestartPolicy.of(settings), out, System.err);
-    socket.accept(pool, dispatcher, settings);
-    pool.spawnAll();
+    FrontServer.probe(server.host, server.port);
+    for (ApiRuntime api : apis) {
+      api.start(metrics, clock, out, apis.size() > 1);
+    }
+    poolsStarted = true;
     startFront();
     startThread("forkserve-sweeper", this::sweepLoop);
-    int workers = pool.workers();
-    out.printf(
-        Locale.ROOT,
-        "forkserve: serving %s on http://%s:%d%s with %d worker%s%n",
-        api.getClass().getName(),
-        settings.host,
-        port(),
-        settings.apiPath,
-        workers,
-        workers == 1 ? "" : "s");
-    String fatal = pool.awaitStartup();
-    if (fatal != null) {
-      throw new IllegalStateException(fatal);
+    for (ApiRuntime api : apis) {
+      int workers = api.workers();
+      out.printf(
+          Locale.ROOT,
+          "forkserve: serving %s on http://%s:%d%s with %d worker%s%n",
+          api.api.getClass().getName(),
+          server.host,
+          port(),
+          api.settings().apiPath,
+          workers,
+          workers == 1 ? "" : "s");
+    }
+    for (ApiRuntime api : apis) {
+      String fatal = api.pool().awaitStartup();
+      if (fatal != null) {
+        throw new IllegalStateException(
+            apis.size() == 1 ? fatal : "API " + api.name() + ": " + fatal);
+      }
     }
     startThread("forkserve-control", this::controlLoop);
-    for (Callback c : callbacks) {
-      c.onServerStart();
+    for (ApiRuntime api : apis) {
+      for (Callback c : api.callbacks) {
+        c.onServerStart();
+      }
     }
     out.printf(Locale.ROOT, "forkserve: ready in %.1f s%n", (clock.nanoTime() - startNanos) / 1e9);
   }
 
   /** The HTTP port actually bound (useful with --port 0). */
   public int port() {
-    Undertow bound = server;
-    return bound == null ? settings.port : FrontServer.port(bound);
-  }
-
-  private void loadApi() {
-    api = ApiClass.instantiate(apiClassName(), settings.jar);
-    callbacks = api.callbacks();
-    if (api instanceof FrontExtension) {
-      loggers = new ValueLoggers(((FrontExtension) api).loggers());
-    }
-  }
-
-  private String apiClassName() {
-    return settings.api == null ? EchoApi.class.getName() : settings.api;
+    Undertow bound = front;
+    Settings s = server == null ? settings : server;
+    return bound == null ? s.port : FrontServer.port(bound);
   }
 
   private void startFront() {
     FrontHandlers.Spec spec = new FrontHandlers.Spec();
-    spec.apiPath = settings.apiPath;
-    spec.apiKey = settings.apiKey;
-    spec.maxPayloadBytes = settings.maxPayloadBytes;
-    spec.sendHeaders = ApiClass.overridesAuthorize(api);
-    spec.middlewares =
-        api instanceof FrontExtension ? ((FrontExtension) api).middlewares() : List.of();
-    spec.callbacks = callbacks;
-    spec.mounts = loggers.mounts();
-    spec.dispatcher = dispatcher;
+    List<FrontHandlers.Api> routes = new ArrayList<>();
+    List<HandlerWrapper> middlewares = new ArrayList<>();
+    Map<String, HttpHandler> mounts = new LinkedHashMap<>();
+    for (ApiRuntime api : apis) {
+      routes.add(api.frontApi());
+      middlewares.addAll(api.middlewares());
+      mounts.putAll(api.loggers.mounts());
+    }
+    spec.apis = routes;
+    spec.middlewares = middlewares;
+    spec.mounts = mounts;
+    spec.apiKey = server.apiKey;
     spec.server = this;
     spec.metrics = metrics.front;
     spec.scraper = metrics.scraper();
     spec.blockingPool = blockingPool;
     spec.clock = clock;
-    spec.adminToken = settings.adminToken;
+    spec.adminToken = server.adminToken;
     spec.admin = this;
-    server = FrontServer.start(settings.host, settings.port, FrontHandlers.build(spec).root());
+    front = FrontServer.start(server.host, server.port, FrontHandlers.build(spec).root());
   }
 
   private void controlLoop() {
     while (!stopping.get()) {
       try {
-        pool.control(clock.nanoTime());
+        long now = clock.nanoTime();
+        for (ApiRuntime api : apis) {
+          api.pool().control(now);
+        }
       } catch (RuntimeException e) {
         // e.g. fork failing for lack of memory: keep supervising, try again next round
         LOG.log(System.Logger.Level.WARNING, "supervision round failed", e);
@@ -174,7 +177,9 @@ public final class Supervisor implements ServerView, AdminActions {
 
   private void sweepLoop() {
     while (!stopping.get()) {
-      dispatcher.sweep();
+      for (ApiRuntime api : apis) {
+        api.dispatcher().sweep();
+      }
       if (!pause(SWEEP_MILLIS)) {
         return;
       }
@@ -187,58 +192,126 @@ public final class Supervisor implements ServerView, AdminActions {
 
   @Override
   public boolean isHealthy() {
-    return pool.isHealthy();
+    for (ApiRuntime api : apis) {
+      if (!api.isHealthy()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
   public String unhealthyCause() {
-    return pool.isDraining() ? "shutting down" : pool.crashLoopCause();
+    for (ApiRuntime api : apis) {
+      String cause = api.unhealthyCause();
+      if (cause != null) {
+        return apis.size() == 1 ? cause : "API " + api.name() + ": " + cause;
+      }
+    }
+    return null;
   }
 
   @Override
   public int readyWorkers() {
-    return pool.readyWorkers();
+    return apis.stream().mapToInt(ApiRuntime::readyWorkers).sum();
   }
 
   @Override
   public int workers() {
-    return pool.workers();
+    return apis.stream().mapToInt(ApiRuntime::workers).sum();
   }
 
   @Override
-  public void scaleTo(int workers) {
-    startedPool("scale").scaleTo(workers);
+  public Map<String, ServerView> apis() {
+    Map<String, ServerView> views = new LinkedHashMap<>();
+    for (ApiRuntime api : apis) {
+      views.put(api.name(), api);
+    }
+    return views;
+  }
+
+  @Override
+  public void scaleTo(String api, int workers) {
+    startedPool(one(api), "scale").scaleTo(workers);
   }
 
   /**
-   * Adds ({@code +1}) or removes ({@code -1}) one worker, never going below one; ignored, with a
-   * line on stderr, while the server starts.
+   * Adds ({@code +1}) or removes ({@code -1}) one worker of every API, never going below one;
+   * ignored, with a line on stderr, while the server starts.
    */
   public void scaleBy(int delta) {
     try {
-      startedPool("scale").scaleBy(delta);
+      for (ApiRuntime api : apis) {
+        startedPool(api, "scale").scaleBy(delta);
+      }
     } catch (IllegalStateException e) {
       System.err.println("forkserve: " + e.getMessage());
     }
   }
 
-  @Override
+  /** Starts a rolling restart of every API's workers. */
   public void reload() {
-    startedPool("reload").reload();
+    reload(null);
   }
 
-  private WorkerPool startedPool(String action) {
-    WorkerPool p = pool;
-    if (p == null) {
+  @Override
+  public void reload(String api) {
+    if (api != null) {
+      startedPool(one(api), "reload").reload();
+      return;
+    }
+    for (ApiRuntime each : apis) {
+      startedPool(each, "reload");
+    }
+    for (ApiRuntime each : apis) {
+      each.pool().reload();
+    }
+  }
+
+  /** The API named {@code name}; null names the only API. */
+  private ApiRuntime one(String name) {
+    List<ApiRuntime> all = apis;
+    if (name == null) {
+      if (all.size() != 1) {
+        throw new IllegalArgumentException(
+            "the server runs " + all.size() + " APIs; name one with api=NAME");
+      }
+      return all.get(0);
+    }
+    for (ApiRuntime api : all) {
+      if (api.name().equals(name)) {
+        return api;
+      }
+    }
+    throw new IllegalArgumentException("no API named " + name + "; see /info");
+  }
+
+  private WorkerPool startedPool(ApiRuntime api, String action) {
+    if (!poolsStarted || api.pool() == null) {
       throw new IllegalStateException(
           "the server is still starting; " + action + " it once it is ready");
     }
-    return p;
+    return api.pool();
   }
 
   @Override
   public Map<String, Object> info() {
-    return new InfoView(api, settings, pool, dispatcher, metrics.dir).info();
+    List<ApiRuntime> all = apis;
+    List<Map<String, Object>> each = new ArrayList<>();
+    for (ApiRuntime api : all) {
+      each.add(api.info());
+    }
+    Map<String, Object> info = new LinkedHashMap<>();
+    if (all.size() == 1) {
+      info.putAll(each.get(0));
+      info.remove("name");
+    } else {
+      info.put("healthy", isHealthy());
+      info.put("settings", server.visible());
+      info.put("metrics_dir", metrics.dir.path.toString());
+    }
+    info.put("apis", each);
+    return info;
   }
 
   // --- shutting down ---
@@ -248,26 +321,41 @@ public final class Supervisor implements ServerView, AdminActions {
    * finish, then {@link #stop}. Blocks until done.
    */
   public void shutdown() {
-    WorkerPool p = pool;
-    if (stopping.get() || (p != null && !p.drain())) {
+    if (stopping.get()) {
       return;
     }
-    if (dispatcher != null) {
-      dispatcher.stopAccepting();
-      long deadline = clock.nanoTime() + settings.gracefulTimeoutNanos;
+    boolean first = true;
+    for (ApiRuntime api : apis) {
+      WorkerPool p = api.pool();
+      if (p != null && !p.drain()) {
+        first = false;
+      }
+    }
+    if (!first) {
+      return;
+    }
+    if (poolsStarted) {
+      apis.forEach(api -> api.dispatcher().stopAccepting());
+      long deadline = clock.nanoTime() + server.gracefulTimeoutNanos;
       out.printf(
           Locale.ROOT,
           "forkserve: shutting down: %d requests in progress, waiting up to %.1f s%n",
-          dispatcher.queueDepth() + dispatcher.inWorkers(),
-          settings.gracefulTimeoutNanos / 1e9);
-      while (dispatcher.queueDepth() + dispatcher.inWorkers() > 0
-          && clock.nanoTime() - deadline < 0
-          && pause(SWEEP_MILLIS)) {
+          inProgress(),
+          server.gracefulTimeoutNanos / 1e9);
+      while (inProgress() > 0 && clock.nanoTime() - deadline < 0 && pause(SWEEP_MILLIS)) {
         // waiting for the last jobs
       }
     }
     stop();
     out.println("forkserve: stopped");
+  }
+
+  private int inProgress() {
+    int jobs = 0;
+    for (ApiRuntime api : apis) {
+      jobs += api.dispatcher().queueDepth() + api.dispatcher().inWorkers();
+    }
+    return jobs;
   }
 
   /**
@@ -291,26 +379,32 @@ public final class Supervisor implements ServerView, AdminActions {
   }
 
   private void stopAll() {
-    WorkerPool p = pool;
-    List<WorkerLauncher.Handle> workers = p == null ? List.of() : p.stop();
-    if (p != null && p.isStarted()) {
-      for (Callback c : callbacks) {
-        c.onServerStop();
+    List<List<WorkerLauncher.Handle>> workers = new ArrayList<>();
+    for (ApiRuntime api : apis) {
+      WorkerPool p = api.pool();
+      workers.add(p == null ? List.of() : p.stop());
+      if (p != null && p.isStarted()) {
+        for (Callback c : api.callbacks) {
+          c.onServerStop();
+        }
       }
     }
-    if (dispatcher != null) {
-      dispatcher.stopAccepting();
-      dispatcher.failQueued("server is shutting down");
+    for (ApiRuntime api : apis) {
+      if (api.dispatcher() != null) {
+        api.dispatcher().stopAccepting();
+        api.dispatcher().failQueued("server is shutting down");
+      }
     }
-    if (launcher != null && workers != null) {
-      launcher.stopAll(workers);
+    for (int i = 0; i < workers.size(); i++) {
+      ProcessLauncher launcher = apis.get(i).launcher();
+      if (launcher != null && workers.get(i) != null) {
+        launcher.stopAll(workers.get(i));
+      }
     }
-    if (server != null) {
-      server.stop();
+    if (front != null) {
+      front.stop();
     }
-    if (socket != null) {
-      socket.close();
-    }
+    apis.forEach(ApiRuntime::closeSocket);
     if (metrics != null) {
       metrics.close();
     }
@@ -319,12 +413,12 @@ public final class Supervisor implements ServerView, AdminActions {
   /** Immediate stop (a second signal): SIGKILL for every worker and its descendants. */
   public void kill() {
     stopping.set(true);
-    WorkerPool p = pool;
-    if (p != null) {
-      p.killAll();
-    }
-    if (socket != null) {
-      socket.close();
+    for (ApiRuntime api : apis) {
+      WorkerPool p = api.pool();
+      if (p != null) {
+        p.killAll();
+      }
+      api.closeSocket();
     }
     try {
       if (metrics != null) {

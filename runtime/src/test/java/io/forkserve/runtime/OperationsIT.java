@@ -73,7 +73,7 @@ class OperationsIT {
           server
               .get("/metrics")
               .body()
-              .contains("forkserve_worker_restarts_total{reason=\"scale\"} 6.0"));
+              .contains("forkserve_worker_restarts_total{api=\"default\",reason=\"scale\"} 6.0"));
     }
   }
 

@@ -17,11 +17,12 @@ import java.util.Map;
 
 /**
  * Test API driven by the request: {@code {"input": X}} echoes with the batch size and worker;
- * {@code "sleep_ms"} sleeps in predict; setup fails with env SCRIPTED_SETUP_FAIL, or while the file
- * named by SCRIPTED_SETUP_FAIL_IF_EXISTS exists; {@code "fail"} throws; {@code "http_status"}
- * throws an HttpError; {@code "unhealthy_ms"} makes health() false for that long; {@code "log"} is
- * sent to the loggers; header {@code X-Deny} is refused by authorize. In the front it adds two
- * middlewares and a logger mounted at {@code /logged}.
+ * {@code "sleep_ms"} sleeps in predict; {@code "wait_for_file"} holds predict until that file
+ * exists (ten minutes at most); setup fails with env SCRIPTED_SETUP_FAIL, or while the file named
+ * by SCRIPTED_SETUP_FAIL_IF_EXISTS exists; {@code "fail"} throws; {@code "http_status"} throws an
+ * HttpError; {@code "unhealthy_ms"} makes health() false for that long; {@code "log"} is sent to
+ * the loggers; header {@code X-Deny} is refused by authorize. In the front it adds two middlewares
+ * and a logger mounted at {@code /logged}.
  */
 public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements FrontExtension {
   private int worker;
@@ -89,6 +90,9 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
       if (input.has("sleep_ms")) {
         Thread.sleep(input.get("sleep_ms").asLong());
       }
+      if (input.has("wait_for_file")) {
+        waitFor(java.nio.file.Path.of(input.get("wait_for_file").asText()));
+      }
       ObjectNode out = JsonNodeFactory.instance.objectNode();
       out.set("output", input.get("input"));
       out.put("batch", inputs.size());
@@ -98,6 +102,13 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
       predictions.inc();
     }
     return outputs;
+  }
+
+  private static void waitFor(java.nio.file.Path file) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+    while (!java.nio.file.Files.exists(file) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(5);
+    }
   }
 
   @Override

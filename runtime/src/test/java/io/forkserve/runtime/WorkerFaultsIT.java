@@ -79,8 +79,8 @@ class WorkerFaultsIT {
       assertTrue(after >= counted + 40, counted + " then " + after);
       String metrics = server.get("/metrics").body();
       assertTrue(
-          metrics.contains("forkserve_worker_restarts_total{reason=\"crash\"} 1.0"), metrics);
-      assertTrue(metrics.contains("forkserve_workers_up 2.0"), metrics);
+          metrics.contains("forkserve_worker_restarts_total{api=\"default\",reason=\"crash\"} 1.0"), metrics);
+      assertTrue(metrics.contains("forkserve_workers_up{api=\"default\"} 2.0"), metrics);
     }
   }
 
@@ -133,7 +133,7 @@ class WorkerFaultsIT {
       // no storm: no more starts than the backoff allows (first delays + capped ones after)
       int bound = 4 + (int) Math.ceil(elapsed / 0.8);
       assertTrue(crashSpawns.size() <= bound, crashSpawns.size() + " spawns in " + elapsed + " s");
-      assertTrue(server.get("/metrics").body().contains("forkserve_crash_loop 1.0"));
+      assertTrue(server.get("/metrics").body().contains("forkserve_crash_loop{api=\"default\"} 1.0"));
 
       Files.delete(missing);
       ServerProcess.await(() -> server.statusOf("/health") == 200, Duration.ofSeconds(30), "heal");
@@ -144,7 +144,7 @@ class WorkerFaultsIT {
           server.stderr.stream().filter(l -> l.contains("model file missing")).count();
       // one stack trace, one line per failure before the loop, the loop line; then silence
       assertTrue(causeLines <= 5, () -> causeLines + " lines name the cause: " + server.stderr);
-      assertTrue(server.get("/metrics").body().contains("forkserve_crash_loop 0.0"));
+      assertTrue(server.get("/metrics").body().contains("forkserve_crash_loop{api=\"default\"} 0.0"));
     }
   }
 

@@ -3,11 +3,15 @@ package io.forkserve.runtime.front;
 /** What the admin endpoint may ask of the server; implemented by the supervisor. Thread-safe. */
 public interface AdminActions {
   /**
-   * Sets the number of workers; throws IllegalArgumentException when out of range and
-   * IllegalStateException while the server starts.
+   * Sets the number of workers of API {@code api} (null: the only API); throws
+   * IllegalArgumentException when out of range, for an unknown API or for null with several APIs,
+   * and IllegalStateException while the server starts.
    */
-  void scaleTo(int workers);
+  void scaleTo(String api, int workers);
 
-  /** Starts a rolling restart of every worker; IllegalStateException while the server starts. */
-  void reload();
+  /**
+   * Starts a rolling restart of API {@code api}'s workers (null: every API's);
+   * IllegalArgumentException for an unknown API, IllegalStateException while the server starts.
+   */
+  void reload(String api);
 }

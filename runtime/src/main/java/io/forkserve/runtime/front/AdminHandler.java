@@ -10,8 +10,9 @@ import java.security.MessageDigest;
 import java.util.Deque;
 
 /**
- * {@code POST /admin/workers?count=N} and {@code POST /admin/reload}: only from a loopback address
- * (else 403) and with {@code Authorization: Bearer <token>} (else 401).
+ * {@code POST /admin/workers?count=N[&api=NAME]} and {@code POST /admin/reload[?api=NAME]}: only
+ * from a loopback address (else 403) and with {@code Authorization: Bearer <token>} (else 401).
+ * {@code api} names one API of the config; scaling needs it when the server runs several.
  */
 final class AdminHandler implements HttpHandler {
   static final String WORKERS = "/admin/workers";
@@ -42,13 +43,15 @@ final class AdminHandler implements HttpHandler {
         act(exchange);
       } catch (IllegalStateException e) {
         Errors.send(exchange, 409, e.getMessage());
+      } catch (IllegalArgumentException e) {
+        Errors.send(exchange, 400, e.getMessage());
       }
     }
   }
 
   private void act(HttpServerExchange exchange) {
     if (exchange.getRelativePath().equals(RELOAD)) {
-      actions.reload();
+      actions.reload(param(exchange, "api"));
       accepted(exchange, "{\"reload\":\"started\"}");
     } else {
       scale(exchange);
@@ -61,10 +64,10 @@ final class AdminHandler implements HttpHandler {
   }
 
   private void scale(HttpServerExchange exchange) {
-    Deque<String> count = exchange.getQueryParameters().get("count");
+    String count = param(exchange, "count");
     int n;
     try {
-      n = Integer.parseInt(count == null ? "" : count.getFirst());
+      n = Integer.parseInt(count == null ? "" : count);
     } catch (NumberFormatException e) {
       n = 0;
     }
@@ -72,8 +75,13 @@ final class AdminHandler implements HttpHandler {
       Errors.send(exchange, 400, "count must be a whole number from 1 to " + MAX_WORKERS);
       return;
     }
-    actions.scaleTo(n);
+    actions.scaleTo(param(exchange, "api"), n);
     accepted(exchange, "{\"workers\":" + n + "}");
+  }
+
+  private static String param(HttpServerExchange exchange, String name) {
+    Deque<String> values = exchange.getQueryParameters().get(name);
+    return values == null || values.isEmpty() ? null : values.getFirst();
   }
 
   private static void accepted(HttpServerExchange exchange, String body) {

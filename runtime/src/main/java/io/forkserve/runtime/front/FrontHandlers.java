@@ -18,8 +18,9 @@ import java.util.concurrent.Executor;
  * <pre>
  * RequestMetricsHandler -> user middlewares... -> Routes
  *   /health  -> HealthHandler          /info -> InfoHandler      /metrics -> MetricsHandler
- *   API path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
+ *   each API's path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
  *               -> PayloadLimitHandler -> CallbackHandler (with callbacks) -> ApiHandler
+ *               (one chain per API, each with that API's own Dispatcher)
  *   /admin/workers, /admin/reload -> AdminHandler (with --admin-token)
  *   logger mounts -> their handlers
  * </pre>
@@ -27,8 +28,21 @@ import java.util.concurrent.Executor;
  * <p>{@link #metricsOnly} is the chain of {@code bin/metrics serve}: the same MetricsHandler alone.
  */
 public final class FrontHandlers {
+  /** One API's route: its path, its own queue and what its chain needs. */
+  public static final class Api {
+    public String name;
+    public String path;
+    public long maxPayloadBytes;
+    public boolean sendHeaders;
+    public List<Callback> callbacks = List.of();
+    public Dispatcher dispatcher;
+  }
+
   /** Everything the chain needs; fields are set by the supervisor before {@link #build}. */
   public static final class Spec {
+    /** The APIs; when empty, the one API described by the fields below. */
+    public List<Api> apis = List.of();
+
     public String apiPath = "/predict";
     public String apiKey;
     public long maxPayloadBytes;
@@ -47,21 +61,39 @@ public final class FrontHandlers {
     public String adminToken;
 
     public AdminActions admin;
+
+    List<Api> apis() {
+      if (!apis.isEmpty()) {
+        return apis;
+      }
+      Api one = new Api();
+      one.name = "default";
+      one.path = apiPath;
+      one.maxPayloadBytes = maxPayloadBytes;
+      one.sendHeaders = sendHeaders;
+      one.callbacks = callbacks;
+      one.dispatcher = dispatcher;
+      return List.of(one);
+    }
   }
 
   private final HttpHandler root;
   private final RequestMetricsHandler metricsHandler;
   private final Spec spec;
+  private final List<Api> apis;
 
   private FrontHandlers(Spec spec) {
     this.spec = spec;
+    this.apis = spec.apis();
     Map<String, HttpHandler> routes = new LinkedHashMap<>(spec.mounts);
     routes.put("/health", new HealthHandler(spec.server));
     routes.put("/info", new InfoHandler(spec.server));
     if (spec.scraper != null) {
       routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample, spec.blockingPool));
     }
-    routes.put(spec.apiPath, apiChain(spec));
+    for (Api api : apis) {
+      routes.put(api.path, apiChain(api, spec.apiKey));
+    }
     if (spec.adminToken != null && !spec.adminToken.isEmpty()) {
       AdminHandler admin = new AdminHandler(spec.adminToken, spec.admin);
       routes.put(AdminHandler.WORKERS, admin);
@@ -94,22 +126,25 @@ public final class FrontHandlers {
     return root;
   }
 
-  private static HttpHandler apiChain(Spec spec) {
+  private HttpHandler apiChain(Api api, String apiKey) {
     HttpHandler chain =
-        new ApiHandler(spec.dispatcher, spec.sendHeaders, spec.blockingPool, spec.maxPayloadBytes);
-    if (!spec.callbacks.isEmpty()) {
-      chain = new CallbackHandler(spec.callbacks, chain);
+        new ApiHandler(api.dispatcher, api.sendHeaders, spec.blockingPool, api.maxPayloadBytes);
+    if (!api.callbacks.isEmpty()) {
+      chain = new CallbackHandler(api.callbacks, chain);
     }
-    chain = new PayloadLimitHandler(spec.maxPayloadBytes, chain);
-    if (spec.apiKey != null && !spec.apiKey.isEmpty()) {
-      chain = new ApiKeyHandler(spec.apiKey, chain);
+    chain = new PayloadLimitHandler(api.maxPayloadBytes, chain);
+    if (apiKey != null && !apiKey.isEmpty()) {
+      chain = new ApiKeyHandler(apiKey, chain);
     }
     return new MethodHandler(Methods.POST, chain);
   }
 
   private void sample() {
     if (spec.metrics != null) {
-      spec.metrics.sample(metricsHandler.inFlight(), spec.dispatcher.queueDepth());
+      spec.metrics.sample(metricsHandler.inFlight());
+      for (Api api : apis) {
+        spec.metrics.queueDepth(api.name, api.dispatcher.queueDepth());
+      }
     }
   }
 

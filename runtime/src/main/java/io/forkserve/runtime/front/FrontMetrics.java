@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The front's built-in metrics, written to the front process's own files. Thread-safe. The queue
  * and in-flight gauges are sampled just before each scrape, so the hot path pays only for the
- * request duration histogram.
+ * request duration histogram. Per-API series carry an {@code api} label whose values are the
+ * configured API names (a closed set).
  */
 public final class FrontMetrics {
   private final Histogram requestDuration;
@@ -37,11 +38,13 @@ public final class FrontMetrics {
             .register(registry);
     queueDepth =
         Gauge.builder("forkserve_queue_depth")
+            .labelNames("api")
             .help("Requests waiting in the front's queue for a worker.")
             .mode(GaugeMode.LIVESUM)
             .register(registry);
     workersUp =
         Gauge.builder("forkserve_workers_up")
+            .labelNames("api")
             .help("Worker processes connected and ready to serve.")
             .mode(GaugeMode.LIVESUM)
             .register(registry);
@@ -50,10 +53,11 @@ public final class FrontMetrics {
             .help(
                 "Worker processes started or stopped by the supervisor, by reason: crash, timeout,"
                     + " recycle, scale, reload.")
-            .labelNames("reason")
+            .labelNames("api", "reason")
             .register(registry);
     crashLoop =
         Gauge.builder("forkserve_crash_loop")
+            .labelNames("api")
             .help("1 while workers fail to start in a loop (the server reports unhealthy).")
             .mode(GaugeMode.LIVESUM)
             .register(registry);
@@ -71,31 +75,40 @@ public final class FrontMetrics {
   }
 
   /** Samples the gauges that are kept as plain counters between scrapes. */
-  void sample(int inFlightNow, int queueDepthNow) {
+  void sample(int inFlightNow) {
     inFlight.set(inFlightNow);
-    queueDepth.set(queueDepthNow);
   }
 
-  /** Sets the number of ready workers. */
-  public void workersUp(int ready) {
-    workersUp.set(ready);
+  /** Sets API {@code api}'s queue depth (sampled before a scrape). */
+  void queueDepth(String api, int depth) {
+    queueDepth.labels(api).set(depth);
   }
 
-  /** Counts one worker restart for {@code reason}. */
-  public void workerRestarted(RestartReason reason) {
-    workerRestarts.labels(reason.label()).inc();
+  /** Sets the number of API {@code api}'s ready workers. */
+  public void workersUp(String api, int ready) {
+    workersUp.labels(api).set(ready);
   }
 
-  /** Sets the crash-loop state. */
-  public void crashLoop(boolean looping) {
-    crashLoop.set(looping ? 1 : 0);
+  /** Counts one worker restart of API {@code api} for {@code reason}. */
+  public void workerRestarted(String api, RestartReason reason) {
+    workerRestarts.labels(api, reason.label()).inc();
   }
 
-  /** Makes the restart counters and the crash-loop gauge visible at zero before any restart. */
-  public void touch() {
+  /** Sets API {@code api}'s crash-loop state. */
+  public void crashLoop(String api, boolean looping) {
+    crashLoop.labels(api).set(looping ? 1 : 0);
+  }
+
+  /**
+   * Makes API {@code api}'s series visible before anything happens: workers up and queue depth at
+   * zero, the restart counters at zero, no crash loop.
+   */
+  public void touch(String api) {
     for (RestartReason reason : RestartReason.values()) {
-      workerRestarts.labels(reason.label()).inc(0);
+      workerRestarts.labels(api, reason.label()).inc(0);
     }
-    crashLoop.set(0);
+    crashLoop.labels(api).set(0);
+    workersUp.labels(api).set(0);
+    queueDepth.labels(api).set(0);
   }
 }

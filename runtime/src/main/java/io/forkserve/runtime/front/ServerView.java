@@ -18,4 +18,7 @@ public interface ServerView {
 
   /** The body of {@code GET /info}: model metadata, workers, settings. */
   Map<String, Object> info();
+
+  /** Each API's own view by API name, in config order (one entry for a one-API server). */
+  Map<String, ServerView> apis();
 }

@@ -13,38 +13,43 @@ final class StageMetrics {
   private final Histogram.Child decode;
   private final Histogram.Child predict;
   private final Histogram.Child encode;
-  private final Histogram batchSize;
+  private final Histogram.Child batchSize;
 
   private StageMetrics(
       Histogram.Child decode,
       Histogram.Child predict,
       Histogram.Child encode,
-      Histogram batchSize) {
+      Histogram.Child batchSize) {
     this.decode = decode;
     this.predict = predict;
     this.encode = encode;
     this.batchSize = batchSize;
   }
 
-  /** Registers the metrics in {@code registry}, labelled with the API's class name. */
-  static StageMetrics register(MetricsRegistry registry, Class<?> api, boolean batched) {
+  /**
+   * Registers the metrics in {@code registry}, labelled with the API's name in the server's
+   * config ({@code api}) and its class name ({@code function}).
+   */
+  static StageMetrics register(
+      MetricsRegistry registry, String apiName, Class<?> api, boolean batched) {
     Histogram stages =
         Histogram.builder("forkserve_stage_duration_seconds")
             .help("Time spent in each serving stage, by stage and user function.")
-            .labelNames("stage", "function")
+            .labelNames("api", "stage", "function")
             .register(registry);
     Histogram batches =
         Histogram.builder("forkserve_batch_size")
             .help("Number of requests passed to one predict call.")
+            .labelNames("api")
             .buckets(BATCH_BUCKETS)
             .register(registry);
     String name = api.getSimpleName();
     String predictFunction = batched ? ".predictBatch" : ".predict";
     return new StageMetrics(
-        stages.labels("decode", name + ".decodeRequest"),
-        stages.labels("predict", name + predictFunction),
-        stages.labels("encode", name + ".encodeResponse"),
-        batches);
+        stages.labels(apiName, "decode", name + ".decodeRequest"),
+        stages.labels(apiName, "predict", name + predictFunction),
+        stages.labels(apiName, "encode", name + ".encodeResponse"),
+        batches.labels(apiName));
   }
 
   void decoded(long nanos) {

@@ -79,6 +79,7 @@ public final class WorkerMain {
     int workers = Integer.parseInt(settings.remove(WorkerArgs.WORKERS));
     String apiClass = settings.remove(WorkerArgs.API);
     String jar = settings.remove(WorkerArgs.JAR);
+    String apiName = settings.getOrDefault(WorkerArgs.API_NAME, "default");
     String device = settings.getOrDefault(WorkerArgs.DEVICE, "cpu");
     int maxBatchSize = Integer.parseInt(settings.getOrDefault(WorkerArgs.MAX_BATCH_SIZE, "1"));
     Path socket = Path.of(settings.remove(WorkerArgs.SOCKET));
@@ -114,7 +115,9 @@ public final class WorkerMain {
       return;
     }
     StageMetrics metrics =
-        registry == null ? null : StageMetrics.register(registry, api.getClass(), maxBatchSize > 1);
+        registry == null
+            ? null
+            : StageMetrics.register(registry, apiName, api.getClass(), maxBatchSize > 1);
     synchronized (writeLock) {
       Frames.writeReady(writer, setupNanos);
       writer.flush();

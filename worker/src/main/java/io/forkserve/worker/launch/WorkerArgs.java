@@ -21,6 +21,9 @@ public final class WorkerArgs {
   /** Class name of the user's {@code ServingApi}. */
   public static final String API = "api";
 
+  /** Name of the API in the server's config, the {@code api} label of the worker's metrics. */
+  public static final String API_NAME = "api-name";
+
   /** Jar holding the API class; empty: the class path. */
   public static final String JAR = "jar";
 
