@@ -5,6 +5,7 @@ import io.forkserve.runtime.front.AdminActions;
 import io.forkserve.runtime.front.FrontHandlers;
 import io.forkserve.runtime.front.FrontServer;
 import io.forkserve.runtime.front.ServerView;
+import io.forkserve.runtime.front.ServerView.Probe;
 import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.EchoApi;
@@ -40,7 +41,9 @@ public final class Supervisor implements ServerView, AdminActions {
    * DeadWorkers folds an exited worker's files into the archive; FrontHandlers and FrontServer
    * build and bind the front; InfoView is /info.
    *
-   * Shut-down. shutdown() (SIGTERM/SIGINT) stops accepting requests, waits up to
+   * Shut-down. shutdown() (SIGTERM/SIGINT) first turns /health/ready (and /health) to 503 and
+   * keeps serving for --drain-delay, so that load balancers and Kubernetes endpoints stop sending
+   * here before anything is refused; then it stops accepting requests, waits up to
    * --graceful-timeout for queued and held jobs, then stop(): the front stops, workers get
    * SIGTERM and, after a grace period, SIGKILL for them and their descendants. A JVM shutdown hook
    * runs stop() too. Workers do not depend on it: they exit on EOF of their socket and when their
@@ -61,6 +64,7 @@ public final class Supervisor implements ServerView, AdminActions {
   private final ExecutorService blockingPool =
       Executors.newCachedThreadPool(daemonThreads("forkserve-blocking"));
   private final long startNanos;
+  private final Probes probes;
 
   private ServingApi<?, ?> api;
   private ValueLoggers loggers = new ValueLoggers(List.of());
@@ -78,6 +82,7 @@ public final class Supervisor implements ServerView, AdminActions {
     this.clock = clock;
     this.out = out;
     this.startNanos = clock.nanoTime();
+    this.probes = new Probes(clock, settings.minReadyWorkers);
   }
 
   /**
@@ -161,6 +166,7 @@ public final class Supervisor implements ServerView, AdminActions {
   private void controlLoop() {
     while (!stopping.get()) {
       try {
+        probes.controlTurned();
         pool.control(clock.nanoTime());
       } catch (RuntimeException e) {
         // e.g. fork failing for lack of memory: keep supervising, try again next round
@@ -174,6 +180,7 @@ public final class Supervisor implements ServerView, AdminActions {
 
   private void sweepLoop() {
     while (!stopping.get()) {
+      probes.sweepTurned();
       dispatcher.sweep();
       if (!pause(SWEEP_MILLIS)) {
         return;
@@ -193,6 +200,21 @@ public final class Supervisor implements ServerView, AdminActions {
   @Override
   public String unhealthyCause() {
     return pool.isDraining() ? "shutting down" : pool.crashLoopCause();
+  }
+
+  @Override
+  public Probe live() {
+    return probes.live();
+  }
+
+  @Override
+  public Probe ready() {
+    return probes.ready(pool.readyWorkers(), pool.workers(), pool.isDraining());
+  }
+
+  @Override
+  public Probe startup() {
+    return probes.startup(pool.isStarted(), pool.readyWorkers(), pool.workers());
   }
 
   @Override
@@ -244,13 +266,24 @@ public final class Supervisor implements ServerView, AdminActions {
   // --- shutting down ---
 
   /**
-   * Graceful stop: new requests get 503, queued and held requests get up to --graceful-timeout to
+   * Graceful stop: not ready at once, serving on for --drain-delay (when start-up had finished);
+   * then new requests get 503, queued and held requests get up to --graceful-timeout to
    * finish, then {@link #stop}. Blocks until done.
    */
   public void shutdown() {
     WorkerPool p = pool;
     if (stopping.get() || (p != null && !p.drain())) {
       return;
+    }
+    if (p != null && p.isStarted() && settings.drainDelayNanos > 0) {
+      out.printf(
+          Locale.ROOT,
+          "forkserve: draining: not ready, serving for %.1f s more (--drain-delay)%n",
+          settings.drainDelayNanos / 1e9);
+      long drained = clock.nanoTime() + settings.drainDelayNanos;
+      while (clock.nanoTime() - drained < 0 && !stopping.get() && pause(SWEEP_MILLIS)) {
+        // still serving; load balancers see /health/ready 503 and stop sending
+      }
     }
     if (dispatcher != null) {
       dispatcher.stopAccepting();
