@@ -42,7 +42,7 @@ class DrainIT {
             .awaitHealthy()) {
       assertEquals(200, server.post("/predict", "{\"input\":1}").statusCode());
       long term = System.nanoTime();
-      server.process.destroy(); // SIGTERM
+      OperationsIT.signal(server, "TERM"); // not Process.destroy(), which closes its output
       server.awaitWhileAlive(
           () -> server.statusOf("/health/ready") == 503,
           io.forkserve.testsupport.Progress.stretched(drainDelay),
