@@ -185,9 +185,16 @@ final class FleetHaproxy implements AutoCloseable {
     }
   }
 
+  /** HAProxy's log without the lines of requests that ended normally (termination "----"). */
   String log() {
     try {
-      return Processes.read(log);
+      StringBuilder out = new StringBuilder();
+      for (String line : Processes.read(log).split("\n")) {
+        if (!line.contains(" ---- ")) {
+          out.append(line).append('\n');
+        }
+      }
+      return out.toString();
     } catch (IOException e) {
       return "(no log: " + e + ")";
     }

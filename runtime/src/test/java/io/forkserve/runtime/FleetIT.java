@@ -94,6 +94,7 @@ class FleetIT {
         // SIGTERM member 0: HAProxy stops routing to it before it closes; nothing fails
         ServerProcess drained = members.get(0);
         long term = System.nanoTime();
+        System.out.println("FleetIT: SIGTERM to member 0 at " + Instant.now());
         drained.process.destroy();
         assertEquals(0, drained.awaitExit(DRAIN.plusSeconds(30)), "drained member's exit");
         long exited = System.nanoTime();
@@ -115,6 +116,7 @@ class FleetIT {
         List<ProcessHandle> tree = new ArrayList<>(killed.process.descendants().toList());
         tree.add(0, killed.process.toHandle());
         long kill = System.nanoTime();
+        System.out.println("FleetIT: kill -9 of member 1 at " + Instant.now());
         tree.forEach(ProcessHandle::destroyForcibly);
         killed.awaitExit(Duration.ofSeconds(10));
         ServerProcess.await(
