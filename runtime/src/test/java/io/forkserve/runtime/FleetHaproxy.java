@@ -86,7 +86,10 @@ final class FleetHaproxy implements AutoCloseable {
                 "",
                 "listen prometheus",
                 "  bind 127.0.0.1:" + prometheusPort,
-                "  server prometheus 127.0.0.1:" + FleetNetwork.PROMETHEUS_PORT + " namespace " + hub,
+                "  server prometheus 127.0.0.1:"
+                    + FleetNetwork.PROMETHEUS_PORT
+                    + " namespace "
+                    + hub,
                 "");
     Path file = work.resolve("haproxy.cfg");
     Files.writeString(file, written);
