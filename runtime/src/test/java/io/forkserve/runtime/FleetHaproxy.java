@@ -188,6 +188,15 @@ final class FleetHaproxy implements AutoCloseable {
     }
   }
 
+  /** Whether HAProxy's log has a line containing {@code text}. */
+  boolean logged(String text) {
+    try {
+      return Processes.read(log).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** HAProxy's log without the lines of requests that ended normally (termination "----"). */
   String log() {
     try {

@@ -107,8 +107,8 @@ class SettingsTest {
     Settings s = Settings.parse(new String[0], Map.of());
     assertEquals(5_000_000_000L, s.drainDelayNanos);
     assertEquals(1, s.minReadyWorkers);
-    Settings none = Settings.parse(new String[] {"--drain-delay", "0", "--workers", "3",
-        "--min-ready-workers", "2"}, Map.of());
+    String[] args = {"--drain-delay", "0", "--workers", "3", "--min-ready-workers", "2"};
+    Settings none = Settings.parse(args, Map.of());
     assertEquals(0, none.drainDelayNanos);
     assertEquals(2, none.minReadyWorkers);
     IllegalArgumentException e =
