@@ -3,6 +3,7 @@ package io.forkserve.runtime;
 import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.front.FrontHandlers;
 import io.forkserve.runtime.front.ServerView;
+import io.forkserve.runtime.front.ServerView.Probe;
 import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.ServingApi;
@@ -19,6 +20,7 @@ import java.util.Map;
  */
 final class ApiRuntime implements ServerView {
   final ApiConfig config;
+  private final Probes probes;
   final ServingApi<?, ?> api;
   final ValueLoggers loggers;
   final List<Callback> callbacks;
@@ -29,8 +31,9 @@ final class ApiRuntime implements ServerView {
   private MetricsDir metricsDir;
 
   /** Loads the API's class; IllegalArgumentException with one line naming the API. */
-  ApiRuntime(ApiConfig config) {
+  ApiRuntime(ApiConfig config, Probes probes) {
     this.config = config;
+    this.probes = probes;
     this.api = config.instantiate();
     this.callbacks = api.callbacks();
     this.loggers =
@@ -118,6 +121,27 @@ final class ApiRuntime implements ServerView {
   public int workers() {
     WorkerPool p = pool;
     return p == null ? config.settings.workers : p.workers();
+  }
+
+  @Override
+  public Probe live() {
+    return probes.live();
+  }
+
+  @Override
+  public Probe ready() {
+    WorkerPool p = pool;
+    return p == null
+        ? probes.ready(0, config.settings.workers, false)
+        : probes.ready(p.readyWorkers(), p.workers(), p.isDraining());
+  }
+
+  @Override
+  public Probe startup() {
+    WorkerPool p = pool;
+    return p == null
+        ? probes.startup(false, 0, config.settings.workers)
+        : probes.startup(p.isStarted(), p.readyWorkers(), p.workers());
   }
 
   @Override

@@ -38,6 +38,8 @@ public final class Settings {
     flag("api-key", null, "key clients must send in X-API-Key (default: no key)");
     flag("worker-timeout", "60s", "a worker silent (no heartbeat) this long is killed, replaced");
     flag("graceful-timeout", "30s", "on SIGTERM/SIGINT, longest wait for in-flight requests");
+    flag("drain-delay", "5s", "on SIGTERM/SIGINT, serve this long not-ready before stopping");
+    flag("min-ready-workers", "1", "ready workers /health/ready needs to answer 200");
     flag("max-requests", "0", "recycle a worker after this many requests (0: never)");
     flag("max-requests-jitter", "0", "add 0..N to --max-requests per worker, spreading recycles");
     flag("max-worker-rss", "0", "recycle a worker whose resident memory is above (0: never)");
@@ -87,6 +89,8 @@ public final class Settings {
   final String apiKey;
   final long workerTimeoutNanos;
   final long gracefulTimeoutNanos;
+  final long drainDelayNanos;
+  final int minReadyWorkers;
   final long maxRequests;
   final long maxRequestsJitter;
   final long maxWorkerRssBytes;
@@ -127,6 +131,12 @@ public final class Settings {
     apiKey = raw.get("api-key");
     workerTimeoutNanos = positive(raw, "worker-timeout");
     gracefulTimeoutNanos = duration(raw, "graceful-timeout");
+    drainDelayNanos = duration(raw, "drain-delay");
+    minReadyWorkers = intIn(raw, "min-ready-workers", 1, 1024);
+    if (minReadyWorkers > workers) {
+      throw new IllegalArgumentException(
+          "--min-ready-workers (" + minReadyWorkers + ") is above --workers (" + workers + ")");
+    }
     maxRequests = intIn(raw, "max-requests", 0, Integer.MAX_VALUE);
     maxRequestsJitter = intIn(raw, "max-requests-jitter", 0, Integer.MAX_VALUE);
     maxWorkerRssBytes = parseSize("max-worker-rss", raw.get("max-worker-rss"));

@@ -4,6 +4,7 @@ import io.forkserve.runtime.front.AdminActions;
 import io.forkserve.runtime.front.FrontHandlers;
 import io.forkserve.runtime.front.FrontServer;
 import io.forkserve.runtime.front.ServerView;
+import io.forkserve.runtime.front.ServerView.Probe;
 import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.Callback;
 import io.undertow.Undertow;
@@ -43,7 +44,9 @@ public final class Supervisor implements ServerView, AdminActions {
    * exited worker's files into the archive; FrontHandlers and FrontServer build and bind the
    * front; InfoView is /info.
    *
-   * Shut-down. shutdown() (SIGTERM/SIGINT) stops accepting requests, waits up to
+   * Shut-down. shutdown() (SIGTERM/SIGINT) first turns /health/ready (and /health) to 503 and
+   * keeps serving for --drain-delay, so that load balancers and Kubernetes endpoints stop sending
+   * here before anything is refused; then it stops accepting requests, waits up to
    * --graceful-timeout for queued and held jobs, then stop(): the front stops, workers get
    * SIGTERM and, after a grace period, SIGKILL for them and their descendants. A JVM shutdown hook
    * runs stop() too. Workers do not depend on it: they exit on EOF of their socket and when their
@@ -64,6 +67,7 @@ public final class Supervisor implements ServerView, AdminActions {
   private final ExecutorService blockingPool =
       Executors.newCachedThreadPool(daemonThreads("forkserve-blocking"));
   private final long startNanos;
+  private final Probes probes;
 
   private Settings server;
   private volatile List<ApiRuntime> apis = List.of();
@@ -77,6 +81,7 @@ public final class Supervisor implements ServerView, AdminActions {
     this.clock = clock;
     this.out = out;
     this.startNanos = clock.nanoTime();
+    this.probes = new Probes(clock, settings.minReadyWorkers);
   }
 
   /**
@@ -88,7 +93,7 @@ public final class Supervisor implements ServerView, AdminActions {
     server = config.server;
     List<ApiRuntime> loaded = new ArrayList<>();
     for (ApiConfig api : config.apis) {
-      loaded.add(new ApiRuntime(api));
+      loaded.add(new ApiRuntime(api, probes));
     }
     apis = List.copyOf(loaded);
     metrics = ServerMetrics.open(out);
@@ -161,6 +166,7 @@ public final class Supervisor implements ServerView, AdminActions {
   private void controlLoop() {
     while (!stopping.get()) {
       try {
+        probes.controlTurned();
         long now = clock.nanoTime();
         for (ApiRuntime api : apis) {
           api.pool().control(now);
@@ -177,6 +183,7 @@ public final class Supervisor implements ServerView, AdminActions {
 
   private void sweepLoop() {
     while (!stopping.get()) {
+      probes.sweepTurned();
       for (ApiRuntime api : apis) {
         api.dispatcher().sweep();
       }
@@ -209,6 +216,34 @@ public final class Supervisor implements ServerView, AdminActions {
       }
     }
     return null;
+  }
+
+  @Override
+  public Probe live() {
+    return probes.live();
+  }
+
+  /** Ready when every API has enough ready workers and none drains; else the first that is not. */
+  @Override
+  public Probe ready() {
+    return worst(ApiRuntime::ready);
+  }
+
+  /** Started once every API's workers were all ready once. */
+  @Override
+  public Probe startup() {
+    return worst(ApiRuntime::startup);
+  }
+
+  private Probe worst(java.util.function.Function<ApiRuntime, Probe> probe) {
+    Probe last = new Probe(false, Map.of("status", "unavailable", "cause", "starting"));
+    for (ApiRuntime api : apis) {
+      last = probe.apply(api);
+      if (!last.ok()) {
+        return last;
+      }
+    }
+    return last;
   }
 
   @Override
@@ -317,7 +352,8 @@ public final class Supervisor implements ServerView, AdminActions {
   // --- shutting down ---
 
   /**
-   * Graceful stop: new requests get 503, queued and held requests get up to --graceful-timeout to
+   * Graceful stop: not ready at once, serving on for --drain-delay (when start-up had finished);
+   * then new requests get 503, queued and held requests get up to --graceful-timeout to
    * finish, then {@link #stop}. Blocks until done.
    */
   public void shutdown() {
@@ -325,14 +361,27 @@ public final class Supervisor implements ServerView, AdminActions {
       return;
     }
     boolean first = true;
+    boolean started = !apis.isEmpty();
     for (ApiRuntime api : apis) {
       WorkerPool p = api.pool();
       if (p != null && !p.drain()) {
         first = false;
       }
+      started &= p != null && p.isStarted();
     }
     if (!first) {
       return;
+    }
+    Settings s = server == null ? settings : server;
+    if (started && s.drainDelayNanos > 0) {
+      out.printf(
+          Locale.ROOT,
+          "forkserve: draining: not ready, serving for %.1f s more (--drain-delay)%n",
+          s.drainDelayNanos / 1e9);
+      long drained = clock.nanoTime() + s.drainDelayNanos;
+      while (clock.nanoTime() - drained < 0 && !stopping.get() && pause(SWEEP_MILLIS)) {
+        // still serving; load balancers see /health/ready 503 and stop sending
+      }
     }
     if (poolsStarted) {
       apis.forEach(api -> api.dispatcher().stopAccepting());

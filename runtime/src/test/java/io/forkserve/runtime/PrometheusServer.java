@@ -76,19 +76,38 @@ public final class PrometheusServer implements AutoCloseable {
             "      - targets: ['" + target + "']",
             ""));
     int port = freePort();
+    return startUnder(workDir, List.of(), config, "127.0.0.1:" + port, port, whole);
+  }
+
+  /**
+   * Starts Prometheus with {@code config} (whose intervals are {@code interval}) under {@code
+   * prefix} (e.g. {@code ip netns exec NAME}), listening on {@code listen} there and queried on
+   * 127.0.0.1:{@code queryPort} (the same port, or a proxy into that namespace); waits for
+   * /-/ready.
+   */
+  static PrometheusServer startUnder(
+      Path workDir,
+      List<String> prefix,
+      Path config,
+      String listen,
+      int queryPort,
+      Duration interval)
+      throws IOException {
     Path log = workDir.resolve("prometheus.log");
+    List<String> command = new java.util.ArrayList<>(prefix);
+    command.addAll(
+        List.of(
+            Tools.require("prometheus").toString(),
+            "--config.file=" + config,
+            "--storage.tsdb.path=" + Files.createDirectories(workDir.resolve("tsdb")),
+            "--web.listen-address=" + listen,
+            "--log.level=warn"));
     Process process =
-        new ProcessBuilder(
-                Tools.require("prometheus").toString(),
-                "--config.file=" + config,
-                "--storage.tsdb.path=" + Files.createDirectories(workDir.resolve("tsdb")),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=warn")
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
-    PrometheusServer server =
-        new PrometheusServer(process, port, log, whole);
+    PrometheusServer server = new PrometheusServer(process, queryPort, log, interval);
     ServerProcess.await(
         () -> !process.isAlive() || server.status("/-/ready") == 200,
         Duration.ofSeconds(30),

@@ -43,24 +43,45 @@ public final class ServerProcess implements AutoCloseable {
   private final long startedNanos = System.nanoTime();
   private volatile Duration startup;
 
-  private ServerProcess(Process process) {
+  private final String host;
+
+  private ServerProcess(Process process, String host) {
     this.process = process;
+    this.host = host;
     pump(process.getInputStream(), stdout, true);
     pump(process.getErrorStream(), stderr, false);
   }
 
-  /** Starts {@code Serve} with {@code args} (port 0 unless given) and extra environment. */
+  /**
+   * Starts {@code Serve} with {@code args} (port 0 and drain delay 0 unless given: a test that
+   * drains says so) and extra environment.
+   */
   public static ServerProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> command = Processes.javaCommand(Serve.class.getName(), args);
+    return startUnder(List.of(), "127.0.0.1", env, args);
+  }
+
+  /**
+   * As {@link #start(Map, String...)}, the command run under {@code prefix} (e.g. {@code ip netns
+   * exec NAME}, which execs it: the process is the server's JVM) and reached on {@code host}.
+   */
+  static ServerProcess startUnder(
+      List<String> prefix, String host, Map<String, String> env, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(Processes.javaCommand(Serve.class.getName(), args));
     if (!List.of(args).contains("--port")) {
       command.add("--port");
+      command.add("0");
+    }
+    if (!List.of(args).contains("--drain-delay")) {
+      command.add("--drain-delay");
       command.add("0");
     }
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().remove("METRICS_MULTIPROC_DIR");
     builder.environment().remove("PROMETHEUS_MULTIPROC_DIR");
     builder.environment().putAll(env);
-    return new ServerProcess(builder.start());
+    return new ServerProcess(builder.start(), host);
   }
 
   static ServerProcess start(String... args) throws IOException {
@@ -130,7 +151,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+    return URI.create("http://" + host + ":" + port + path);
   }
 
   int statusOf(String path) {

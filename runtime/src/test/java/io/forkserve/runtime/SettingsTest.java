@@ -101,4 +101,20 @@ class SettingsTest {
         IllegalArgumentException.class,
         () -> Settings.parse(new String[] {"--max-requests", "-1"}, Map.of()));
   }
+
+  @Test
+  void drainDelayAndMinReadyWorkersHaveKubernetesDefaultsAndAreChecked() {
+    Settings s = Settings.parse(new String[0], Map.of());
+    assertEquals(5_000_000_000L, s.drainDelayNanos);
+    assertEquals(1, s.minReadyWorkers);
+    String[] args = {"--drain-delay", "0", "--workers", "3", "--min-ready-workers", "2"};
+    Settings none = Settings.parse(args, Map.of());
+    assertEquals(0, none.drainDelayNanos);
+    assertEquals(2, none.minReadyWorkers);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Settings.parse(new String[] {"--min-ready-workers", "2"}, Map.of()));
+    assertEquals("--min-ready-workers (2) is above --workers (1)", e.getMessage());
+  }
 }

@@ -27,13 +27,14 @@ public final class Tools {
           "promtool", "prometheus",
           "prometheus", "prometheus",
           "wrk", "wrk",
-          "mdb_dump", "lmdb-utils");
+          "mdb_dump", "lmdb-utils",
+          "haproxy", "haproxy");
 
   private Tools() {}
 
   /**
    * The path of {@code tool} (one of python3-prometheus-client, promtool, prometheus, wrk,
-   * mdb_dump); skips the calling test when it is missing, or fails it under bin/test.
+   * mdb_dump, haproxy); skips the calling test when it is missing, or fails it under bin/test.
    */
   public static Path require(String tool) {
     String pkg = PACKAGES.get(tool);
@@ -57,6 +58,9 @@ public final class Tools {
         return pythonHasClient() ? Path.of(PYTHON) : null;
       case "wrk":
         return onPath("wrk");
+      case "haproxy":
+        Path sbin = Path.of("/usr/sbin/haproxy");
+        return Files.isExecutable(sbin) ? sbin : null;
       default:
         Path p = Path.of("/usr/bin", tool);
         return Files.isExecutable(p) ? p : null;

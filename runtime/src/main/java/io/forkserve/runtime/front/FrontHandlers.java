@@ -18,6 +18,7 @@ import java.util.concurrent.Executor;
  * <pre>
  * RequestMetricsHandler -> user middlewares... -> Routes
  *   /health  -> HealthHandler          /info -> InfoHandler      /metrics -> MetricsHandler
+ *   /health/live, /health/ready, /health/startup -> ProbeHandler
  *   each API's path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
  *               -> PayloadLimitHandler -> CallbackHandler (with callbacks) -> ApiHandler
  *               (one chain per API, each with that API's own Dispatcher)
@@ -87,6 +88,9 @@ public final class FrontHandlers {
     this.apis = spec.apis();
     Map<String, HttpHandler> routes = new LinkedHashMap<>(spec.mounts);
     routes.put("/health", new HealthHandler(spec.server));
+    routes.put(ProbeHandler.LIVE, new ProbeHandler(ProbeHandler.LIVE, spec.server::live));
+    routes.put(ProbeHandler.READY, new ProbeHandler(ProbeHandler.READY, spec.server::ready));
+    routes.put(ProbeHandler.STARTUP, new ProbeHandler(ProbeHandler.STARTUP, spec.server::startup));
     routes.put("/info", new InfoHandler(spec.server));
     if (spec.scraper != null) {
       routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample, spec.blockingPool));

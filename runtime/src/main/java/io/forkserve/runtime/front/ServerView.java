@@ -16,6 +16,18 @@ public interface ServerView {
   /** Why the server is unhealthy beyond its workers' state (crash loop, stopping), or null. */
   String unhealthyCause();
 
+  /** One probe's answer: whether it passes, and the fields of its JSON body. */
+  record Probe(boolean ok, Map<String, Object> body) {}
+
+  /** {@code GET /health/live}: the supervisor's loops turn. */
+  Probe live();
+
+  /** {@code GET /health/ready}: enough workers ready to take traffic, and not draining. */
+  Probe ready();
+
+  /** {@code GET /health/startup}: every worker was ready once. */
+  Probe startup();
+
   /** The body of {@code GET /info}: model metadata, workers, settings. */
   Map<String, Object> info();
 
