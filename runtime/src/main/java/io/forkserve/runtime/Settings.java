@@ -44,6 +44,7 @@ public final class Settings {
     flag("crash-loop-restarts", "5", "failed starts within --crash-loop-window = crash loop");
     flag("crash-loop-window", "60s", "window in which failed starts are counted");
     flag("admin-token", null, "token of the localhost admin endpoint (default: endpoint off)");
+    flag("jvm-metrics", "true", "process and JVM metrics of front and workers (--no-jvm-metrics)");
   }
 
   private static void flag(String name, String defaultValue, String help) {
@@ -75,6 +76,7 @@ public final class Settings {
   final int crashLoopRestarts;
   final long crashLoopWindowNanos;
   final String adminToken;
+  final boolean jvmMetrics;
   private final Map<String, String> raw;
 
   private Settings(Map<String, String> raw) {
@@ -109,6 +111,17 @@ public final class Settings {
     crashLoopRestarts = intIn(raw, "crash-loop-restarts", 1, 1000);
     crashLoopWindowNanos = positive(raw, "crash-loop-window");
     adminToken = raw.get("admin-token");
+    jvmMetrics = bool(raw, "jvm-metrics");
+  }
+
+  private static boolean bool(Map<String, String> raw, String flag) {
+    String value = raw.get(flag).trim().toLowerCase(Locale.ROOT);
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException(
+          "--" + flag + " must be true or false, not " + raw.get(flag));
+    }
+    raw.put(flag, value);
+    return value.equals("true");
   }
 
   private static long positive(Map<String, String> raw, String flag) {
@@ -132,6 +145,10 @@ public final class Settings {
         throw new IllegalArgumentException("unexpected argument " + arg + " (see --help)");
       }
       String name = arg.substring(2);
+      if (name.startsWith("no-") && NEGATABLE.contains(name.substring(3))) {
+        raw.put(name.substring(3), "false");
+        continue;
+      }
       String value;
       int eq = name.indexOf('=');
       if (eq >= 0) {
@@ -149,6 +166,9 @@ public final class Settings {
     }
     return new Settings(raw);
   }
+
+  /** Boolean flags that {@code --no-FLAG} sets to false. */
+  static final List<String> NEGATABLE = List.of("jvm-metrics");
 
   /** The environment variable read for {@code flag}. */
   static String envName(String flag) {

@@ -86,7 +86,7 @@ public final class Supervisor implements ServerView, AdminActions {
    */
   public void start() throws InterruptedException {
     loadApi();
-    metrics = ServerMetrics.open(out);
+    metrics = ServerMetrics.open(out, settings.jvmMetrics);
     dispatcher = new Dispatcher(settings.maxQueue, settings.timeoutNanos, clock::nanoTime);
     socket = WorkerSocket.open(loggers);
     FrontServer.probe(settings.host, settings.port);
