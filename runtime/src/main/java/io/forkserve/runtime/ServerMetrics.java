@@ -56,7 +56,11 @@ final class ServerMetrics {
           "metrics archive in " + dir.path + " is unusable: " + e.getMessage());
     }
     if (jvmMetrics) {
-      metrics.jvm = JvmMetrics.start(registry, JvmMetrics.FRONT);
+      try {
+        metrics.jvm = JvmMetrics.start(registry, JvmMetrics.FRONT);
+      } catch (RuntimeException e) {
+        out.println("forkserve: no JVM metrics for the front: " + e.getMessage());
+      }
     }
     return metrics;
   }

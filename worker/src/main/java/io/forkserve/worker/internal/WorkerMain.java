@@ -101,7 +101,7 @@ public final class WorkerMain {
       registry = openRegistry();
       openRegistry = registry;
       if (registry != null && jvmMetrics) {
-        JvmMetrics.start(registry, Integer.toString(index));
+        startJvmMetrics(registry, index);
       }
       LogForwarder logs = new LogForwarder(writer, writeLock);
       api.attachLogSink(logs::send);
@@ -134,6 +134,15 @@ public final class WorkerMain {
       // EOF or a broken socket: the front is gone.
     }
     System.exit(0);
+  }
+
+  /** Starts the JVM metrics sampler; a failure is one line on stderr, never a failed worker. */
+  private static void startJvmMetrics(MetricsRegistry registry, int index) {
+    try {
+      JvmMetrics.start(registry, Integer.toString(index));
+    } catch (RuntimeException e) {
+      System.err.println("forkserve: worker " + index + ": no JVM metrics: " + e.getMessage());
+    }
   }
 
   private static void setup(ServingApi<Object, Object> api, WorkerContext context)
