@@ -58,10 +58,22 @@ public class JvmScrapeBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
+    if (!"on".equals(jvm) && !"off".equals(jvm)) {
+      throw new IllegalArgumentException("jvm must be on or off, not " + jvm);
+    }
     dir = BenchDirs.create("jvm-scrape");
+    write(dir, series, "on".equals(jvm), registries);
+    scraper = new DirectoryScraper(dir);
+  }
+
+  /**
+   * Writes {@value #WORKERS} workers' files into {@code dir}: {@code series} application series
+   * each, and their JVM metrics when {@code jvm}; the open registries go to {@code keep}.
+   */
+  static void write(Path dir, int series, boolean jvm, List<MetricsRegistry> keep) {
     for (int w = 0; w < WORKERS; w++) {
       MetricsRegistry registry = MetricsRegistry.builder(dir).pid(900_000 + w).open();
-      registries.add(registry);
+      keep.add(registry);
       Counter requests =
           Counter.builder("app_requests_total").help("Requests.").labelNames("route")
               .register(registry);
@@ -72,13 +84,10 @@ public class JvmScrapeBenchmark {
         requests.labels("r" + s).inc(s);
         latency.labels("r" + s).observe(s / 1000.0);
       }
-      if ("on".equals(jvm)) {
+      if (jvm) {
         JvmMetrics.start(registry, Integer.toString(w)).close();
-      } else if (!"off".equals(jvm)) {
-        throw new IllegalArgumentException("jvm must be on or off, not " + jvm);
       }
     }
-    scraper = new DirectoryScraper(dir);
   }
 
   @TearDown(Level.Trial)
