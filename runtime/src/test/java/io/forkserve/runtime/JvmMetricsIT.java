@@ -116,6 +116,18 @@ class JvmMetricsIT {
     }
   }
 
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES) // a hang only
+  void noJvmMetricsLeavesThemOutOfTheFrontAndTheWorkers() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start("--workers", "1", "--no-jvm-metrics").awaitHealthy()) {
+      server.post("/predict", "{\"input\": 1}");
+      String metrics = server.get("/metrics").body();
+      assertTrue(metrics.contains("forkserve_workers_up"), metrics);
+      assertEquals(Set.of(), jvmSeries(metrics));
+    }
+  }
+
   private static boolean replaced(ServerProcess server, long victim) {
     try {
       return WorkerFaultsIT.pidOf(server, 0) != victim && WorkerFaultsIT.readyOf(server, 0);
