@@ -112,18 +112,27 @@ final class JvmSampler {
         registry.formatVersion() == FormatVersion.V1 ? GaugeMode.LIVEMAX : GaugeMode.LIVEMOSTRECENT;
     memoryUsed = gauge("jvm_memory_used_bytes", "Used bytes of a given JVM memory area.", "area");
     memoryCommitted =
-        gauge("jvm_memory_committed_bytes", "Committed (bytes) of a given JVM memory area.", "area");
+        gauge(
+            "jvm_memory_committed_bytes",
+            "Committed (bytes) of a given JVM memory area.",
+            "area");
     memoryMax = gauge("jvm_memory_max_bytes", "Max (bytes) of a given JVM memory area.", "area");
-    memoryInit = gauge("jvm_memory_init_bytes", "Initial bytes of a given JVM memory area.", "area");
+    memoryInit =
+        gauge("jvm_memory_init_bytes", "Initial bytes of a given JVM memory area.", "area");
     pendingFinalization =
         gauge(
             "jvm_memory_objects_pending_finalization",
             "The number of objects waiting in the finalizer queue.");
-    poolUsed = gauge("jvm_memory_pool_used_bytes", "Used bytes of a given JVM memory pool.", "pool");
+    poolUsed =
+        gauge("jvm_memory_pool_used_bytes", "Used bytes of a given JVM memory pool.", "pool");
     poolCommitted =
-        gauge("jvm_memory_pool_committed_bytes", "Committed bytes of a given JVM memory pool.", "pool");
+        gauge(
+            "jvm_memory_pool_committed_bytes",
+            "Committed bytes of a given JVM memory pool.",
+            "pool");
     poolMax = gauge("jvm_memory_pool_max_bytes", "Max bytes of a given JVM memory pool.", "pool");
-    poolInit = gauge("jvm_memory_pool_init_bytes", "Initial bytes of a given JVM memory pool.", "pool");
+    poolInit =
+        gauge("jvm_memory_pool_init_bytes", "Initial bytes of a given JVM memory pool.", "pool");
     poolCollectionUsed =
         gauge(
             "jvm_memory_pool_collection_used_bytes",
@@ -147,7 +156,10 @@ final class JvmSampler {
     bufferUsedBytes =
         gauge("jvm_buffer_pool_used_bytes", "Used bytes of a given JVM buffer pool.", "pool");
     bufferCapacity =
-        gauge("jvm_buffer_pool_capacity_bytes", "Bytes capacity of a given JVM buffer pool.", "pool");
+        gauge(
+            "jvm_buffer_pool_capacity_bytes",
+            "Bytes capacity of a given JVM buffer pool.",
+            "pool");
     bufferCount =
         gauge("jvm_buffer_pool_used_buffers", "Used buffers of a given JVM buffer pool.", "pool");
     threadsCurrent = gauge("jvm_threads_current", "Current thread count of a JVM.");
