@@ -6,9 +6,11 @@
 #
 #   benchmarks/load/run.sh            # 10 s per target, 64 connections
 #   DURATION=30s CONNECTIONS=64 benchmarks/load/run.sh
+#   benchmarks/load/run.sh jvm-metrics  # JVM metrics sampler on vs off (jvm-metrics.sh)
 #
 # Results: a table on stdout and the raw wrk output in bench-out/load/.
 set -euo pipefail
+if [ "${1:-}" = jvm-metrics ]; then exec "$(dirname "$0")/jvm-metrics.sh"; fi
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/benchmarks/load"
 out="$root/bench-out/load"

@@ -4,12 +4,14 @@ import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.runtime.front.FrontMetrics;
+import io.forkserve.worker.jvm.JvmMetrics;
 import java.io.PrintStream;
 import java.util.List;
 
 /**
  * The server's metrics directory and what it holds: the front's own registry and metrics, the
- * archive of dead workers (see {@link DeadWorkers}) and the scraper /metrics reads.
+ * archive of dead workers (see {@link DeadWorkers}), the front's process and JVM metrics
+ * ({@code worker="front"}, unless turned off) and the scraper /metrics reads.
  */
 final class ServerMetrics {
   final MetricsDir dir;
@@ -17,6 +19,7 @@ final class ServerMetrics {
   final DeadWorkers deadWorkers;
   private final MetricsRegistry registry;
   private final MetricsArchive archive;
+  private JvmMetrics jvm;
 
   private ServerMetrics(MetricsDir dir, MetricsRegistry registry, MetricsArchive archive) {
     this.dir = dir;
@@ -30,7 +33,7 @@ final class ServerMetrics {
    * Prepares the directory named by {@code PROMETHEUS_MULTIPROC_DIR} (or a private one), saying
    * which on {@code out}; IllegalArgumentException with one line when it is unusable.
    */
-  static ServerMetrics open(PrintStream out) {
+  static ServerMetrics open(PrintStream out, boolean jvmMetrics) {
     MetricsDir dir = MetricsDir.prepare(System.getenv(MetricsRegistry.ENV));
     out.println(
         "forkserve: metrics directory "
@@ -43,12 +46,21 @@ final class ServerMetrics {
       throw new IllegalArgumentException(
           "metrics directory " + dir.path + " is unusable: " + e.getMessage());
     }
+    ServerMetrics metrics;
     try {
-      return new ServerMetrics(dir, registry, MetricsArchive.open(dir.path));
+      metrics = new ServerMetrics(dir, registry, MetricsArchive.open(dir.path));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "metrics archive in " + dir.path + " is unusable: " + e.getMessage());
     }
+    if (jvmMetrics) {
+      try {
+        metrics.jvm = JvmMetrics.start(registry, JvmMetrics.FRONT);
+      } catch (RuntimeException e) {
+        out.println("forkserve: no JVM metrics for the front: " + e.getMessage());
+      }
+    }
+    return metrics;
   }
 
   /** A scraper merging the live files with the archive. */
@@ -58,6 +70,9 @@ final class ServerMetrics {
 
   /** Closes the archive and the registry, then releases (or removes) the directory. */
   void close() {
+    if (jvm != null) {
+      jvm.close();
+    }
     deadWorkers.close();
     registry.close();
     dir.close();

@@ -49,6 +49,7 @@ public final class Settings {
     flag("crash-loop-window", "60s", "window in which failed starts are counted");
     flag("admin-token", null, "token of the localhost admin endpoint (default: endpoint off)");
     flag("config", null, "YAML or JSON file listing several APIs (see docs/serving.md)");
+    flag("jvm-metrics", "true", "process and JVM metrics of front and workers (--no-jvm-metrics)");
   }
 
   /**
@@ -99,6 +100,7 @@ public final class Settings {
   final int crashLoopRestarts;
   final long crashLoopWindowNanos;
   final String adminToken;
+  final boolean jvmMetrics;
   final String config;
 
   /** Flags given on the command line (not from the environment or defaults). */
@@ -146,6 +148,7 @@ public final class Settings {
     crashLoopWindowNanos = positive(raw, "crash-loop-window");
     adminToken = raw.get("admin-token");
     config = raw.get("config");
+    jvmMetrics = bool(raw, "jvm-metrics");
   }
 
   /**
@@ -156,6 +159,16 @@ public final class Settings {
     Map<String, String> merged = new LinkedHashMap<>(raw);
     merged.putAll(values);
     return new Settings(merged, given);
+  }
+
+  private static boolean bool(Map<String, String> raw, String flag) {
+    String value = raw.get(flag).trim().toLowerCase(Locale.ROOT);
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException(
+          "--" + flag + " must be true or false, not " + raw.get(flag));
+    }
+    raw.put(flag, value);
+    return value.equals("true");
   }
 
   private static long positive(Map<String, String> raw, String flag) {
@@ -180,6 +193,10 @@ public final class Settings {
         throw new IllegalArgumentException("unexpected argument " + arg + " (see --help)");
       }
       String name = arg.substring(2);
+      if (name.startsWith("no-") && NEGATABLE.contains(name.substring(3))) {
+        raw.put(name.substring(3), "false");
+        continue;
+      }
       String value;
       int eq = name.indexOf('=');
       if (eq >= 0) {
@@ -198,6 +215,9 @@ public final class Settings {
     }
     return new Settings(raw, given);
   }
+
+  /** Boolean flags that {@code --no-FLAG} sets to false. */
+  static final List<String> NEGATABLE = List.of("jvm-metrics");
 
   /** The environment variable read for {@code flag}. */
   static String envName(String flag) {

@@ -96,7 +96,7 @@ public final class Supervisor implements ServerView, AdminActions {
       loaded.add(new ApiRuntime(api, probes));
     }
     apis = List.copyOf(loaded);
-    metrics = ServerMetrics.open(out);
+    metrics = ServerMetrics.open(out, server.jvmMetrics);
     FrontServer.probe(server.host, server.port);
     for (ApiRuntime api : apis) {
       api.start(metrics, clock, out, apis.size() > 1);

@@ -117,4 +117,23 @@ class SettingsTest {
             () -> Settings.parse(new String[] {"--min-ready-workers", "2"}, Map.of()));
     assertEquals("--min-ready-workers (2) is above --workers (1)", e.getMessage());
   }
+
+  @Test
+  void jvmMetricsAreOnUnlessTurnedOffByEitherSpelling() {
+    Map<String, String> none = Map.of();
+    assertTrue(Settings.parse(new String[0], none).jvmMetrics);
+    assertEquals("true", Settings.parse(new String[0], none).visible().get("jvm-metrics"));
+    Settings off = Settings.parse(new String[] {"--no-jvm-metrics"}, none);
+    assertEquals(false, off.jvmMetrics);
+    assertEquals("false", off.visible().get("jvm-metrics")); // what workers read
+    assertEquals(false, Settings.parse(new String[] {"--jvm-metrics", "FALSE"}, none).jvmMetrics);
+    assertEquals(
+        false,
+        Settings.parse(new String[0], Map.of("FORKSERVE_JVM_METRICS", "false")).jvmMetrics);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Settings.parse(new String[] {"--jvm-metrics", "off"}, none));
+    assertEquals("--jvm-metrics must be true or false, not off", e.getMessage());
+  }
 }

@@ -9,6 +9,7 @@ import io.forkserve.worker.WorkerContext;
 import io.forkserve.worker.channel.FrameReader;
 import io.forkserve.worker.channel.FrameWriter;
 import io.forkserve.worker.channel.Frames;
+import io.forkserve.worker.jvm.JvmMetrics;
 import io.forkserve.worker.launch.WorkerArgs;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,7 +25,8 @@ import java.util.Map;
  * Entry point of a worker process, started by the supervisor. Arguments are {@code key=value}:
  * {@code socket}, {@code index}, {@code workers}, {@code api}, {@code jar} (may be empty), {@code
  * max-batch-size}, {@code device}, {@code print-setup-trace} (false: a failed setup prints no stack
- * trace, the supervisor already saw one); every other pair is passed to {@link
+ * trace, the supervisor already saw one), {@code jvm-metrics} (false: no process and JVM metrics,
+ * see {@link JvmMetrics}; also passed on); every other pair is passed to {@link
  * WorkerContext#config()}.
  */
 public final class WorkerMain {
@@ -84,6 +86,7 @@ public final class WorkerMain {
     int maxBatchSize = Integer.parseInt(settings.getOrDefault(WorkerArgs.MAX_BATCH_SIZE, "1"));
     Path socket = Path.of(settings.remove(WorkerArgs.SOCKET));
     boolean printTrace = !"false".equals(settings.remove(WorkerArgs.PRINT_SETUP_TRACE));
+    boolean jvmMetrics = !"false".equals(settings.get(WorkerArgs.JVM_METRICS));
 
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(socket));
@@ -98,6 +101,9 @@ public final class WorkerMain {
       sendHello(writer, index, maxBatchSize, api);
       registry = openRegistry();
       openRegistry = registry;
+      if (registry != null && jvmMetrics) {
+        startJvmMetrics(registry, processLabel(apiName, index), index);
+      }
       LogForwarder logs = new LogForwarder(writer, writeLock);
       api.attachLogSink(logs::send);
       long start = System.nanoTime();
@@ -131,6 +137,24 @@ public final class WorkerMain {
       // EOF or a broken socket: the front is gone.
     }
     System.exit(0);
+  }
+
+  /**
+   * The {@code worker} label of this process's JVM metrics: the slot index, or {@code API-INDEX}
+   * when the server runs several APIs (each API has its own slots 0..n-1), so the label stays
+   * bounded and unique per live process.
+   */
+  static String processLabel(String apiName, int index) {
+    return "default".equals(apiName) ? Integer.toString(index) : apiName + "-" + index;
+  }
+
+  /** Starts the JVM metrics sampler; a failure is one line on stderr, never a failed worker. */
+  private static void startJvmMetrics(MetricsRegistry registry, String label, int index) {
+    try {
+      JvmMetrics.start(registry, label);
+    } catch (RuntimeException e) {
+      System.err.println("forkserve: worker " + index + ": no JVM metrics: " + e.getMessage());
+    }
   }
 
   private static void setup(ServingApi<Object, Object> api, WorkerContext context)

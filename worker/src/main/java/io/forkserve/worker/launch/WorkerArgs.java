@@ -36,5 +36,8 @@ public final class WorkerArgs {
   /** {@code false}: a failed setup prints no stack trace (the supervisor already saw one). */
   public static final String PRINT_SETUP_TRACE = "print-setup-trace";
 
+  /** {@code false}: the worker writes no process and JVM metrics ({@code --jvm-metrics}). */
+  public static final String JVM_METRICS = "jvm-metrics";
+
   private WorkerArgs() {}
 }
