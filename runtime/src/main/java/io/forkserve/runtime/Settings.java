@@ -44,6 +44,11 @@ public final class Settings {
     flag("crash-loop-restarts", "5", "failed starts within --crash-loop-window = crash loop");
     flag("crash-loop-window", "60s", "window in which failed starts are counted");
     flag("admin-token", null, "token of the localhost admin endpoint (default: endpoint off)");
+    // What one client may hold of the front (docs/security.md).
+    flag("request-parse-timeout", "10s", "a request's line and headers must arrive within this");
+    flag("no-request-timeout", "60s", "close a connection with no request in progress after");
+    flag("idle-timeout", "60s", "close a connection that reads and writes nothing for this long");
+    flag("max-connections", "1000", "open HTTP connections; more wait in the listen backlog");
   }
 
   private static void flag(String name, String defaultValue, String help) {
@@ -75,6 +80,10 @@ public final class Settings {
   final int crashLoopRestarts;
   final long crashLoopWindowNanos;
   final String adminToken;
+  final long requestParseTimeoutNanos;
+  final long noRequestTimeoutNanos;
+  final long idleTimeoutNanos;
+  final int maxConnections;
   private final Map<String, String> raw;
 
   private Settings(Map<String, String> raw) {
@@ -109,6 +118,10 @@ public final class Settings {
     crashLoopRestarts = intIn(raw, "crash-loop-restarts", 1, 1000);
     crashLoopWindowNanos = positive(raw, "crash-loop-window");
     adminToken = raw.get("admin-token");
+    requestParseTimeoutNanos = positive(raw, "request-parse-timeout");
+    noRequestTimeoutNanos = positive(raw, "no-request-timeout");
+    idleTimeoutNanos = positive(raw, "idle-timeout");
+    maxConnections = intIn(raw, "max-connections", 1, 1 << 20);
   }
 
   private static long positive(Map<String, String> raw, String flag) {

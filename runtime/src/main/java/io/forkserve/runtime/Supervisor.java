@@ -155,7 +155,17 @@ public final class Supervisor implements ServerView, AdminActions {
     spec.clock = clock;
     spec.adminToken = settings.adminToken;
     spec.admin = this;
-    server = FrontServer.start(settings.host, settings.port, FrontHandlers.build(spec).root());
+    server =
+        FrontServer.start(
+            settings.host, settings.port, FrontHandlers.build(spec).root(), frontLimits());
+  }
+
+  private FrontServer.Limits frontLimits() {
+    return new FrontServer.Limits(
+        settings.requestParseTimeoutNanos / 1_000_000,
+        settings.noRequestTimeoutNanos / 1_000_000,
+        settings.idleTimeoutNanos / 1_000_000,
+        settings.maxConnections);
   }
 
   private void controlLoop() {

@@ -16,10 +16,10 @@ import java.util.concurrent.Executor;
  * Assembles the front's handler chain:
  *
  * <pre>
- * RequestMetricsHandler -> user middlewares... -> Routes
+ * RequestMetricsHandler -> user middlewares... -> PayloadLimitHandler -> Routes
  *   /health  -> HealthHandler          /info -> InfoHandler      /metrics -> MetricsHandler
  *   API path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
- *               -> PayloadLimitHandler -> CallbackHandler (with callbacks) -> ApiHandler
+ *               -> CallbackHandler (with callbacks) -> ApiHandler
  *   /admin/workers, /admin/reload -> AdminHandler (with --admin-token)
  *   logger mounts -> their handlers
  * </pre>
@@ -49,6 +49,9 @@ public final class FrontHandlers {
     public AdminActions admin;
   }
 
+  /** {@code bin/metrics serve} reads no body: the little it accepts is never drained for long. */
+  static final long SCRAPE_BODY_LIMIT = 64 * 1024;
+
   private final HttpHandler root;
   private final RequestMetricsHandler metricsHandler;
   private final Spec spec;
@@ -59,7 +62,7 @@ public final class FrontHandlers {
     routes.put("/health", new HealthHandler(spec.server));
     routes.put("/info", new InfoHandler(spec.server));
     if (spec.scraper != null) {
-      routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample, spec.blockingPool));
+      routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample));
     }
     routes.put(spec.apiPath, apiChain(spec));
     if (spec.adminToken != null && !spec.adminToken.isEmpty()) {
@@ -67,7 +70,7 @@ public final class FrontHandlers {
       routes.put(AdminHandler.WORKERS, admin);
       routes.put(AdminHandler.RELOAD, admin);
     }
-    HttpHandler chain = new Routes(routes);
+    HttpHandler chain = new PayloadLimitHandler(spec.maxPayloadBytes, new Routes(routes));
     for (int i = spec.middlewares.size() - 1; i >= 0; i--) {
       chain = spec.middlewares.get(i).wrap(chain);
     }
@@ -84,9 +87,11 @@ public final class FrontHandlers {
    * The chain of {@code bin/metrics serve}: {@code GET /metrics} of {@code scraper}, the same
    * handler as the front's, and 404 for every other path.
    */
-  public static HttpHandler metricsOnly(DirectoryScraper scraper, Executor blockingPool) {
-    HttpHandler metrics = new MetricsHandler(scraper, () -> {}, blockingPool);
-    return new Routes(Map.of("/metrics", new MethodHandler(Methods.GET, metrics)));
+  public static HttpHandler metricsOnly(DirectoryScraper scraper) {
+    HttpHandler metrics = new MetricsHandler(scraper, () -> {});
+    return new PayloadLimitHandler(
+        SCRAPE_BODY_LIMIT,
+        new Routes(Map.of("/metrics", new MethodHandler(Methods.GET, metrics))));
   }
 
   /** The root handler to give Undertow. */
@@ -100,7 +105,6 @@ public final class FrontHandlers {
     if (!spec.callbacks.isEmpty()) {
       chain = new CallbackHandler(spec.callbacks, chain);
     }
-    chain = new PayloadLimitHandler(spec.maxPayloadBytes, chain);
     if (spec.apiKey != null && !spec.apiKey.isEmpty()) {
       chain = new ApiKeyHandler(spec.apiKey, chain);
     }

@@ -4,8 +4,11 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 
 /**
- * Answers 413 at once when the declared Content-Length is over the limit. (A chunked body has none;
- * the API handler's receiver stops at the same limit and answers 413 too.)
+ * The front's one body limit ({@code --max-payload}), in front of every route: a declared
+ * Content-Length over it is answered 413 at once, without reading the body; a body without one
+ * (chunked) is cut at the same limit as it is read (Undertow's entity limit for this exchange),
+ * which the API handler's receiver answers with the same 413. Either way the connection closes
+ * afterwards, so an unread rest of the body is never drained.
  */
 final class PayloadLimitHandler implements HttpHandler {
   private final long maxBytes;
@@ -23,6 +26,7 @@ final class PayloadLimitHandler implements HttpHandler {
       Errors.send(exchange, 413, "request body over the limit of " + maxBytes + " bytes");
       return;
     }
+    exchange.setMaxEntitySize(maxBytes);
     next.handleRequest(exchange);
   }
 
