@@ -160,12 +160,32 @@ public final class Supervisor implements ServerView, AdminActions {
             settings.host, settings.port, FrontHandlers.build(spec).root(), frontLimits());
   }
 
+  /** Descriptors kept for workers, metric files and the archive when capping connections. */
+  static final int RESERVED_FDS = 256;
+
   private FrontServer.Limits frontLimits() {
+    int cap = settings.maxConnections;
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
+      long fds = ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
+      long usable = Math.max(16, fds - RESERVED_FDS);
+      if (cap > usable) {
+        cap = (int) usable;
+        out.printf(
+            Locale.ROOT,
+            "forkserve: --max-connections %d is above what the descriptor limit %d (ulimit -n)"
+                + " leaves; using %d%n",
+            settings.maxConnections,
+            fds,
+            cap);
+      }
+    }
     return new FrontServer.Limits(
         settings.requestParseTimeoutNanos / 1_000_000,
         settings.noRequestTimeoutNanos / 1_000_000,
         settings.idleTimeoutNanos / 1_000_000,
-        settings.maxConnections);
+        cap);
   }
 
   private void controlLoop() {
