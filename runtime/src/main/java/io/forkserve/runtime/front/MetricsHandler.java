@@ -31,7 +31,7 @@ final class MetricsHandler implements HttpHandler {
    * file. Files are read and pages rendered on one thread of this handler's own, never on the
    * shared pools. Scrapes arriving while a merge is under way wait for that merge and share its
    * result, and each page format of one merge is rendered once: memory is bounded by
-   * MAX_SCRAPES pages, threads by one.
+   * MAX_SCRAPES merges (each with at most one page per format), threads by one.
    */
 
   static final int MAX_SCRAPES = 8;
