@@ -184,7 +184,8 @@ public final class Supervisor implements ServerView, AdminActions {
     return new FrontServer.Limits(
         settings.requestParseTimeoutNanos / 1_000_000,
         settings.noRequestTimeoutNanos / 1_000_000,
-        settings.idleTimeoutNanos / 1_000_000,
+        // a request waiting for its answer is silent: it is cut by --timeout, never sooner
+        Math.max(settings.idleTimeoutNanos, settings.timeoutNanos) / 1_000_000,
         cap);
   }
 
