@@ -44,7 +44,7 @@ class HostileConnectionsIT {
 
   static final Duration PARSE_TIMEOUT = Duration.ofSeconds(1);
   static final Duration NO_REQUEST_TIMEOUT = Duration.ofSeconds(2);
-  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_CONNECTIONS = 40;
   static final long MAX_PAYLOAD = 3_000_000;
