@@ -50,6 +50,11 @@ public final class Settings {
     flag("admin-token", null, "token of the localhost admin endpoint (default: endpoint off)");
     flag("config", null, "YAML or JSON file listing several APIs (see docs/serving.md)");
     flag("jvm-metrics", "true", "process and JVM metrics of front and workers (--no-jvm-metrics)");
+    // What one client may hold of the front (docs/security.md).
+    flag("request-parse-timeout", "10s", "a request's line and headers must arrive within this");
+    flag("no-request-timeout", "60s", "close a connection with no request in progress after");
+    flag("idle-timeout", "60s", "close a connection that reads and writes nothing for this long");
+    flag("max-connections", "1000", "open HTTP connections; more wait in the listen backlog");
   }
 
   /**
@@ -106,6 +111,10 @@ public final class Settings {
   /** Flags given on the command line (not from the environment or defaults). */
   final Set<String> given;
 
+  final long requestParseTimeoutNanos;
+  final long noRequestTimeoutNanos;
+  final long idleTimeoutNanos;
+  final int maxConnections;
   private final Map<String, String> raw;
 
   private Settings(Map<String, String> raw, Set<String> given) {
@@ -149,6 +158,10 @@ public final class Settings {
     adminToken = raw.get("admin-token");
     config = raw.get("config");
     jvmMetrics = bool(raw, "jvm-metrics");
+    requestParseTimeoutNanos = positive(raw, "request-parse-timeout");
+    noRequestTimeoutNanos = positive(raw, "no-request-timeout");
+    idleTimeoutNanos = positive(raw, "idle-timeout");
+    maxConnections = intIn(raw, "max-connections", 1, 1 << 20);
   }
 
   /**

@@ -160,7 +160,38 @@ public final class Supervisor implements ServerView, AdminActions {
     spec.clock = clock;
     spec.adminToken = server.adminToken;
     spec.admin = this;
-    front = FrontServer.start(server.host, server.port, FrontHandlers.build(spec).root());
+    front =
+        FrontServer.start(
+            server.host, server.port, FrontHandlers.build(spec).root(), frontLimits());
+  }
+
+  /** Descriptors kept for workers, metric files and the archive when capping connections. */
+  static final int RESERVED_FDS = 256;
+
+  private FrontServer.Limits frontLimits() {
+    int cap = server.maxConnections;
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
+      long fds = ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
+      long usable = Math.max(16, fds - RESERVED_FDS);
+      if (cap > usable) {
+        cap = (int) usable;
+        out.printf(
+            Locale.ROOT,
+            "forkserve: --max-connections %d is above what the descriptor limit %d (ulimit -n)"
+                + " leaves; using %d%n",
+            server.maxConnections,
+            fds,
+            cap);
+      }
+    }
+    return new FrontServer.Limits(
+        server.requestParseTimeoutNanos / 1_000_000,
+        server.noRequestTimeoutNanos / 1_000_000,
+        // a request waiting for its answer is silent: it is cut by --timeout, never sooner
+        Math.max(server.idleTimeoutNanos, server.timeoutNanos) / 1_000_000,
+        cap);
   }
 
   private void controlLoop() {

@@ -60,9 +60,15 @@ final class WorkerSocket implements WorkerLink.Listener {
   }
 
   private void acceptLoop(Dispatcher dispatcher, int maxBatchSize, long batchTimeoutNanos) {
+    AcceptBackoff backoff =
+        new AcceptBackoff(
+            "worker connection",
+            System::nanoTime,
+            line -> LOG.log(System.Logger.Level.WARNING, line));
     while (!closed) {
       try {
         SocketChannel channel = sockets.accept();
+        backoff.succeeded();
         WorkerLink link =
             WorkerLink.accept(channel, dispatcher, maxBatchSize, batchTimeoutNanos, this);
         if (!pool.knows(link.pid())) {
@@ -71,13 +77,23 @@ final class WorkerSocket implements WorkerLink.Listener {
         }
         pool.connected(link.pid(), new LinkChannel(link));
       } catch (IOException e) {
-        if (!closed) {
-          LOG.log(System.Logger.Level.WARNING, "worker connection failed: " + e.getMessage());
-        }
         if (!sockets.isOpen()) {
           return;
         }
+        if (!closed && !pause(backoff.failed(e.getMessage()))) {
+          return;
+        }
       }
+    }
+  }
+
+  private static boolean pause(long millis) {
+    try {
+      Thread.sleep(millis);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -7,8 +7,6 @@ import io.forkserve.runtime.front.FrontServer;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * {@code serve DIR --port N}: a scrape endpoint for any prometheus_client directory. It only
@@ -25,16 +23,9 @@ final class ServeCommand {
     // Read only: the archive is merged when a forkserve server keeps one here, never written.
     MetricsArchive archive = MetricsArchive.openReadOnly(dir);
     DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
-    ExecutorService blocking =
-        Executors.newCachedThreadPool(
-            body -> {
-              Thread thread = new Thread(body, "metrics-serve");
-              thread.setDaemon(true);
-              return thread;
-            });
     FrontServer.quietLibraries();
     try {
-      FrontServer.start(host, port, FrontHandlers.metricsOnly(scraper, blocking));
+      FrontServer.start(host, port, FrontHandlers.metricsOnly(scraper));
     } catch (IllegalArgumentException e) {
       throw new CliException(MetricsCli.CANNOT_SERVE, e.getMessage());
     }

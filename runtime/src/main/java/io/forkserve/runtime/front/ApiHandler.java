@@ -15,10 +15,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.xnio.XnioExecutor;
 
 /**
  * Terminal handler of the API route: reads the body without blocking (and without parsing it),
- * queues a {@link Job}, and leaves the exchange open for the worker's answer.
+ * queues a {@link Job}, and leaves the exchange open for the worker's answer. The {@code --timeout}
+ * deadline starts when the headers have arrived: a body still not complete by then is answered
+ * 408 and its connection closed, so a client trickling a body cannot hold a connection longer.
  */
 final class ApiHandler implements HttpHandler {
   private static final byte[] NO_HEADERS = new byte[0];
@@ -42,18 +47,44 @@ final class ApiHandler implements HttpHandler {
 
   @Override
   public void handleRequest(HttpServerExchange exchange) {
+    long deadline = dispatcher.deadlineFromNow();
+    long left = deadline - dispatcher.clock().nanoTime();
+    AtomicBoolean bodyDone = new AtomicBoolean();
+    XnioExecutor.Key timer =
+        exchange
+            .getIoThread()
+            .executeAfter(() -> bodyTimedOut(exchange, bodyDone), left, TimeUnit.NANOSECONDS);
     Receiver receiver = exchange.getRequestReceiver();
     receiver.setMaxBufferSize((int) Math.min(Integer.MAX_VALUE, maxPayloadBytes));
-    receiver.receiveFullBytes(this::received, this::failed);
+    receiver.receiveFullBytes(
+        (ex, body) -> {
+          if (bodyDone.compareAndSet(false, true)) {
+            timer.remove();
+            received(ex, body, deadline);
+          }
+        },
+        (ex, e) -> {
+          if (bodyDone.compareAndSet(false, true)) {
+            timer.remove();
+            failed(ex, e);
+          }
+        });
   }
 
-  private void received(HttpServerExchange exchange, byte[] body) {
+  private static void bodyTimedOut(HttpServerExchange exchange, AtomicBoolean bodyDone) {
+    if (bodyDone.compareAndSet(false, true)) {
+      exchange.setPersistent(false);
+      Errors.send(exchange, 408, "request body not received within --timeout");
+    }
+  }
+
+  private void received(HttpServerExchange exchange, byte[] body, long deadline) {
     Job job =
         new Job(
             dispatcher.nextId(),
             ByteBuffer.wrap(body),
             sendHeaders ? encodeHeaders(exchange) : NO_HEADERS,
-            dispatcher.deadlineFromNow(),
+            deadline,
             new ExchangeResponder(exchange, streamPool));
     exchange.dispatch(SameThreadExecutor.INSTANCE, () -> submit(job));
   }

@@ -16,7 +16,7 @@ import java.util.concurrent.Executor;
  * Assembles the front's handler chain:
  *
  * <pre>
- * RequestMetricsHandler -> user middlewares... -> Routes
+ * RequestMetricsHandler -> user middlewares... -> PayloadLimitHandler -> Routes
  *   /health  -> HealthHandler          /info -> InfoHandler      /metrics -> MetricsHandler
  *   /health/live, /health/ready, /health/startup -> ProbeHandler
  *   each API's path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
@@ -78,6 +78,9 @@ public final class FrontHandlers {
     }
   }
 
+  /** {@code bin/metrics serve} reads no body: the little it accepts is never drained for long. */
+  static final long SCRAPE_BODY_LIMIT = 64 * 1024;
+
   private final HttpHandler root;
   private final RequestMetricsHandler metricsHandler;
   private final Spec spec;
@@ -93,7 +96,7 @@ public final class FrontHandlers {
     routes.put(ProbeHandler.STARTUP, new ProbeHandler(ProbeHandler.STARTUP, spec.server::startup));
     routes.put("/info", new InfoHandler(spec.server));
     if (spec.scraper != null) {
-      routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample, spec.blockingPool));
+      routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample));
     }
     for (Api api : apis) {
       routes.put(api.path, apiChain(api, spec.apiKey));
@@ -103,7 +106,12 @@ public final class FrontHandlers {
       routes.put(AdminHandler.WORKERS, admin);
       routes.put(AdminHandler.RELOAD, admin);
     }
-    HttpHandler chain = new Routes(routes);
+    // the largest API limit for every route; each API's chain applies its own below it
+    long maxPayload = spec.maxPayloadBytes;
+    for (Api api : apis) {
+      maxPayload = Math.max(maxPayload, api.maxPayloadBytes);
+    }
+    HttpHandler chain = new PayloadLimitHandler(maxPayload, new Routes(routes));
     for (int i = spec.middlewares.size() - 1; i >= 0; i--) {
       chain = spec.middlewares.get(i).wrap(chain);
     }
@@ -120,9 +128,11 @@ public final class FrontHandlers {
    * The chain of {@code bin/metrics serve}: {@code GET /metrics} of {@code scraper}, the same
    * handler as the front's, and 404 for every other path.
    */
-  public static HttpHandler metricsOnly(DirectoryScraper scraper, Executor blockingPool) {
-    HttpHandler metrics = new MetricsHandler(scraper, () -> {}, blockingPool);
-    return new Routes(Map.of("/metrics", new MethodHandler(Methods.GET, metrics)));
+  public static HttpHandler metricsOnly(DirectoryScraper scraper) {
+    HttpHandler metrics = new MetricsHandler(scraper, () -> {});
+    return new PayloadLimitHandler(
+        SCRAPE_BODY_LIMIT,
+        new Routes(Map.of("/metrics", new MethodHandler(Methods.GET, metrics))));
   }
 
   /** The root handler to give Undertow. */
