@@ -32,15 +32,21 @@ public final class Exposition {
         continue;
       }
       String name = family.name();
+      String type = family.type().token();
       if (!om && family.type() == MetricType.COUNTER) {
         name = name + "_total";
+      } else if (!om && family.type() == MetricType.INFO) {
+        name = name + "_info"; // text 0.0.4 has no info and state set types: gauges
+        type = MetricType.GAUGE.token();
+      } else if (!om && family.type() == MetricType.STATESET) {
+        type = MetricType.GAUGE.token();
       }
       if (!family.help().isEmpty()) {
         sink.ascii("# HELP ").ascii(name).ascii(" ");
         writeHelp(family.help(), om, sink);
         sink.newline();
       }
-      sink.ascii("# TYPE ").ascii(name).ascii(" ").ascii(family.type().token()).newline();
+      sink.ascii("# TYPE ").ascii(name).ascii(" ").ascii(type).newline();
       for (Sample s : family.samples()) {
         sink.ascii(s.name()).utf8(s.labels().exposition()).ascii(" ");
         sink.value(s.value()).newline();

@@ -105,7 +105,7 @@ public final class MetricFileName {
 
   private static MetricType typeOf(String token) {
     for (MetricType t : MetricType.values()) {
-      if (t.token().equals(token)) {
+      if (t.isFileType() && t.token().equals(token)) {
         return t;
       }
     }
