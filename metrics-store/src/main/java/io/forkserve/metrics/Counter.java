@@ -77,9 +77,12 @@ public final class Counter {
 
     /**
      * As {@link #inc(double)}, and makes {@code exemplar} (null: none) with {@code amount} and
-     * the current time this series' exemplar, replacing the previous one.
+     * the current time this series' exemplar, replacing the previous one. The default (for other
+     * implementations) ignores the exemplar.
      */
-    void inc(double amount, ExemplarLabels exemplar);
+    default void inc(double amount, ExemplarLabels exemplar) {
+      inc(amount);
+    }
 
     /** The current value in this process. */
     double get();

@@ -107,8 +107,11 @@ public final class Histogram {
     /**
      * As {@link #observe(double)}, and makes {@code exemplar} (null: none) with this value and
      * the current time the exemplar of the bucket the value falls in, replacing the previous one.
+     * The default (for other implementations) ignores the exemplar.
      */
-    void observe(double value, ExemplarLabels exemplar);
+    default void observe(double value, ExemplarLabels exemplar) {
+      observe(value);
+    }
   }
 
   static final class HistogramChild extends StripedSeries implements Child {

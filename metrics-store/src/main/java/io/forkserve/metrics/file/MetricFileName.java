@@ -173,6 +173,12 @@ public final class MetricFileName {
     return EXEMPLARS_PREFIX + pid + EXEMPLARS_SUFFIX;
   }
 
+  /** {@link #exemplarsName(long)} of a process ID as in file names, or null if not a pid. */
+  public static String exemplarsName(String processId) {
+    return PID.matcher(processId).matches() ? EXEMPLARS_PREFIX + processId + EXEMPLARS_SUFFIX
+        : null;
+  }
+
   /** The pid of an exemplar side file name {@code exemplars_PID.ex}, or -1 for other names. */
   public static long exemplarsPid(String fileName) {
     if (!fileName.startsWith(EXEMPLARS_PREFIX) || !fileName.endsWith(EXEMPLARS_SUFFIX)) {

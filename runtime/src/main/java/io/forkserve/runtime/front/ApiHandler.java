@@ -55,6 +55,10 @@ final class ApiHandler implements HttpHandler {
             sendHeaders ? encodeHeaders(exchange) : NO_HEADERS,
             dispatcher.deadlineFromNow(),
             new ExchangeResponder(exchange, streamPool));
+    TraceParent trace = exchange.getAttachment(TraceParent.KEY);
+    if (trace != null) {
+      job.trace(trace.frameBytes());
+    }
     exchange.dispatch(SameThreadExecutor.INSTANCE, () -> submit(job));
   }
 

@@ -1,6 +1,7 @@
 package io.forkserve.runtime.front;
 
 import io.forkserve.metrics.Counter;
+import io.forkserve.metrics.ExemplarLabels;
 import io.forkserve.metrics.Gauge;
 import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.Histogram;
@@ -59,7 +60,8 @@ public final class FrontMetrics {
             .register(registry);
   }
 
-  void observeRequest(String route, String method, int status, double seconds) {
+  void observeRequest(String route, String method, int status, double seconds,
+      ExemplarLabels exemplar) {
     String key = route + ' ' + method + ' ' + status;
     Histogram.Child child = durationChildren.get(key);
     if (child == null) {
@@ -67,7 +69,7 @@ public final class FrontMetrics {
           durationChildren.computeIfAbsent(
               key, k -> requestDuration.labels(route, method, Integer.toString(status)));
     }
-    child.observe(seconds);
+    child.observe(seconds, exemplar);
   }
 
   /** Samples the gauges that are kept as plain counters between scrapes. */
