@@ -87,6 +87,8 @@ public final class Supervisor implements ServerView, AdminActions {
   public void start() throws InterruptedException {
     loadApi();
     metrics = ServerMetrics.open(out);
+    metrics.front.apiInfo(api.getClass().getName(),
+        api.getClass().getPackage().getImplementationVersion());
     dispatcher = new Dispatcher(settings.maxQueue, settings.timeoutNanos, clock::nanoTime);
     socket = WorkerSocket.open(loggers);
     FrontServer.probe(settings.host, settings.port);
@@ -162,6 +164,7 @@ public final class Supervisor implements ServerView, AdminActions {
     while (!stopping.get()) {
       try {
         pool.control(clock.nanoTime());
+        metrics.front.workerStates(pool.slotStates());
       } catch (RuntimeException e) {
         // e.g. fork failing for lack of memory: keep supervising, try again next round
         LOG.log(System.Logger.Level.WARNING, "supervision round failed", e);

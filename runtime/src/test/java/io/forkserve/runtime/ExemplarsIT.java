@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +54,29 @@ class ExemplarsIT {
       String om = scrape(server, OM);
       assertTrue(om.contains("# {span_id=\""), om);
       assertFalse(om.toLowerCase(Locale.ROOT).contains("abcdefabcdef"), "invalid header echoed");
-      assertFalse(scrape(server, "text/plain; version=0.0.4").contains("trace_id"));
+      String text = scrape(server, "text/plain; version=0.0.4");
+      assertFalse(text.contains("trace_id"));
+
+      // Item 5 on the same server: the API's info and each worker slot's state.
+      assertTrue(om.contains("# TYPE forkserve_api info\nforkserve_api_info{name=\""
+          + ScriptedApi.class.getName() + "\",version=\"unknown\"} 1.0\n"), om);
+      assertTrue(om.contains("# TYPE forkserve_worker_state stateset\n"), om);
+      ServerProcess.await(() -> {
+        try {
+          String now = scrape(server, OM);
+          String ready = "forkserve_worker_state{forkserve_worker_state=\"ready\",worker=";
+          return now.contains(ready + "\"0\"} 1.0") && now.contains(ready + "\"1\"} 1.0");
+        } catch (IOException e) {
+          return false;
+        }
+      }, Duration.ofSeconds(30), "both workers ready in forkserve_worker_state");
+      assertTrue(text.contains("# TYPE forkserve_api_info gauge\n"), text);
+      Processes.Result lint = Processes.exec(text.getBytes(StandardCharsets.UTF_8),
+          Tools.require("promtool").toString(), "check", "metrics");
+      assertEquals(0, lint.exit(), lint.stdout() + lint.stderr());
+      assertFalse((lint.stdout() + lint.stderr()).contains("forkserve_api")
+          || (lint.stdout() + lint.stderr()).contains("forkserve_worker_state"),
+          lint.stdout() + lint.stderr());
 
       for (String metric : new String[] {
           "forkserve_http_request_duration_seconds_bucket",

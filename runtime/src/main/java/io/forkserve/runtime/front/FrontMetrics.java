@@ -5,8 +5,12 @@ import io.forkserve.metrics.ExemplarLabels;
 import io.forkserve.metrics.Gauge;
 import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.Histogram;
+import io.forkserve.metrics.Info;
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.metrics.StateSet;
 import io.forkserve.runtime.internal.RestartReason;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * request duration histogram.
  */
 public final class FrontMetrics {
+  private static final String[] WORKER_STATES = {"starting", "ready", "draining", "recycling"};
+
   private final Histogram requestDuration;
   private final Gauge inFlight;
   private final Gauge queueDepth;
@@ -23,6 +29,9 @@ public final class FrontMetrics {
   private final Gauge crashLoop;
   private final ConcurrentHashMap<String, Histogram.Child> durationChildren =
       new ConcurrentHashMap<>();
+  private final Info apiInfo;
+  private final StateSet workerState;
+  private Set<Integer> stateSlots = Set.of();
 
   /** Registers the front's metrics in {@code registry}. */
   public FrontMetrics(MetricsRegistry registry) {
@@ -53,6 +62,17 @@ public final class FrontMetrics {
                     + " recycle, scale, reload.")
             .labelNames("reason")
             .register(registry);
+    apiInfo =
+        Info.builder("forkserve_api")
+            .help("The served API: its class and version (the jar's Implementation-Version).")
+            .labelNames("name", "version")
+            .register(registry);
+    workerState =
+        StateSet.builder("forkserve_worker_state")
+            .help("Each worker slot's state: starting, ready, draining or recycling.")
+            .labelNames("worker")
+            .states(WORKER_STATES)
+            .register(registry);
     crashLoop =
         Gauge.builder("forkserve_crash_loop")
             .help("1 while workers fail to start in a loop (the server reports unhealthy).")
@@ -70,6 +90,28 @@ public final class FrontMetrics {
               key, k -> requestDuration.labels(route, method, Integer.toString(status)));
     }
     child.observe(seconds, exemplar);
+  }
+
+  /** Sets {@code forkserve_api_info}. */
+  public void apiInfo(String name, String version) {
+    apiInfo.set(name, version == null ? "unknown" : version);
+  }
+
+  /**
+   * Sets {@code forkserve_worker_state} from each slot's state (one of starting, ready, draining,
+   * recycling); a slot no longer listed has all its states false.
+   */
+  public synchronized void workerStates(Map<Integer, String> states) {
+    for (Integer gone : stateSlots) {
+      if (!states.containsKey(gone)) {
+        StateSet.Child child = workerState.labels(Integer.toString(gone));
+        for (String state : WORKER_STATES) {
+          child.set(state, false);
+        }
+      }
+    }
+    states.forEach((slot, state) -> workerState.labels(Integer.toString(slot)).setState(state));
+    stateSlots = Set.copyOf(states.keySet());
   }
 
   /** Samples the gauges that are kept as plain counters between scrapes. */
