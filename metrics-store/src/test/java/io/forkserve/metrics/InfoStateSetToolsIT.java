@@ -45,6 +45,28 @@ class InfoStateSetToolsIT {
         rows.toString());
   }
 
+  /** Python's strict OpenMetrics parser reads our exemplars back, exactly. */
+  @Test
+  void pythonsOpenMetricsParserReadsOurExemplars() throws Exception {
+    Tools.require("python3-prometheus-client");
+    ExemplarsTest.writeTwoProcesses(dir);
+    byte[] body = InfoStateSetTest.text(InfoStateSetTest.scrape(dir),
+        ExpositionFormat.OPENMETRICS).getBytes(StandardCharsets.UTF_8);
+    String script = String.join("\n",
+        "import sys",
+        "from prometheus_client.openmetrics.parser import text_string_to_metric_families",
+        "for f in text_string_to_metric_families(sys.stdin.buffer.read().decode('utf-8')):",
+        "  for s in f.samples:",
+        "    if s.exemplar:",
+        "      e = s.exemplar",
+        "      print(s.name, s.labels.get('le'), e.labels['trace_id'], e.value, float(e.timestamp))");
+    assertEquals("""
+        jobs_total None 4bf92f3577b34da6a3ce929d0e0e4736 2.0 1700000001.25
+        lat_seconds_bucket 0.1 4bf92f3577b34da6a3ce929d0e0e4736 0.05 1700000001.25
+        lat_seconds_bucket 1.0 0af7651916cd43dd8448eb211c80319c 0.5 1700000000.5
+        """, Processes.run(body, Tools.PYTHON, "-c", script));
+  }
+
   /** prometheus_client 0.16 reads format v1 only: a registry can be told to write it. */
   @Test
   void pythonReadsAVersion1Directory() throws Exception {
@@ -56,8 +78,10 @@ class InfoStateSetToolsIT {
       StateSet.builder("forkserve_worker_state").help("Worker state.")
           .states("ready", "draining").labelNames("worker").register(r)
           .labels("1").setState("draining");
-      Counter.builder("jobs").help("Jobs.").register(r).inc();
+      Counter.builder("jobs").help("Jobs.").register(r)
+          .inc(1, ExemplarLabels.ofTrace("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"));
     }
+    assertTrue(java.nio.file.Files.exists(dir.resolve("exemplars_201.ex"))); // ignored by Python
     String python = PythonExposition.scrape(dir);
     for (String line : List.of(
         "forkserve_api_info{name=\"echo\",version=\"1.0\"} 1.0",
