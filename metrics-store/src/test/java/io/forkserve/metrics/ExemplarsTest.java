@@ -1,9 +1,11 @@
 package io.forkserve.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.file.MetricFileName;
 import java.nio.file.Files;
@@ -73,6 +75,31 @@ class ExemplarsTest {
     assertEquals(null, MetricFileName.parse("exemplars_301.ex"));
     assertEquals(-1, MetricFileName.exemplarsPid("exemplars_0301.ex"));
     assertEquals(-1, MetricFileName.exemplarsPid("exemplars_301.db"));
+  }
+
+  @Test
+  void aBadSideFileIsLeftOutAndTheRestServed() throws Exception {
+    writeTwoProcesses(dir);
+    Files.write(dir.resolve("exemplars_303.ex"), new byte[] {(byte) 0xff, 1, 2, 3, 4, 5, 6, 7, 8});
+    Files.write(dir.resolve("exemplars_304.ex"), new byte[0]);
+    byte[] truncated = Files.readAllBytes(dir.resolve("exemplars_302.ex"));
+    Files.write(dir.resolve("exemplars_305.ex"), java.util.Arrays.copyOf(truncated, 100));
+    String om = InfoStateSetTest.text(InfoStateSetTest.scrape(dir), ExpositionFormat.OPENMETRICS);
+    assertTrue(om.contains("jobs_total 4.0 # {span_id=\"00f067aa0ba902b7\""), om);
+  }
+
+  @Test
+  void wipeAndProcessDeletionRemoveSideFiles() throws Exception {
+    writeTwoProcesses(dir);
+    Files.writeString(dir.resolve("exemplars_notes.ex"), "kept: not a writer name");
+    try (MultiprocDirectory d = MultiprocDirectory.lock(dir)) {
+      d.deleteProcessFiles(301);
+      assertFalse(Files.exists(dir.resolve("exemplars_301.ex")));
+      assertTrue(Files.exists(dir.resolve("exemplars_302.ex")));
+      d.wipe();
+      assertFalse(Files.exists(dir.resolve("exemplars_302.ex")));
+      assertTrue(Files.exists(dir.resolve("exemplars_notes.ex")));
+    }
   }
 
   @Test

@@ -37,7 +37,7 @@ import java.util.Set;
  *
  * Little-endian. The writer appends an entry's bytes, then stores {@code used} (release). A slot
  * is a sequence lock: the writer (under the slot's monitor) stores seq odd, the fields, seq even;
- * a reader copies the fields between two equal even reads of seq, else tries again, then skips.
+ * a reader reads the file twice and keeps a slot whose seq is even and equal in both reads.
  */
 public final class ExemplarFile implements Closeable {
   /** Most bytes of an exemplar's labels: 128 characters of up to 4 UTF-8 bytes. */
@@ -155,27 +155,45 @@ public final class ExemplarFile implements Closeable {
       double timestamp) {}
 
   /**
-   * Reads the stable exemplars of {@code path}; a slot being written in each of three tries is
-   * left out. Throws MetricFileException when the file is not an exemplar file.
+   * Reads the stable exemplars of {@code path} with two positional reads (never a mapping: a
+   * foreign file truncated while mapped would crash the JVM); a slot whose sequence is odd or
+   * differs between the reads was being written and is left out. Throws MetricFileException
+   * when the file is not an exemplar file.
    */
   public static List<Entry> read(Path path) throws IOException, MetricFileException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ,
         LinkOption.NOFOLLOW_LINKS)) {
       long size = ch.size();
       if (size < FileLayout.HEADER_LENGTH || size > FileLayout.MAX_CAPACITY) {
-        throw new MetricFileException(path, SkipReason.CORRUPT, "exemplar file of " + size + " bytes");
+        throw new MetricFileException(path, SkipReason.CORRUPT, "exemplar file of " + size
+            + " bytes");
       }
-      MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-      map.order(FileLayout.ORDER);
-      int used = MappedValues.getIntAcquire(map, 0);
+      ByteBuffer header = readFully(ch, 0, FileLayout.HEADER_LENGTH);
+      int used = header.getInt(0);
       if (used < FileLayout.HEADER_LENGTH || used > size) {
         throw new MetricFileException(path, SkipReason.CORRUPT, "used " + used + " of " + size);
       }
-      return entries(path, map, used);
+      ByteBuffer first = readFully(ch, 0, used);
+      ByteBuffer second = readFully(ch, 0, used);
+      if (first.limit() < used || second.limit() < used) {
+        throw new MetricFileException(path, SkipReason.TRUNCATED, "shrank while read");
+      }
+      return entries(path, first, second, used);
     }
   }
 
-  private static List<Entry> entries(Path path, ByteBuffer map, int used) throws MetricFileException {
+  private static ByteBuffer readFully(FileChannel ch, long at, int length) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(length).order(FileLayout.ORDER);
+    while (b.hasRemaining()) {
+      if (ch.read(b, at + b.position()) < 0) {
+        break;
+      }
+    }
+    return b.flip();
+  }
+
+  private static List<Entry> entries(Path path, ByteBuffer map, ByteBuffer again, int used)
+      throws MetricFileException {
     List<Entry> out = new ArrayList<>();
     Map<String, Boolean> seen = new HashMap<>();
     int at = FileLayout.HEADER_LENGTH;
@@ -189,6 +207,10 @@ public final class ExemplarFile implements Closeable {
       int slot = at + FileLayout.valueOffset(length);
       at = slot + SLOT_LENGTH;
       String key = new String(k, StandardCharsets.UTF_8);
+      long seq = map.getLong(slot + SEQ);
+      if (seq == 0 || (seq & 1) != 0 || again.getLong(slot + SEQ) != seq) {
+        continue;
+      }
       Entry e = readSlot(map, slot, key);
       if (e != null && seen.put(key, Boolean.TRUE) == null) {
         out.add(e);
@@ -198,40 +220,24 @@ public final class ExemplarFile implements Closeable {
   }
 
   private static Entry readSlot(ByteBuffer map, int slot, String key) {
-    byte[] labels = new byte[MAX_LABEL_BYTES];
-    for (int attempt = 0; attempt < 3; attempt++) {
-      long seq = MappedValues.getLongAcquire(map, slot + SEQ);
-      if (seq == 0) {
-        return null;
-      }
-      if ((seq & 1) != 0) {
-        Thread.onSpinWait();
-        continue;
-      }
-      double value = map.getDouble(slot + VALUE);
-      double timestamp = map.getDouble(slot + TIMESTAMP);
-      int n = map.getInt(slot + LABEL_LENGTH);
-      if (n < 0 || n > MAX_LABEL_BYTES) {
-        return null;
-      }
-      map.get(slot + LABELS, labels, 0, n);
-      VarHandle.loadLoadFence();
-      if (MappedValues.getLongAcquire(map, slot + SEQ) != seq) {
-        continue;
-      }
-      String[] parts = new String(labels, 0, n, StandardCharsets.UTF_8).split("\0", -1);
-      if (n == 0 || parts.length % 2 != 0) {
-        return null;
-      }
-      String[] names = new String[parts.length / 2];
-      String[] values = new String[names.length];
-      for (int i = 0; i < names.length; i++) {
-        names[i] = parts[2 * i];
-        values[i] = parts[2 * i + 1];
-      }
-      return new Entry(key, names, values, value, timestamp);
+    int n = map.getInt(slot + LABEL_LENGTH);
+    if (n <= 0 || n > MAX_LABEL_BYTES) {
+      return null;
     }
-    return null;
+    byte[] labels = new byte[n];
+    map.get(slot + LABELS, labels);
+    String[] parts = new String(labels, StandardCharsets.UTF_8).split("\0", -1);
+    if (parts.length % 2 != 0) {
+      return null;
+    }
+    String[] names = new String[parts.length / 2];
+    String[] values = new String[names.length];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = parts[2 * i];
+      values[i] = parts[2 * i + 1];
+    }
+    return new Entry(key, names, values, map.getDouble(slot + VALUE),
+        map.getDouble(slot + TIMESTAMP));
   }
 
   @Override
