@@ -8,11 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.file.MetricFileName;
+import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.metrics.model.Exemplar;
+import io.forkserve.metrics.model.MetricFamilySnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +37,10 @@ class ExemplarsTest {
         Histogram h = Histogram.builder("lat_seconds").help("Latency.").buckets(0.1, 1)
             .labelNames("route").register(r);
         Counter c = Counter.builder("jobs").help("Jobs.").register(r);
-        String trace = r == a ? "0af7651916cd43dd8448eb211c80319c" : "4bf92f3577b34da6a3ce929d0e0e4736";
-        ExemplarLabels ex = ExemplarLabels.ofTrace(trace, r == a ? "b7ad6b7169203331" : "00f067aa0ba902b7");
+        String trace =
+            r == a ? "0af7651916cd43dd8448eb211c80319c" : "4bf92f3577b34da6a3ce929d0e0e4736";
+        String span = r == a ? "b7ad6b7169203331" : "00f067aa0ba902b7";
+        ExemplarLabels ex = ExemplarLabels.ofTrace(trace, span);
         h.labels("/p").observe(0.05, ex);
         h.labels("/p").observe(0.5, r == a ? ex : null);
         c.inc(2, ex);
@@ -83,7 +90,7 @@ class ExemplarsTest {
     Files.write(dir.resolve("exemplars_303.ex"), new byte[] {(byte) 0xff, 1, 2, 3, 4, 5, 6, 7, 8});
     Files.write(dir.resolve("exemplars_304.ex"), new byte[0]);
     byte[] truncated = Files.readAllBytes(dir.resolve("exemplars_302.ex"));
-    Files.write(dir.resolve("exemplars_305.ex"), java.util.Arrays.copyOf(truncated, 100));
+    Files.write(dir.resolve("exemplars_305.ex"), Arrays.copyOf(truncated, 100));
     String om = InfoStateSetTest.text(InfoStateSetTest.scrape(dir), ExpositionFormat.OPENMETRICS);
     assertTrue(om.contains("jobs_total 4.0 # {span_id=\"00f067aa0ba902b7\""), om);
   }
@@ -99,6 +106,46 @@ class ExemplarsTest {
       d.wipe();
       assertFalse(Files.exists(dir.resolve("exemplars_302.ex")));
       assertTrue(Files.exists(dir.resolve("exemplars_notes.ex")));
+    }
+  }
+
+  /** A scrape racing a writer never sees one exemplar's labels with another's value. */
+  @Test
+  void scrapesRacingAWriterSeeWholeExemplars() throws Exception {
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(401).open()) {
+      Counter c = Counter.builder("raced").register(r);
+      ExemplarLabels[] labels = new ExemplarLabels[8];
+      for (int i = 0; i < labels.length; i++) {
+        labels[i] = ExemplarLabels.of("n", Integer.toString(i), "pad", "x".repeat(i * 10));
+      }
+      c.inc(0, labels[0]);
+      AtomicBoolean stop = new AtomicBoolean();
+      Thread writer = new Thread(() -> {
+        for (int i = 0; !stop.get(); i = (i + 1) % labels.length) {
+          c.inc(i, labels[i]);
+        }
+      });
+      writer.start();
+      try {
+        DirectoryScraper scraper =
+            new DirectoryScraper(dir);
+        for (int k = 0; k < 300; k++) {
+          for (MetricFamilySnapshot f : scraper.scrape().families()) {
+            if (!f.name().equals("raced")) {
+              continue;
+            }
+            Exemplar e = f.samples().get(0).exemplar();
+            if (e != null) {
+              int n = Integer.parseInt(e.labels().get("n"));
+              assertEquals(n, (int) e.value(), e.toString());
+              assertEquals("x".repeat(n * 10), e.labels().get("pad"), e.toString());
+            }
+          }
+        }
+      } finally {
+        stop.set(true);
+        writer.join(10_000);
+      }
     }
   }
 

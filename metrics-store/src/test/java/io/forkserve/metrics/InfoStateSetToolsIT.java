@@ -59,7 +59,8 @@ class InfoStateSetToolsIT {
         "  for s in f.samples:",
         "    if s.exemplar:",
         "      e = s.exemplar",
-        "      print(s.name, s.labels.get('le'), e.labels['trace_id'], e.value, float(e.timestamp))");
+        "      print(s.name, s.labels.get('le'), e.labels['trace_id'], e.value,",
+        "        float(e.timestamp))");
     assertEquals("""
         jobs_total None 4bf92f3577b34da6a3ce929d0e0e4736 2.0 1700000001.25
         lat_seconds_bucket 0.1 4bf92f3577b34da6a3ce929d0e0e4736 0.05 1700000001.25
