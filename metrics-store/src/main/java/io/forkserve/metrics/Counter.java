@@ -37,7 +37,8 @@ public final class Counter {
                   List.of(MetricKey.encode(family, sample, labelNames, values, b.help));
               return new CounterChild(
                   registry.slots(MetricType.COUNTER, null, keys),
-                  stripe -> registry.slots(MetricType.COUNTER, null, stripe, keys));
+                  stripe -> registry.slots(MetricType.COUNTER, null, stripe, keys),
+                  new ExemplarSlots(registry, keys));
             });
   }
 
@@ -61,6 +62,11 @@ public final class Counter {
     children.unlabelled().inc(amount);
   }
 
+  /** Increments the unlabelled series, with an exemplar (null: none). */
+  public void inc(double amount, ExemplarLabels exemplar) {
+    children.unlabelled().inc(amount, exemplar);
+  }
+
   /** One labelled series; holds its value's offsets in the mapped files. Thread-safe. */
   public interface Child {
     /** Adds 1. */
@@ -69,14 +75,36 @@ public final class Counter {
     /** Adds {@code amount}, which must be non-negative. */
     void inc(double amount);
 
+    /**
+     * As {@link #inc(double)}, and makes {@code exemplar} (null: none) with {@code amount} and
+     * the current time this series' exemplar, replacing the previous one. The default (for other
+     * implementations) ignores the exemplar.
+     */
+    default void inc(double amount, ExemplarLabels exemplar) {
+      inc(amount);
+    }
+
     /** The current value in this process. */
     double get();
   }
 
   static final class CounterChild extends StripedSeries implements Child {
+    private final ExemplarSlots exemplars;
+
     CounterChild(
-        MetricFileWriter.Slots slots, IntFunction<MetricFileWriter.Slots> stripeSlots) {
+        MetricFileWriter.Slots slots,
+        IntFunction<MetricFileWriter.Slots> stripeSlots,
+        ExemplarSlots exemplars) {
       super(slots, stripeSlots);
+      this.exemplars = exemplars;
+    }
+
+    @Override
+    public void inc(double amount, ExemplarLabels exemplar) {
+      inc(amount);
+      if (exemplar != null) {
+        exemplars.set(0, exemplar, amount);
+      }
     }
 
     @Override

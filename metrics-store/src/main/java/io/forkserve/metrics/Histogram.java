@@ -52,7 +52,8 @@ public final class Histogram {
               return new HistogramChild(
                   registry.slots(MetricType.HISTOGRAM, null, keys),
                   stripe -> registry.slots(MetricType.HISTOGRAM, null, stripe, keys),
-                  bounds);
+                  bounds,
+                  new ExemplarSlots(registry, keys.subList(1, keys.size())));
             });
   }
 
@@ -93,21 +94,38 @@ public final class Histogram {
     children.unlabelled().observe(value);
   }
 
+  /** Observes {@code value} in the unlabelled series, with an exemplar (null: none). */
+  public void observe(double value, ExemplarLabels exemplar) {
+    children.unlabelled().observe(value, exemplar);
+  }
+
   /** One labelled series. Thread-safe; {@code observe} allocates nothing. */
   public interface Child {
     /** Adds 1 to the first bucket whose bound is at least {@code value}, and value to the sum. */
     void observe(double value);
+
+    /**
+     * As {@link #observe(double)}, and makes {@code exemplar} (null: none) with this value and
+     * the current time the exemplar of the bucket the value falls in, replacing the previous one.
+     * The default (for other implementations) ignores the exemplar.
+     */
+    default void observe(double value, ExemplarLabels exemplar) {
+      observe(value);
+    }
   }
 
   static final class HistogramChild extends StripedSeries implements Child {
     private final double[] bounds;
+    private final ExemplarSlots exemplars;
 
     HistogramChild(
         MetricFileWriter.Slots slots,
         IntFunction<MetricFileWriter.Slots> stripeSlots,
-        double[] bounds) {
+        double[] bounds,
+        ExemplarSlots exemplars) {
       super(slots, stripeSlots);
       this.bounds = bounds;
+      this.exemplars = exemplars;
     }
 
     @Override
@@ -116,6 +134,20 @@ public final class Histogram {
       for (int i = 0; i < bounds.length; i++) {
         if (value <= bounds[i]) {
           add(i + 1, 1.0);
+          return;
+        }
+      }
+    }
+
+    @Override
+    public void observe(double value, ExemplarLabels exemplar) {
+      observe(value);
+      if (exemplar == null) {
+        return;
+      }
+      for (int i = 0; i < bounds.length; i++) {
+        if (value <= bounds[i]) {
+          exemplars.set(i, exemplar, value);
           return;
         }
       }

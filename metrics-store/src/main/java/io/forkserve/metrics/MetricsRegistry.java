@@ -1,5 +1,6 @@
 package io.forkserve.metrics;
 
+import io.forkserve.metrics.file.ExemplarFile;
 import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.file.MetricFileName;
 import io.forkserve.metrics.file.MetricFileWriter;
@@ -61,6 +62,8 @@ public final class MetricsRegistry implements Closeable {
   private final Set<String> names = new HashSet<>();
   private boolean closed;
   private Counter rejected;
+  private ExemplarFile exemplars;
+  private boolean exemplarsFailed;
 
   private MetricsRegistry(Builder builder) {
     this.directory = builder.directory;
@@ -206,6 +209,29 @@ public final class MetricsRegistry implements Closeable {
     return writer;
   }
 
+  /**
+   * A new exemplar slot for the series {@code key} in this process's {@code exemplars_PID.ex},
+   * or null when that file cannot be written (logged once): exemplars are best effort and never
+   * fail an observation.
+   */
+  synchronized ExemplarFile.Slot exemplarSlot(String key) {
+    if (closed || exemplarsFailed) {
+      return null;
+    }
+    Path path = directory.resolve(MetricFileName.exemplarsName(pid));
+    try {
+      if (exemplars == null) {
+        exemplars = ExemplarFile.create(path);
+      }
+      return exemplars.slot(key);
+    } catch (IOException | RuntimeException e) {
+      exemplarsFailed = true;
+      System.getLogger(MetricsRegistry.class.getName()).log(System.Logger.Level.WARNING,
+          "exemplars off for this process: cannot write " + path + ": " + e);
+      return null;
+    }
+  }
+
   private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("metrics registry on " + directory + " is closed");
@@ -227,6 +253,13 @@ public final class MetricsRegistry implements Closeable {
     for (MetricFileWriter writer : files.values()) {
       try {
         writer.close();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    if (exemplars != null) {
+      try {
+        exemplars.close();
       } catch (IOException e) {
         failure = e;
       }

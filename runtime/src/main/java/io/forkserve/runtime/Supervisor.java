@@ -97,6 +97,11 @@ public final class Supervisor implements ServerView, AdminActions {
     }
     apis = List.copyOf(loaded);
     metrics = ServerMetrics.open(out, server.jvmMetrics);
+    for (ApiRuntime api : apis) {
+      Class<?> type = api.api.getClass();
+      metrics.front.apiInfo(
+          api.name(), type.getName(), type.getPackage().getImplementationVersion());
+    }
     FrontServer.probe(server.host, server.port);
     for (ApiRuntime api : apis) {
       api.start(metrics, clock, out, apis.size() > 1);
@@ -201,6 +206,7 @@ public final class Supervisor implements ServerView, AdminActions {
         long now = clock.nanoTime();
         for (ApiRuntime api : apis) {
           api.pool().control(now);
+          metrics.front.workerStates(api.name(), api.pool().slotStates());
         }
       } catch (RuntimeException e) {
         // e.g. fork failing for lack of memory: keep supervising, try again next round

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -479,6 +480,30 @@ final class WorkerPool {
       }
     }
     return true;
+  }
+
+  /**
+   * Each slot's state for {@code forkserve_worker_state}: {@code recycling} while a successor
+   * replaces its worker, {@code draining} while the pool drains or its worker stops, {@code
+   * ready}, else {@code starting}.
+   */
+  synchronized Map<Integer, String> slotStates() {
+    Map<Integer, String> states = new TreeMap<>();
+    for (Slot slot : slots) {
+      Worker w = slot.current;
+      String state;
+      if (slot.successor != null) {
+        state = "recycling";
+      } else if (draining || (w != null && w.stopReason != null)) {
+        state = "draining";
+      } else if (w != null && w.ready) {
+        state = "ready";
+      } else {
+        state = "starting";
+      }
+      states.put(slot.index, state);
+    }
+    return states;
   }
 
   synchronized String crashLoopCause() {

@@ -101,6 +101,7 @@ public final class PrometheusServer implements AutoCloseable {
             "--config.file=" + config,
             "--storage.tsdb.path=" + Files.createDirectories(workDir.resolve("tsdb")),
             "--web.listen-address=" + listen,
+            "--enable-feature=exemplar-storage",
             "--log.level=warn"));
     Process process =
         new ProcessBuilder(command)
@@ -169,6 +170,26 @@ public final class PrometheusServer implements AutoCloseable {
     assertEquals(200, response.statusCode(), promql + ": " + response.body());
     assertEquals("success", body.get("status").asText(), response.body());
     return body.get("data").get("result");
+  }
+
+  /**
+   * {@code /api/v1/query_exemplars} for {@code promql} between {@code start} and {@code end}: the
+   * {@code data} array (one element per series, each with its {@code exemplars}). The server
+   * runs with {@code --enable-feature=exemplar-storage}.
+   */
+  public JsonNode queryExemplars(String promql, Instant start, Instant end) throws IOException {
+    String path =
+        "/api/v1/query_exemplars?query="
+            + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+            + "&start="
+            + start.toEpochMilli() / 1000.0
+            + "&end="
+            + end.toEpochMilli() / 1000.0;
+    HttpResponse<String> response = get(path);
+    JsonNode body = JSON.readTree(response.body());
+    assertEquals(200, response.statusCode(), promql + ": " + response.body());
+    assertEquals("success", body.get("status").asText(), response.body());
+    return body.get("data");
   }
 
   /** The vector {@code promql} at {@code time} as labels (all of them) to value. */

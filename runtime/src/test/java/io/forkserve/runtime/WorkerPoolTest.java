@@ -59,7 +59,9 @@ class WorkerPoolTest {
   void startup_failsWithTheCauseWhenAWorkerExitsBeforeReady() throws InterruptedException {
     WorkerPool pool = pool("--workers", "2");
     pool.spawnAll();
+    assertEquals(Map.of(0, "starting", 1, "starting"), pool.slotStates());
     launcher.started.get(0).ready(pool);
+    assertEquals(Map.of(0, "ready", 1, "starting"), pool.slotStates());
     pool.failed(launcher.started.get(1).pid, 1, "model missing");
     launcher.started.get(1).exit(3);
     assertEquals("worker 1 setup failed: model missing", pool.awaitStartup());
@@ -135,9 +137,11 @@ class WorkerPoolTest {
     old.channel.served = 9;
     pool.control(now);
     assertEquals(1, launcher.started.size());
+    assertEquals(Map.of(0, "ready"), pool.slotStates());
     old.channel.served = 10;
     pool.control(now);
     assertEquals(2, launcher.started.size(), "successor spawned");
+    assertEquals(Map.of(0, "recycling"), pool.slotStates());
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("10 requests served (--max-requests)"));
     assertFalse(old.channel.retired, "the old worker serves until its successor is ready");
     assertEquals(1, pool.readyWorkers());
@@ -145,6 +149,7 @@ class WorkerPoolTest {
     launcher.last().ready(pool);
     assertTrue(old.channel.retired);
     assertEquals(1, pool.readyWorkers());
+    assertEquals(Map.of(0, "ready"), pool.slotStates(), "the successor is the slot's worker");
     old.channel.drained = true;
     pool.control(now);
     assertTrue(old.channel.finished, "a drained worker gets EOF");

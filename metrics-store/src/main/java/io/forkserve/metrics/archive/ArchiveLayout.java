@@ -96,7 +96,7 @@ final class ArchiveLayout {
       }
       MetricType type = null;
       for (MetricType t : MetricType.values()) {
-        type = t.token().equals(parts[1]) ? t : type;
+        type = t.isFileType() && t.token().equals(parts[1]) ? t : type;
       }
       MergeRule rule = parts[2].isEmpty() ? null : MergeRule.fromToken(parts[2]);
       if (type == null || (type == MetricType.GAUGE) != (rule != null)) {

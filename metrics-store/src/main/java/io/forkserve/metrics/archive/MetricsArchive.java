@@ -166,6 +166,7 @@ public final class MetricsArchive implements Closeable {
     }
     List<Path> files = filesOf(id);
     deleteLiveGauges(files);
+    deleteExemplars(id);
     if (files.isEmpty()) {
       return new FoldResult(id, List.of(), List.of(), List.of(), List.of());
     }
@@ -180,6 +181,20 @@ public final class MetricsArchive implements Closeable {
       hook.at(Stage.AFTER_DELETE);
     }
     return result;
+  }
+
+  /** Exemplars are not archived: a dead process's side file goes with its live gauges. */
+  private void deleteExemplars(String id) {
+    String name = MetricFileName.exemplarsName(id);
+    if (name == null) {
+      return;
+    }
+    Path path = metricsDir.resolve(name);
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot delete exemplar file " + path + ": " + e);
+    }
   }
 
   private static void deleteLiveGauges(List<Path> files) {

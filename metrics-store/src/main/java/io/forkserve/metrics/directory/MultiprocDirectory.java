@@ -258,6 +258,7 @@ public final class MultiprocDirectory implements Closeable {
     Path archive = path.resolve(ARCHIVE_FOLDER);
     refuseLink(path, archive);
     List<Path> deleted = deleteFiles(name -> true);
+    deleted.addAll(deleteExemplarFiles(pid -> true));
     if (Files.isDirectory(archive, LinkOption.NOFOLLOW_LINKS)) {
       deleteTree(archive);
       deleted.add(archive);
@@ -270,7 +271,28 @@ public final class MultiprocDirectory implements Closeable {
    * the stripe files {@code TYPE_PIDsN.db} of the additive types).
    */
   public synchronized List<Path> deleteProcessFiles(long pid) {
-    return deleteFiles(name -> name.isWrittenBy(pid));
+    List<Path> deleted = deleteFiles(name -> name.isWrittenBy(pid));
+    deleted.addAll(deleteExemplarFiles(p -> p == pid));
+    return deleted;
+  }
+
+  /** Deletes the exemplar side files ({@code exemplars_PID.ex}) of the selected pids. */
+  private List<Path> deleteExemplarFiles(java.util.function.LongPredicate selected) {
+    List<Path> deleted = new ArrayList<>();
+    try (DirectoryStream<Path> entries =
+        Files.newDirectoryStream(path, MetricFileName.EXEMPLARS_GLOB)) {
+      for (Path entry : entries) {
+        long pid = MetricFileName.exemplarsPid(entry.getFileName().toString());
+        if (pid > 0 && selected.test(pid)) {
+          deleteIfExists(entry);
+          deleted.add(entry);
+        }
+      }
+    } catch (IOException e) {
+      throw new MultiprocDirectoryException(
+          "cannot list metrics directory " + path + ": " + describe(e), e);
+    }
+    return deleted;
   }
 
   /**

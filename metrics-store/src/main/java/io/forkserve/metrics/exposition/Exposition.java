@@ -1,10 +1,13 @@
 package io.forkserve.metrics.exposition;
 
+import io.forkserve.metrics.model.Exemplar;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
 import io.forkserve.metrics.model.MetricType;
 import io.forkserve.metrics.model.Sample;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.io.OutputStream;
 import java.util.Locale;
 
@@ -32,23 +35,41 @@ public final class Exposition {
         continue;
       }
       String name = family.name();
+      String type = family.type().token();
       if (!om && family.type() == MetricType.COUNTER) {
         name = name + "_total";
+      } else if (!om && family.type() == MetricType.INFO) {
+        name = name + "_info"; // text 0.0.4 has no info and state set types: gauges
+        type = MetricType.GAUGE.token();
+      } else if (!om && family.type() == MetricType.STATESET) {
+        type = MetricType.GAUGE.token();
       }
       if (!family.help().isEmpty()) {
         sink.ascii("# HELP ").ascii(name).ascii(" ");
         writeHelp(family.help(), om, sink);
         sink.newline();
       }
-      sink.ascii("# TYPE ").ascii(name).ascii(" ").ascii(family.type().token()).newline();
+      sink.ascii("# TYPE ").ascii(name).ascii(" ").ascii(type).newline();
       for (Sample s : family.samples()) {
         sink.ascii(s.name()).utf8(s.labels().exposition()).ascii(" ");
-        sink.value(s.value()).newline();
+        sink.value(s.value());
+        Exemplar e = s.exemplar();
+        if (om && e != null) {
+          sink.ascii(" # ").utf8(e.labels().exposition()).ascii(" ").value(e.value())
+              .ascii(" ").ascii(timestamp(e.timestamp()));
+        }
+        sink.newline();
       }
     }
     if (om) {
       sink.ascii("# EOF").newline();
     }
+  }
+
+  /** Unix seconds to the millisecond, without an exponent ({@code 1700000000.5}). */
+  static String timestamp(double seconds) {
+    return BigDecimal.valueOf(seconds).setScale(3, RoundingMode.HALF_EVEN).stripTrailingZeros()
+        .toPlainString();
   }
 
   private static void writeHelp(String help, boolean om, ByteSink sink) {

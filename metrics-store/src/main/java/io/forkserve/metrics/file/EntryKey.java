@@ -81,8 +81,8 @@ public final class EntryKey {
     switch (type) {
       case COUNTER:
         return sample.equals(metric + "_total");
-      case GAUGE:
-        return sample.equals(metric);
+      case GAUGE: // an info metric's entries are NAME_info in gauge files
+        return sample.equals(metric) || sample.equals(metric + "_info");
       default:
         return sample.equals(metric + "_sum") || sample.equals(metric + "_count");
     }

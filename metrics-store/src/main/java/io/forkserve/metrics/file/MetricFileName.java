@@ -24,6 +24,10 @@ import java.util.regex.Pattern;
  */
 public final class MetricFileName {
   private static final String SUFFIX = ".db";
+  /** Glob of the exemplar side files, for directory listings. */
+  public static final String EXEMPLARS_GLOB = "exemplars_*.ex";
+  private static final String EXEMPLARS_PREFIX = "exemplars_";
+  private static final String EXEMPLARS_SUFFIX = ".ex";
   private static final Pattern STRIPE_ID = Pattern.compile("([0-9]+)s[1-9][0-9]*");
   private static final Pattern PID = Pattern.compile("[1-9][0-9]{0,17}");
   private static final Pattern WRITER_STRIPE_ID =
@@ -105,7 +109,7 @@ public final class MetricFileName {
 
   private static MetricType typeOf(String token) {
     for (MetricType t : MetricType.values()) {
-      if (t.token().equals(token)) {
+      if (t.isFileType() && t.token().equals(token)) {
         return t;
       }
     }
@@ -155,6 +159,34 @@ public final class MetricFileName {
       throw new IllegalArgumentException("stripe numbers start at 1, got " + stripe);
     }
     return pid + "s" + stripe;
+  }
+
+  /**
+   * The exemplar side file of process {@code pid}: {@code exemplars_PID.ex}. It does not end in
+   * {@code .db}, so prometheus_client's collector never reads it; {@link #parse} returns null for
+   * it. See {@link ExemplarFile}.
+   */
+  public static String exemplarsName(long pid) {
+    if (pid < 1) {
+      throw new IllegalArgumentException("no exemplar file for pid " + pid);
+    }
+    return EXEMPLARS_PREFIX + pid + EXEMPLARS_SUFFIX;
+  }
+
+  /** {@link #exemplarsName(long)} of a process ID as in file names, or null if not a pid. */
+  public static String exemplarsName(String processId) {
+    return PID.matcher(processId).matches() ? EXEMPLARS_PREFIX + processId + EXEMPLARS_SUFFIX
+        : null;
+  }
+
+  /** The pid of an exemplar side file name {@code exemplars_PID.ex}, or -1 for other names. */
+  public static long exemplarsPid(String fileName) {
+    if (!fileName.startsWith(EXEMPLARS_PREFIX) || !fileName.endsWith(EXEMPLARS_SUFFIX)) {
+      return -1;
+    }
+    String id = fileName.substring(EXEMPLARS_PREFIX.length(),
+        fileName.length() - EXEMPLARS_SUFFIX.length());
+    return PID.matcher(id).matches() ? Long.parseLong(id) : -1;
   }
 
   @Override

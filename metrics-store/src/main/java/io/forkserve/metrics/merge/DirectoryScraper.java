@@ -52,6 +52,8 @@ public final class DirectoryScraper {
    * leaving out each file a source says it already holds (a file folded while this scrape ran).
    * Reading the files before the source's state is what makes a concurrent fold, which commits
    * before it deletes, count every file exactly once: see io.forkserve.metrics.archive.
+   *
+   * Exemplars come from the exemplars_PID.ex side files (ExemplarMerge), newest per sample.
    */
 
   /** Gauge: files skipped in the last scrape, by reason. */
@@ -74,6 +76,7 @@ public final class DirectoryScraper {
   private final Map<String, SourceSlot> sourceSlotsByInstance = new IdentityHashMap<>();
   private final Set<String> warned = new HashSet<>();
   private final long[] skipTotals = new long[SkipReason.values().length];
+  private final ExemplarMerge exemplars = new ExemplarMerge();
   private SeriesTable table = new SeriesTable();
   private boolean compact;
   private List<SkippedFile> lastSkipped = List.of();
@@ -126,7 +129,10 @@ public final class DirectoryScraper {
       skipTotals[s.reason().ordinal()]++;
     }
     lastSkipped = Collections.unmodifiableList(skipped);
-    List<MetricFamilySnapshot> families = table.snapshot(this::invalidFamily);
+    List<MetricFamilySnapshot> families = ExemplarMerge.attach(
+        table.snapshot(this::invalidFamily),
+        exemplars.read(dir, (path, why) -> warnOnce(path + "|exemplars|" + why,
+            "exemplars of " + path + " left out: " + why)));
     families.add(selfGauge(byReason));
     families.add(selfCounter());
     families.sort((a, b) -> a.name().compareTo(b.name()));

@@ -29,7 +29,9 @@ final class SeriesTable {
    * _count is the last of them. Gauges in modes all/liveall add a pid label (one slot per file);
    * min/max/sum drop it and combine; mostrecent keeps the value with the largest timestamp, and a
    * slot never given a timestamp above 0 emits nothing. A slot no source touched in this scrape
-   * emits nothing, so the series of a deleted file disappear.
+   * emits nothing, so the series of a deleted file disappear. Gauge files also hold info and
+   * state set families, told apart by their keys (familyType): they merge as the file's gauge
+   * mode says; an info sample merged to 0 (a label set its process replaced) emits nothing.
    */
 
   private final Map<String, Family> families = new HashMap<>();
@@ -58,7 +60,8 @@ final class SeriesTable {
    * pid} the file ID), created on first sight; -1 when the entry's family already exists with
    * another type or merge rule (prometheus_client would mix them; we keep the first).
    */
-  int slotFor(MetricType type, MergeRule rule, String pid, EntryKey key) {
+  int slotFor(MetricType fileType, MergeRule rule, String pid, EntryKey key) {
+    MetricType type = familyType(fileType, key);
     if (rule == MergeRule.ALL) {
       return newOrKnownSlot(type, rule, pid, key);
     }
@@ -72,6 +75,21 @@ final class SeriesTable {
       pidFreeSlots.put(key, slot);
     }
     return slot;
+  }
+
+  /**
+   * The family type of an entry of a file of {@code fileType}: in a gauge file, an entry whose
+   * sample is {@code NAME_info} is an info metric, and one with a label named as its family a
+   * state set.
+   */
+  static MetricType familyType(MetricType fileType, EntryKey key) {
+    if (fileType != MetricType.GAUGE) {
+      return fileType;
+    }
+    if (!key.sampleName().equals(key.metricName())) {
+      return MetricType.INFO;
+    }
+    return key.labels().get(key.metricName()) != null ? MetricType.STATESET : MetricType.GAUGE;
   }
 
   private boolean sameKind(EntryKey key, MetricType type, MergeRule rule) {
@@ -105,7 +123,7 @@ final class SeriesTable {
     if (key.isBucket()) {
       return group.bucketSlot(key.bucketBound(), this);
     }
-    if (type == MetricType.COUNTER || type == MetricType.GAUGE) {
+    if (type != MetricType.HISTOGRAM && type != MetricType.SUMMARY) {
       if (group.valueSlot < 0) {
         group.valueSlot = newSlot(rule);
       }
@@ -203,6 +221,7 @@ final class SeriesTable {
     final MergeRule rule;
     final String help;
     final String totalName;
+    final String infoName;
     final String bucketName;
     final String sumName;
     final String countName;
@@ -216,6 +235,7 @@ final class SeriesTable {
       this.rule = rule;
       this.help = help;
       this.totalName = name + "_total";
+      this.infoName = name + "_info";
       this.bucketName = name + "_bucket";
       this.sumName = name + "_sum";
       this.countName = name + "_count";
@@ -224,7 +244,11 @@ final class SeriesTable {
     List<Sample> samples(SeriesTable t) {
       if (dirty) {
         sortedGroups = groups.values().toArray(new Group[0]);
-        Arrays.sort(sortedGroups, Comparator.comparing(g -> g.labels.exposition()));
+        // A state set's series with the same other labels are one OpenMetrics point: together.
+        Arrays.sort(sortedGroups, type == MetricType.STATESET
+            ? Comparator.comparing((Group g) -> g.labels.without(name).exposition())
+                .thenComparing(g -> g.labels.get(name))
+            : Comparator.comparing(g -> g.labels.exposition()));
         dirty = false;
       }
       List<Sample> out = new ArrayList<>(sortedGroups.length * (type == MetricType.HISTOGRAM
@@ -236,7 +260,13 @@ final class SeriesTable {
             emit(t, out, totalName, g.labels, g.valueSlot);
             break;
           case GAUGE:
+          case STATESET:
             emit(t, out, name, g.labels, g.valueSlot);
+            break;
+          case INFO:
+            if (g.valueSlot >= 0 && t.values[g.valueSlot] != 0) {
+              emit(t, out, infoName, g.labels, g.valueSlot);
+            }
             break;
           case SUMMARY:
             emit(t, out, countName, g.labels, g.countSlot);

@@ -84,6 +84,12 @@ public final class MetricFamilySnapshot {
         case GAUGE:
           ok = n.equals(name);
           break;
+        case INFO:
+          ok = n.equals(name + "_info");
+          break;
+        case STATESET:
+          ok = n.equals(name) && s.labels().get(name) != null;
+          break;
         case SUMMARY:
           ok = n.equals(sum) || n.equals(count)
               || n.equals(name) && s.labels().get("quantile") != null;

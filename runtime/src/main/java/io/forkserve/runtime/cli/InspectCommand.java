@@ -3,6 +3,7 @@ package io.forkserve.runtime.cli;
 import io.forkserve.metrics.archive.ArchiveContents;
 import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.directory.MultiprocDirectory;
+import io.forkserve.metrics.file.ExemplarFile;
 import io.forkserve.metrics.file.MetricFileException;
 import io.forkserve.metrics.file.MetricFileName;
 import io.forkserve.metrics.file.MetricFileReader;
@@ -15,7 +16,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code inspect DIR}: one row per {@code *.db} file, read but never changed. */
+/**
+ * {@code inspect DIR}: one row per {@code *.db} file and per exemplar side file, read but never
+ * changed.
+ */
 final class InspectCommand {
   private static final String ROW = "%-34s %-20s %8s %6s %10s %10s %7s %5s  %s%n";
 
@@ -35,8 +39,37 @@ final class InspectCommand {
     }
     out.printf("%d files, %d readable, %d skipped%n", files.size(), files.size() - skipped,
         skipped);
+    exemplars(dir, out);
     archive(dir, out);
     return MetricsCli.OK;
+  }
+
+  /** One row per exemplar side file ({@code exemplars_PID.ex}): the exemplars it holds. */
+  private static void exemplars(Path dir, PrintStream out) {
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> stream =
+        Files.newDirectoryStream(dir, MetricFileName.EXEMPLARS_GLOB)) {
+      stream.forEach(files::add);
+    } catch (IOException e) {
+      out.println("exemplar files: cannot list (" + e.getMessage() + ")");
+      return;
+    }
+    files.sort(null);
+    for (Path file : files) {
+      String fileName = file.getFileName().toString();
+      long pid = MetricFileName.exemplarsPid(fileName);
+      String status;
+      String entries = "-";
+      try {
+        entries = Integer.toString(ExemplarFile.read(file).size());
+        status = pid > 0 ? "ok" : "skipped: bad_name";
+      } catch (IOException | MetricFileException e) {
+        status = "skipped: " + e.getMessage();
+      }
+      out.printf(ROW, fileName, "exemplars", pid > 0 ? pid : "-", "-", "-", size(file), entries,
+          pid > 0 ? alive(Long.toString(pid)) : "?", status);
+    }
+    out.printf("%d exemplar files%n", files.size());
   }
 
   /** What the LMDB archive holds: one line per fold, then the count of archived series. */

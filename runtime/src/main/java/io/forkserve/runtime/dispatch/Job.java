@@ -36,6 +36,8 @@ public final class Job {
   final byte[] headers;
   final long deadlineNanos;
   private final Responder responder;
+  /** The request's trace and span ids for the worker's exemplars (Frames), or empty. */
+  byte[] trace = new byte[0];
 
   @SuppressWarnings("unused") // accessed through STATE
   private volatile int state;
@@ -50,6 +52,11 @@ public final class Job {
     this.headers = headers;
     this.deadlineNanos = deadlineNanos;
     this.responder = responder;
+  }
+
+  /** Sets the trace and span ids sent with the request (see {@code Frames.putRequest}). */
+  public void trace(byte[] trace) {
+    this.trace = trace;
   }
 
   /** The job's id on the channel. */

@@ -336,7 +336,7 @@ public final class WorkerLink {
     Frames.beginRequests(writer, batch.size());
     for (Job job : batch) {
       pending.put(job.id, job);
-      Frames.putRequest(writer, job.id, headers ? job.headers : null, job.body);
+      Frames.putRequest(writer, job.id, headers ? job.headers : null, job.body, job.trace);
     }
     Frames.endBatch(writer);
     writer.flush();

@@ -86,6 +86,10 @@ final class ApiHandler implements HttpHandler {
             sendHeaders ? encodeHeaders(exchange) : NO_HEADERS,
             deadline,
             new ExchangeResponder(exchange, streamPool));
+    TraceParent trace = exchange.getAttachment(TraceParent.KEY);
+    if (trace != null) {
+      job.trace(trace.frameBytes());
+    }
     exchange.dispatch(SameThreadExecutor.INSTANCE, () -> submit(job));
   }
 

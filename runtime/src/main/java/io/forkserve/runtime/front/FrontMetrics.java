@@ -1,11 +1,16 @@
 package io.forkserve.runtime.front;
 
 import io.forkserve.metrics.Counter;
+import io.forkserve.metrics.ExemplarLabels;
 import io.forkserve.metrics.Gauge;
 import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.Histogram;
+import io.forkserve.metrics.Info;
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.metrics.StateSet;
 import io.forkserve.runtime.internal.RestartReason;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * configured API names (a closed set).
  */
 public final class FrontMetrics {
+  private static final String[] WORKER_STATES = {"starting", "ready", "draining", "recycling"};
+
   private final Histogram requestDuration;
   private final Gauge inFlight;
   private final Gauge queueDepth;
@@ -23,6 +30,9 @@ public final class FrontMetrics {
   private final Gauge crashLoop;
   private final ConcurrentHashMap<String, Histogram.Child> durationChildren =
       new ConcurrentHashMap<>();
+  private final Info apiInfo;
+  private final StateSet workerState;
+  private final Map<String, Set<Integer>> stateSlots = new java.util.HashMap<>();
 
   /** Registers the front's metrics in {@code registry}. */
   public FrontMetrics(MetricsRegistry registry) {
@@ -55,6 +65,17 @@ public final class FrontMetrics {
                     + " recycle, scale, reload.")
             .labelNames("api", "reason")
             .register(registry);
+    apiInfo =
+        Info.builder("forkserve_api")
+            .help("The served API: its class and version (the jar's Implementation-Version).")
+            .labelNames("api", "name", "version")
+            .register(registry);
+    workerState =
+        StateSet.builder("forkserve_worker_state")
+            .help("Each worker slot's state: starting, ready, draining or recycling.")
+            .labelNames("api", "worker")
+            .states(WORKER_STATES)
+            .register(registry);
     crashLoop =
         Gauge.builder("forkserve_crash_loop")
             .labelNames("api")
@@ -63,7 +84,8 @@ public final class FrontMetrics {
             .register(registry);
   }
 
-  void observeRequest(String route, String method, int status, double seconds) {
+  void observeRequest(String route, String method, int status, double seconds,
+      ExemplarLabels exemplar) {
     String key = route + ' ' + method + ' ' + status;
     Histogram.Child child = durationChildren.get(key);
     if (child == null) {
@@ -71,7 +93,31 @@ public final class FrontMetrics {
           durationChildren.computeIfAbsent(
               key, k -> requestDuration.labels(route, method, Integer.toString(status)));
     }
-    child.observe(seconds);
+    child.observe(seconds, exemplar);
+  }
+
+  /** Sets {@code forkserve_api_info}. */
+  public void apiInfo(String api, String name, String version) {
+    apiInfo.add(api, name, version == null ? "unknown" : version);
+  }
+
+  /**
+   * Sets {@code forkserve_worker_state} from each slot's state (one of starting, ready, draining,
+   * recycling); a slot no longer listed has all its states false.
+   */
+  public synchronized void workerStates(String api, Map<Integer, String> states) {
+    Set<Integer> before = stateSlots.getOrDefault(api, Set.of());
+    for (Integer gone : before) {
+      if (!states.containsKey(gone)) {
+        StateSet.Child child = workerState.labels(api, Integer.toString(gone));
+        for (String state : WORKER_STATES) {
+          child.set(state, false);
+        }
+      }
+    }
+    states.forEach(
+        (slot, state) -> workerState.labels(api, Integer.toString(slot)).setState(state));
+    stateSlots.put(api, Set.copyOf(states.keySet()));
   }
 
   /** Samples the gauges that are kept as plain counters between scrapes. */

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Outermost handler: counts requests in flight and observes each request's duration by route,
- * method and status when it completes (the built-in latency middleware).
+ * method and status when it completes (the built-in latency middleware), with the request's
+ * valid W3C {@code traceparent}, if any, as the exemplar (see {@link TraceParent}).
  */
 final class RequestMetricsHandler implements HttpHandler {
   private final HttpHandler next;
@@ -30,7 +31,8 @@ final class RequestMetricsHandler implements HttpHandler {
   public void handleRequest(HttpServerExchange exchange) throws Exception {
     long start = clock.nanoTime();
     inFlight.incrementAndGet();
-    exchange.addExchangeCompleteListener(new Done(start));
+    TraceParent trace = TraceParent.attach(exchange);
+    exchange.addExchangeCompleteListener(new Done(start, trace));
     next.handleRequest(exchange);
   }
 
@@ -41,9 +43,11 @@ final class RequestMetricsHandler implements HttpHandler {
 
   private final class Done implements ExchangeCompletionListener {
     private final long start;
+    private final TraceParent trace;
 
-    Done(long start) {
+    Done(long start, TraceParent trace) {
       this.start = start;
+      this.trace = trace;
     }
 
     @Override
@@ -56,7 +60,8 @@ final class RequestMetricsHandler implements HttpHandler {
               route == null ? Routes.UNMATCHED : route,
               exchange.getRequestMethod().toString(),
               exchange.getStatusCode(),
-              (clock.nanoTime() - start) / 1e9);
+              (clock.nanoTime() - start) / 1e9,
+              trace == null ? null : trace.exemplar());
         }
       } finally {
         nextListener.proceed();

@@ -24,11 +24,13 @@ package io.forkserve.worker.channel;
  *  RESPONSES  | count int32 | count x RESPONSE |
  *  RESPONSE   | id int64 | status int16 | kind byte | body: sized bytes |     (15 + n bytes)
  *  REQUESTS   | count int32 | count x REQUEST |
- *  REQUEST    | id int64 | headers: sized bytes | body: sized bytes |       (16 + h + n bytes)
+ *  REQUEST    | id int64 | headers: sized bytes | body: sized bytes | trace: sized bytes |
+ *                                                                    (20 + h + n + t bytes)
  * </pre>
  *
  * The header block of a REQUEST is {@code method\0path\0name\0value\0...} (names in lower case), or
- * empty. Encoding and decoding live in {@link Frames}; nothing else reads these offsets.
+ * empty. The trace is empty or 48 hex characters: a W3C trace id and span id. Encoding and
+ * decoding live in {@link Frames}; nothing else reads these offsets.
  */
 public final class FrameLayout {
   public static final byte HELLO = 1;
@@ -72,8 +74,8 @@ public final class FrameLayout {
   /** Offset of the header block inside one REQUEST entry; the id is at 0. */
   public static final int REQUEST_HEADERS_OFFSET = 8;
 
-  /** Smallest REQUEST: id and two empty sized blocks. */
-  public static final int REQUEST_MIN_BYTES = REQUEST_HEADERS_OFFSET + 4 + 4;
+  /** Smallest REQUEST: id and three empty sized blocks. */
+  public static final int REQUEST_MIN_BYTES = REQUEST_HEADERS_OFFSET + 4 + 4 + 4;
 
   /** Bytes of the entry count that starts RESPONSES and REQUESTS. */
   public static final int COUNT_BYTES = 4;

@@ -95,6 +95,14 @@ public final class Frames {
   public interface FromFront {
     /** {@code info} is null unless the front sent a header block. */
     void request(long id, RequestInfo info, byte[] body);
+
+    /**
+     * As {@link #request(long, RequestInfo, byte[])}, with the request's trace id and span id
+     * (48 hex characters), or null when it had no valid {@code traceparent}.
+     */
+    default void request(long id, RequestInfo info, byte[] body, String trace) {
+      request(id, info, body);
+    }
   }
 
   // ---- worker -> front: encode ----
@@ -179,7 +187,17 @@ public final class Frames {
    * empty: none). {@code body}'s position is left as it was.
    */
   public static void putRequest(FrameWriter out, long id, byte[] headers, ByteBuffer body) {
+    putRequest(out, id, headers, body, EMPTY);
+  }
+
+  /**
+   * As {@link #putRequest(FrameWriter, long, byte[], ByteBuffer)}, with the request's W3C trace:
+   * {@code trace} is empty or the trace id and span id, 48 lower-case hex characters.
+   */
+  public static void putRequest(FrameWriter out, long id, byte[] headers, ByteBuffer body,
+      byte[] trace) {
     out.putLong(id).putSizedBytes(headers == null ? EMPTY : headers).putSizedBytes(body);
+    out.putSizedBytes(trace);
   }
 
   // ---- decode ----
@@ -241,9 +259,21 @@ public final class Frames {
       int headerBytes = sized(payload, "REQUESTS headers");
       RequestInfo info = headerBytes == 0 ? null : requestInfo(payload, headerBytes);
       byte[] body = bytes(payload, sized(payload, "REQUESTS body"));
-      to.request(id, info, body);
+      to.request(id, info, body, trace(payload));
     }
     noTrailing(payload, "REQUESTS");
+  }
+
+  private static String trace(ByteBuffer payload) throws FrameException {
+    int n = sized(payload, "REQUESTS trace");
+    if (n == 0) {
+      return null;
+    }
+    String trace = utf8(payload, n);
+    if (!trace.matches("[0-9a-f]{48}")) {
+      throw new FrameException("REQUESTS trace is not 48 hex characters");
+    }
+    return trace;
   }
 
   private static void decodeResponses(ByteBuffer payload, FromWorker to) throws FrameException {

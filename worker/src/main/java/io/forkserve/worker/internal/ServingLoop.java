@@ -3,6 +3,7 @@ package io.forkserve.worker.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.metrics.ExemplarLabels;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.HttpError;
 import io.forkserve.worker.RequestInfo;
@@ -41,7 +42,22 @@ final class ServingLoop<I, O> {
   private final List<Long> ids = new ArrayList<>();
   private final List<byte[]> bodies = new ArrayList<>();
   private final List<RequestInfo> infos = new ArrayList<>();
-  private final Frames.FromFront collect = this::collect;
+  /** Per request: the exemplar of its W3C trace for the stage histograms, or null. */
+  private final List<ExemplarLabels> traces = new ArrayList<>();
+  /** The exemplar of the request (or batch) in the stage being timed, or null. */
+  private ExemplarLabels currentTrace;
+  private final Frames.FromFront collect =
+      new Frames.FromFront() {
+        @Override
+        public void request(long id, RequestInfo info, byte[] body) {
+          collect(id, info, body, null);
+        }
+
+        @Override
+        public void request(long id, RequestInfo info, byte[] body, String trace) {
+          collect(id, info, body, trace);
+        }
+      };
 
   ServingLoop(
       ServingApi<I, O> api,
@@ -72,6 +88,7 @@ final class ServingLoop<I, O> {
       ids.clear();
       bodies.clear();
       infos.clear();
+      traces.clear();
       Frames.decodeFromFront(reader.type(), payload, collect);
       long start = System.nanoTime();
       for (int from = 0; from < ids.size(); from += maxBatchSize) {
@@ -106,10 +123,12 @@ final class ServingLoop<I, O> {
     lastFlushNanos = System.nanoTime();
   }
 
-  private void collect(long id, RequestInfo info, byte[] body) {
+  private void collect(long id, RequestInfo info, byte[] body, String trace) {
     ids.add(id);
     infos.add(info);
     bodies.add(body);
+    traces.add(trace == null ? null
+        : ExemplarLabels.ofTrace(trace.substring(0, 32), trace.substring(32)));
   }
 
   private void serveBatch(int from, int to) throws IOException {
@@ -131,6 +150,7 @@ final class ServingLoop<I, O> {
     if (streaming) {
       for (int i = 0; i < size; i++) {
         if (inputOf[i] != NO_INPUT) {
+          currentTrace = traces.get(from + i);
           stream(ids.get(from + i), inputs.get(inputOf[i]));
         } else {
           writeResponses(from + i, 1, statuses, out, i);
@@ -138,8 +158,10 @@ final class ServingLoop<I, O> {
       }
       return;
     }
+    currentTrace = firstTrace(from, to);
     List<O> outputs = inputs.isEmpty() ? List.of() : predict(inputs, statuses, out, inputOf);
     for (int i = 0; i < size; i++) {
+      currentTrace = traces.get(from + i);
       if (out[i] == null) {
         encode(outputs.get(inputOf[i]), statuses, out, i);
       }
@@ -147,7 +169,18 @@ final class ServingLoop<I, O> {
     writeResponses(from, size, statuses, out, 0);
   }
 
+  /** A batch's exemplar for predict: the first traced request's. */
+  private ExemplarLabels firstTrace(int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (traces.get(i) != null) {
+        return traces.get(i);
+      }
+    }
+    return null;
+  }
+
   private I decode(int index) throws Exception {
+    currentTrace = traces.get(index);
     RequestInfo info = infos.get(index);
     if (info != null) {
       api.authorize(info);
@@ -167,7 +200,7 @@ final class ServingLoop<I, O> {
     long start = System.nanoTime();
     I input = api.decodeRequest(json);
     if (metrics != null) {
-      metrics.decoded(System.nanoTime() - start);
+      metrics.decoded(System.nanoTime() - start, currentTrace);
     }
     for (Callback c : callbacks) {
       c.afterDecode(api);
@@ -184,7 +217,7 @@ final class ServingLoop<I, O> {
       List<O> outputs =
           maxBatchSize == 1 ? List.of(api.predict(inputs.get(0))) : api.predictBatch(inputs);
       if (metrics != null) {
-        metrics.predicted(System.nanoTime() - start, inputs.size());
+        metrics.predicted(System.nanoTime() - start, inputs.size(), currentTrace);
       }
       for (Callback c : callbacks) {
         c.afterPredict(api);
@@ -225,7 +258,7 @@ final class ServingLoop<I, O> {
     long start = System.nanoTime();
     byte[] bytes = mapper.writeValueAsBytes(api.encodeResponse(output));
     if (metrics != null) {
-      metrics.encoded(System.nanoTime() - start);
+      metrics.encoded(System.nanoTime() - start, currentTrace);
     }
     for (Callback c : callbacks) {
       c.afterEncode(api);
@@ -241,7 +274,7 @@ final class ServingLoop<I, O> {
       long start = System.nanoTime();
       api.predictStream(input, output -> sendChunk(id, output));
       if (metrics != null) {
-        metrics.predicted(System.nanoTime() - start, 1);
+        metrics.predicted(System.nanoTime() - start, 1, currentTrace);
       }
       for (Callback c : callbacks) {
         c.afterPredict(api);

@@ -1,11 +1,12 @@
 package io.forkserve.worker.internal;
 
+import io.forkserve.metrics.ExemplarLabels;
 import io.forkserve.metrics.Histogram;
 import io.forkserve.metrics.MetricsRegistry;
 
 /**
  * The worker's built-in metrics: time per stage labelled by function, and batch sizes. Written by
- * the serving thread only.
+ * the serving thread only. The stage histograms carry the request's trace as exemplar.
  */
 final class StageMetrics {
   static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};
@@ -52,16 +53,17 @@ final class StageMetrics {
         batches.labels(apiName));
   }
 
-  void decoded(long nanos) {
-    decode.observe(nanos / 1e9);
+  /** {@code trace}: the request's exemplar (its W3C trace), or null. */
+  void decoded(long nanos, ExemplarLabels trace) {
+    decode.observe(nanos / 1e9, trace);
   }
 
-  void predicted(long nanos, int batch) {
-    predict.observe(nanos / 1e9);
+  void predicted(long nanos, int batch, ExemplarLabels trace) {
+    predict.observe(nanos / 1e9, trace);
     batchSize.observe(batch);
   }
 
-  void encoded(long nanos) {
-    encode.observe(nanos / 1e9);
+  void encoded(long nanos, ExemplarLabels trace) {
+    encode.observe(nanos / 1e9, trace);
   }
 }

@@ -107,6 +107,42 @@ class FramesTest {
   }
 
   @Test
+  void requestsCarryTheirTraceAndRefuseAMalformedOne() throws Exception {
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736" + "00f067aa0ba902b7";
+    Frame frame =
+        encode(
+            w -> {
+              Frames.beginRequests(w, 2);
+              Frames.putRequest(w, 1L, null, ByteBuffer.wrap(utf8("{}")), utf8(trace));
+              Frames.putRequest(w, 2L, null, ByteBuffer.wrap(utf8("{}")));
+              Frames.endBatch(w);
+            });
+    List<String> traces = new ArrayList<>();
+    Frames.decodeFromFront(frame.type, frame.payload,
+        new Frames.FromFront() {
+          @Override
+          public void request(long id, RequestInfo info, byte[] body) {
+            throw new AssertionError("the 4-argument method is called");
+          }
+
+          @Override
+          public void request(long id, RequestInfo info, byte[] body, String t) {
+            traces.add(id + " " + t);
+          }
+        });
+    assertEquals(List.of("1 " + trace, "2 null"), traces);
+    Frame bad =
+        encode(
+            w -> {
+              Frames.beginRequests(w, 1);
+              Frames.putRequest(w, 1L, null, ByteBuffer.wrap(utf8("{}")), utf8("-1 OR 1=1"));
+              Frames.endBatch(w);
+            });
+    assertThrows(FrameException.class,
+        () -> Frames.decodeFromFront(bad.type, bad.payload, (id, info, body) -> {}));
+  }
+
+  @Test
   void everyTruncationOfABatchOrFixedFrameIsRefused() {
     List<Frame> frames =
         encodeAll(
@@ -150,12 +186,13 @@ class FramesTest {
             .putLong(1L)
             .putInt(0)
             .putInt(Integer.MAX_VALUE)
+            .putInt(0) // the trace
             .flip();
     FrameException body =
         assertThrows(
             FrameException.class,
             () -> Frames.decodeFromFront(FrameLayout.REQUESTS, hugeBody, (i, h, b) -> {}));
-    assertEquals("REQUESTS body length 2147483647 does not fit in 0 bytes", body.getMessage());
+    assertEquals("REQUESTS body length 2147483647 does not fit in 4 bytes", body.getMessage());
 
     ByteBuffer negative = ByteBuffer.allocate(4).putInt(-1).flip();
     assertThrows(
