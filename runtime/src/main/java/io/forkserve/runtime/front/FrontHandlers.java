@@ -17,7 +17,8 @@ import java.util.concurrent.Executor;
  *
  * <pre>
  * RequestMetricsHandler -> user middlewares... -> Routes
- *   /health  -> HealthHandler          /info -> InfoHandler      /metrics -> MetricsHandler
+ *   /health, /info, /metrics -> MethodHandler[GET, HEAD] -> HealthHandler | ApiKeyHandler
+ *               (with --api-key) -> InfoHandler | MetricsHandler
  *   API path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
  *               -> PayloadLimitHandler -> CallbackHandler (with callbacks) -> ApiHandler
  *   /admin/workers, /admin/reload -> AdminHandler (with --admin-token)
@@ -56,10 +57,16 @@ public final class FrontHandlers {
   private FrontHandlers(Spec spec) {
     this.spec = spec;
     Map<String, HttpHandler> routes = new LinkedHashMap<>(spec.mounts);
-    routes.put("/health", new HealthHandler(spec.server));
-    routes.put("/info", new InfoHandler(spec.server));
+    routes.put("/health", readOnly(new HealthHandler(spec.server)));
+    HttpHandler info = new InfoHandler(spec.server);
+    if (spec.apiKey != null && !spec.apiKey.isEmpty()) {
+      info = new ApiKeyHandler(spec.apiKey, info);
+    }
+    routes.put("/info", readOnly(info));
     if (spec.scraper != null) {
-      routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample, spec.blockingPool));
+      routes.put(
+          "/metrics",
+          readOnly(new MetricsHandler(spec.scraper, this::sample, spec.blockingPool)));
     }
     routes.put(spec.apiPath, apiChain(spec));
     if (spec.adminToken != null && !spec.adminToken.isEmpty()) {
@@ -86,7 +93,12 @@ public final class FrontHandlers {
    */
   public static HttpHandler metricsOnly(DirectoryScraper scraper, Executor blockingPool) {
     HttpHandler metrics = new MetricsHandler(scraper, () -> {}, blockingPool);
-    return new Routes(Map.of("/metrics", new MethodHandler(Methods.GET, metrics)));
+    return new Routes(Map.of("/metrics", readOnly(metrics)));
+  }
+
+  /** GET and HEAD pass; every other method gets 405 with a JSON error. */
+  private static HttpHandler readOnly(HttpHandler next) {
+    return new MethodHandler(List.of(Methods.GET, Methods.HEAD), next);
   }
 
   /** The root handler to give Undertow. */
