@@ -40,6 +40,7 @@ public final class Settings {
     flag("api-key", null, "key clients must send in X-API-Key; prefer the env or --api-key-file");
     flag("api-key-file", null, "file holding the API key (one line; not shown in ps)");
     flag("worker-timeout", "60s", "a worker silent (no heartbeat) this long is killed, replaced");
+    flag("worker-start-timeout", "5m", "a worker not ready this long after its start is killed");
     flag("graceful-timeout", "30s", "on SIGTERM/SIGINT, longest wait for in-flight requests");
     flag("max-requests", "0", "recycle a worker after this many requests (0: never)");
     flag("max-requests-jitter", "0", "add 0..N to --max-requests per worker, spreading recycles");
@@ -71,6 +72,7 @@ public final class Settings {
   final List<String> workerJvmOpts;
   final String apiKey;
   final long workerTimeoutNanos;
+  final long workerStartTimeoutNanos;
   final long gracefulTimeoutNanos;
   final long maxRequests;
   final long maxRequestsJitter;
@@ -109,6 +111,7 @@ public final class Settings {
     workerJvmOpts = splitOpts(raw.get("worker-jvm-opts"));
     apiKey = apiKey(raw);
     workerTimeoutNanos = positive(raw, "worker-timeout");
+    workerStartTimeoutNanos = positive(raw, "worker-start-timeout");
     gracefulTimeoutNanos = duration(raw, "graceful-timeout");
     maxRequests = intIn(raw, "max-requests", 0, Integer.MAX_VALUE);
     maxRequestsJitter = intIn(raw, "max-requests-jitter", 0, Integer.MAX_VALUE);
