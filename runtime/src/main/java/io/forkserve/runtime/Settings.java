@@ -188,7 +188,7 @@ public final class Settings {
         throw new IllegalArgumentException("unknown flag --" + name + " (see --help)");
       }
       raw.put(name, value);
-      if (SECRETS.contains(name)) {
+      if (SECRETS.contains(name) && !name.equals("api-key-file")) {
         onCommandLine.add(name);
       }
     }
