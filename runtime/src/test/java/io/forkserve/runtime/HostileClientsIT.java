@@ -78,6 +78,7 @@ class HostileClientsIT {
   @Test
   void inventedMethodsAndPathsCreateNoSeries() throws Exception {
     String before = metrics();
+    long bytesBefore = metricFileBytes();
     for (int i = 0; i < 200; i++) {
       HttpRequest invented =
           HttpRequest.newBuilder(server.uri("/nowhere-" + i))
@@ -105,6 +106,8 @@ class HostileClientsIT {
         routes::toString);
     int added = series(after) - series(before);
     assertTrue(added <= 4, "400 invented requests added " + added + " series");
+    long grown = metricFileBytes() - bytesBefore;
+    assertTrue(grown <= 256 * 1024, "the metric files grew by " + grown + " bytes");
   }
 
   // --- finding 11: read-only routes ---
@@ -354,6 +357,19 @@ class HostileClientsIT {
     HttpResponse<String> answer = server.get("/metrics");
     assertEquals(200, answer.statusCode());
     return answer.body();
+  }
+
+  /** Bytes used on disk by the server's metric files (sparse files count what they hold). */
+  static long metricFileBytes() throws IOException {
+    HttpResponse<String> info = server.get("/info", "X-API-Key", KEY);
+    Path dir = Path.of(JSON.readTree(info.body()).get("metrics_dir").asText());
+    try (Stream<Path> files = Files.list(dir)) {
+      long bytes = 0;
+      for (Path file : files.filter(f -> f.toString().endsWith(".db")).toList()) {
+        bytes += ((Number) Files.getAttribute(file, "unix:size")).longValue();
+      }
+      return bytes;
+    }
   }
 
   static int series(String exposition) {
