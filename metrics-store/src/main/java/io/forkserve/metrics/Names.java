@@ -1,5 +1,6 @@
 package io.forkserve.metrics;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -8,6 +9,9 @@ import java.util.regex.Pattern;
 
 /** Prometheus naming rules, checked when a metric is built. */
 final class Names {
+  /** The longest label value, in UTF-8 bytes; longer values are refused by labels(...). */
+  static final int MAX_LABEL_VALUE_BYTES = 1024;
+
   private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
@@ -67,6 +71,18 @@ final class Names {
       if (values[i] == null) {
         throw new IllegalArgumentException(
             "label value for " + names.get(i) + " of metric " + metric + " is null");
+      }
+      // A UTF-16 unit is at most 3 UTF-8 bytes: only long values are measured.
+      if (values[i].length() * 3 > MAX_LABEL_VALUE_BYTES
+          && values[i].getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_VALUE_BYTES) {
+        throw new IllegalArgumentException(
+            "label value for "
+                + names.get(i)
+                + " of metric "
+                + metric
+                + " is over "
+                + MAX_LABEL_VALUE_BYTES
+                + " bytes: label values must come from a small fixed set, not from user input");
       }
     }
     return List.of(values);

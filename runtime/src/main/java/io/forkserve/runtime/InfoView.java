@@ -43,7 +43,7 @@ final class InfoView {
     info.put("crash_loop", crashLoop != null);
     info.put("crash_loop_cause", crashLoop);
     info.put("spawns", pool.spawns());
-    info.put("settings", settings.visible());
+    info.put("settings", settings.shown());
     info.put("metrics_dir", metricsDir.path.toString());
     return info;
   }

@@ -17,9 +17,11 @@ final class ProcessLauncher implements WorkerLauncher {
    * key=value pairs: the visible settings (secrets never leave the supervisor) and the keys of
    * WorkerArgs, which WorkerMain reads by the same constants.
    *
-   * Environment. The worker inherits ours, plus the metrics directory (so its registry writes
-   * where the front merges) and, for a cuda:N device, CUDA_VISIBLE_DEVICES=N. Output is inherited,
-   * so a worker's stack trace reaches the user's terminal.
+   * Environment. The worker inherits ours without the variables of Settings.SECRETS (a worker
+   * runs user code, and its environ is readable by that code and its children), plus the metrics
+   * directory (so its registry writes where the front merges) and, for a cuda:N device,
+   * CUDA_VISIBLE_DEVICES=N. Output is inherited, so a worker's stack trace reaches the user's
+   * terminal.
    *
    * Ending. killTree takes the descendants first, then SIGKILLs them and the worker; stopAll
    * sends SIGTERM, waits, then kills the tree as it was before the SIGTERM (a worker's children
@@ -50,6 +52,9 @@ final class ProcessLauncher implements WorkerLauncher {
       throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command(index, device, workers, printSetupTrace));
     builder.inheritIO();
+    for (String secret : Settings.SECRETS) {
+      builder.environment().remove(Settings.envName(secret));
+    }
     builder.environment().put(MetricsRegistry.ENV, metricsDir.toString());
     if (device.startsWith("cuda:")) {
       builder.environment().put("CUDA_VISIBLE_DEVICES", device.substring(5));

@@ -33,6 +33,7 @@ public final class Serve {
       System.exit(EXIT_USAGE);
       return;
     }
+    settings.warnings.forEach(w -> System.err.println("forkserve: warning: " + w));
     Supervisor supervisor = new Supervisor(settings, Clock.SYSTEM, System.out);
     Runtime.getRuntime().addShutdownHook(new Thread(supervisor::stop, "forkserve-stop"));
     for (String refused : Signals.install(supervisor)) {

@@ -1,5 +1,9 @@
 package io.forkserve.runtime;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -35,8 +39,10 @@ public final class Settings {
     flag("max-queue", "1024", "requests waiting for a worker before 503 + Retry-After");
     flag("devices", "cpu", "devices for workers, round-robin: cpu, or cuda:0,cuda:1 (or 0,1)");
     flag("worker-jvm-opts", "-XX:+UseSerialGC -XX:-UsePerfData", "JVM options of workers");
-    flag("api-key", null, "key clients must send in X-API-Key (default: no key)");
+    flag("api-key", null, "key clients must send in X-API-Key; prefer the env or --api-key-file");
+    flag("api-key-file", null, "file holding the API key (one line; not shown in ps)");
     flag("worker-timeout", "60s", "a worker silent (no heartbeat) this long is killed, replaced");
+    flag("worker-start-timeout", "5m", "a worker not ready this long after its start is killed");
     flag("graceful-timeout", "30s", "on SIGTERM/SIGINT, longest wait for in-flight requests");
     flag("drain-delay", "5s", "on SIGTERM/SIGINT, serve this long not-ready before stopping");
     flag("min-ready-workers", "1", "ready workers /health/ready needs to answer 200");
@@ -94,6 +100,7 @@ public final class Settings {
   final List<String> workerJvmOpts;
   final String apiKey;
   final long workerTimeoutNanos;
+  final long workerStartTimeoutNanos;
   final long gracefulTimeoutNanos;
   final long drainDelayNanos;
   final int minReadyWorkers;
@@ -115,6 +122,10 @@ public final class Settings {
   final long noRequestTimeoutNanos;
   final long idleTimeoutNanos;
   final int maxConnections;
+
+  /** Lines to print once at start-up (a secret given on the command line). */
+  final List<String> warnings = new ArrayList<>();
+
   private final Map<String, String> raw;
 
   private Settings(Map<String, String> raw, Set<String> given) {
@@ -139,8 +150,9 @@ public final class Settings {
     maxQueue = intIn(raw, "max-queue", 1, 1 << 24);
     devices = devices(raw.get("devices"));
     workerJvmOpts = splitOpts(raw.get("worker-jvm-opts"));
-    apiKey = raw.get("api-key");
+    apiKey = apiKey(raw);
     workerTimeoutNanos = positive(raw, "worker-timeout");
+    workerStartTimeoutNanos = positive(raw, "worker-start-timeout");
     gracefulTimeoutNanos = duration(raw, "graceful-timeout");
     drainDelayNanos = duration(raw, "drain-delay");
     minReadyWorkers = intIn(raw, "min-ready-workers", 1, 1024);
@@ -192,10 +204,40 @@ public final class Settings {
     return nanos;
   }
 
+  /**
+   * The API key from --api-key (or FORKSERVE_API_KEY) or from the file of --api-key-file: null
+   * when neither is set; an empty key or both sources set is a wrong setting.
+   */
+  private static String apiKey(Map<String, String> raw) {
+    String key = raw.get("api-key");
+    String file = raw.get("api-key-file");
+    if (key != null && file != null) {
+      throw new IllegalArgumentException(
+          "give the API key once: --api-key (FORKSERVE_API_KEY) or --api-key-file, not both");
+    }
+    if (file != null) {
+      try {
+        key = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+      } catch (IOException | RuntimeException e) {
+        throw new IllegalArgumentException("--api-key-file " + file + " cannot be read: " + e);
+      }
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("--api-key-file " + file + " is empty");
+      }
+    }
+    if (key != null && key.isBlank()) {
+      throw new IllegalArgumentException(
+          "the API key (--api-key or FORKSERVE_API_KEY) is empty: unset it to serve without a"
+              + " key, or give one");
+    }
+    return key;
+  }
+
   /** Parses {@code args} over {@code env}; throws IllegalArgumentException with one line. */
   public static Settings parse(String[] args, Map<String, String> env) {
     Map<String, String> raw = new LinkedHashMap<>();
     Set<String> given = new HashSet<>();
+    List<String> onCommandLine = new ArrayList<>();
     for (Map.Entry<String, String> flag : DEFAULTS.entrySet()) {
       String fromEnv = env.get(envName(flag.getKey()));
       raw.put(flag.getKey(), fromEnv != null ? fromEnv : flag.getValue());
@@ -225,8 +267,21 @@ public final class Settings {
       }
       raw.put(name, value);
       given.add(name);
+      if (SECRETS.contains(name) && !name.equals("api-key-file")) {
+        onCommandLine.add(name);
+      }
     }
-    return new Settings(raw, given);
+    Settings settings = new Settings(raw, given);
+    for (String name : onCommandLine) {
+      settings.warnings.add(
+          "--"
+              + name
+              + " on the command line is visible to every user in ps and /proc: set "
+              + envName(name)
+              + (name.equals("api-key") ? " or use --api-key-file" : "")
+              + " instead");
+    }
+    return settings;
   }
 
   /** Boolean flags that {@code --no-FLAG} sets to false. */
@@ -258,7 +313,16 @@ public final class Settings {
   }
 
   /** Flags whose values are never shown nor passed to workers. */
-  static final List<String> SECRETS = List.of("api-key", "admin-token");
+  static final List<String> SECRETS = List.of("api-key", "api-key-file", "admin-token");
+
+  /** Settings as shown by /info: {@link #visible}, JVM options as a count only. */
+  Map<String, String> shown() {
+    Map<String, String> shown = visible();
+    if (shown.containsKey("worker-jvm-opts")) {
+      shown.put("worker-jvm-opts", "(" + workerJvmOpts.size() + " options, not shown)");
+    }
+    return shown;
+  }
 
   /** Settings as shown by /info and passed to workers (the API key is never shown). */
   Map<String, String> visible() {

@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The worker slots and their state machine: start-up, liveness, recycling, restart backoff, crash
@@ -38,12 +39,17 @@ final class WorkerPool {
    * is shut down and the worker exits on EOF (killed after --graceful-timeout). A reload replaces
    * one slot at a time. Scaling down retires the last slots the same way.
    *
+   * Start-up timeout. A worker not ready within --worker-start-timeout of its spawn is killed as
+   * a failed start (its cause names the flag): a start-up failure before the server started, a
+   * crash with backoff after. awaitStartup checks while it waits, control() afterwards.
+   *
    * Failure. A worker whose heartbeat is silent for --worker-timeout is killed with its process
    * tree. What an exit means for its slot (crash, backoff, crash loop, timeout) is WorkerExits'.
    */
 
   static final long RSS_CHECK_NANOS = 1_000_000_000L;
   static final int MAX_WORKERS = 1024;
+  static final long STARTUP_CHECK_MILLIS = 100;
 
   private final Settings settings;
   private final Clock clock;
@@ -95,10 +101,46 @@ final class WorkerPool {
     }
   }
 
-  /** Waits until every worker was ready once; returns the start-up failure, or null. */
+  /**
+   * Waits until every worker was ready once; returns the start-up failure, or null. A worker not
+   * ready within --worker-start-timeout is killed meanwhile, which ends the wait with its cause.
+   */
   String awaitStartup() throws InterruptedException {
-    startup.await();
+    while (!startup.await(STARTUP_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
+      checkStarting(clock.nanoTime());
+    }
     return started ? null : fatal;
+  }
+
+  private synchronized void checkStarting(long now) {
+    for (Slot slot : slots) {
+      checkStarting(slot.current, now);
+      checkStarting(slot.successor, now);
+    }
+  }
+
+  /** Kills {@code worker} when it was never ready and its start-up took too long. */
+  private void checkStarting(Worker worker, long now) {
+    if (worker == null
+        || worker.everReady
+        || worker.gone
+        || worker.failure != null
+        || worker.stopReason != null
+        || now - worker.spawnedNanos <= settings.workerStartTimeoutNanos) {
+      return;
+    }
+    worker.failure =
+        String.format(
+            Locale.ROOT,
+            "not ready %.1f s after its start (--worker-start-timeout)",
+            seconds(now - worker.spawnedNanos));
+    err.printf(
+        Locale.ROOT,
+        "forkserve: worker %d (pid %d) %s: killing it%n",
+        worker.slot.index,
+        worker.pid,
+        worker.failure);
+    worker.process.killTree();
   }
 
   boolean isStarted() {
@@ -173,6 +215,8 @@ final class WorkerPool {
       return;
     }
     for (Slot slot : new ArrayList<>(slots)) {
+      checkStarting(slot.current, now);
+      checkStarting(slot.successor, now);
       checkLiveness(slot.current, now);
       checkLiveness(slot.successor, now);
       if (!draining) {

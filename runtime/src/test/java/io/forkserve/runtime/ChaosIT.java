@@ -307,7 +307,8 @@ class ChaosIT {
 
   static void workerPids(ServerProcess server, Set<Long> pids) {
     try {
-      for (JsonNode worker : JSON.readTree(server.get("/info").body()).get("workers")) {
+      JsonNode info = JSON.readTree(server.get("/info", "X-API-Key", KEY).body());
+      for (JsonNode worker : info.get("workers")) {
         if (worker.get("pid").isNumber()) {
           pids.add(worker.get("pid").asLong());
         }
@@ -361,7 +362,8 @@ class ChaosIT {
     /** SIGKILLs one ready worker, when another stays ready to serve. */
     void killOne() throws Exception {
       List<Long> ready = new ArrayList<>();
-      for (JsonNode worker : JSON.readTree(server.get("/info").body()).get("workers")) {
+      JsonNode info = JSON.readTree(server.get("/info", "X-API-Key", KEY).body());
+      for (JsonNode worker : info.get("workers")) {
         if (worker.get("pid").isNumber()) {
           pids.add(worker.get("pid").asLong());
           if (worker.get("ready").asBoolean()) {

@@ -166,6 +166,11 @@ public final class ServerProcess implements AutoCloseable {
     return send(HttpRequest.newBuilder(uri(path)).GET().build());
   }
 
+  /** GET with headers given as name, value pairs (e.g. an X-API-Key for /info). */
+  HttpResponse<String> get(String path, String... headers) throws IOException {
+    return send(HttpRequest.newBuilder(uri(path)).headers(headers).GET().build());
+  }
+
   public HttpResponse<String> post(String path, String body, String... headers) throws IOException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(path))

@@ -53,7 +53,7 @@ class ServingIT {
   }
 
   static JsonNode workerPids() throws Exception {
-    JsonNode info = JSON.readTree(server.get("/info").body());
+    JsonNode info = JSON.readTree(server.get("/info", "X-API-Key", KEY).body());
     List<Long> pids = new ArrayList<>();
     info.get("workers").forEach(w -> pids.add(w.get("pid").asLong()));
     return JSON.valueToTree(pids);
@@ -196,7 +196,7 @@ class ServingIT {
     HttpResponse<String> health = server.get("/health");
     assertEquals(200, health.statusCode());
     assertEquals("ok", JSON.readTree(health.body()).get("status").asText());
-    JsonNode info = JSON.readTree(server.get("/info").body());
+    JsonNode info = JSON.readTree(server.get("/info", "X-API-Key", KEY).body());
     assertEquals(ScriptedApi.class.getName(), info.get("api").asText());
     assertEquals("scripted", info.get("metadata").get("name").asText());
     assertEquals(2, info.get("workers").size());

@@ -247,6 +247,56 @@ class WorkerPoolTest {
     assertEquals(0L, pool.restarts().get("crash"));
   }
 
+  @Test
+  void startTimeout_killsAWorkerNeverReadyAndCountsItAsACrash() throws InterruptedException {
+    WorkerPool pool = started("--worker-start-timeout", "10s", "--restart-backoff", "400ms");
+    FakeWorker first = launcher.started.get(0);
+    first.exit(1);
+    now += 200 * MS;
+    pool.control(now);
+    FakeWorker stuck = launcher.last();
+    assertTrue(stuck != first, "restarted");
+    now += 10_000 * MS;
+    pool.control(now);
+    assertFalse(stuck.killed, "10 s after its start: not yet");
+    now += 1 * MS;
+    pool.control(now);
+    assertTrue(stuck.killed);
+    String log = err.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("not ready 10.0 s after its start (--worker-start-timeout)"), log);
+    stuck.exit(137);
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8).contains("setup failed: not ready"),
+        err::toString);
+    now += 10_000 * MS;
+    pool.control(now);
+    assertEquals(3, launcher.started.size(), "replaced after the backoff");
+    assertEquals(2L, pool.restarts().get("crash"), "a failed start counts as a crash");
+  }
+
+  @Test
+  void startTimeout_endsAStartUpThatNeverFinishes() throws InterruptedException {
+    now = 0;
+    WorkerPool pool = pool("--worker-start-timeout", "1s");
+    pool.spawnAll();
+    now = 1_001 * MS;
+    FakeWorker stuck = launcher.started.get(0);
+    Thread exitOnKill =
+        new Thread(
+            () -> {
+              while (!stuck.killed) {
+                Thread.onSpinWait();
+              }
+              stuck.exit(137);
+            });
+    exitOnKill.setDaemon(true);
+    exitOnKill.start();
+    assertEquals(
+        "worker 0 setup failed: not ready 1.0 s after its start (--worker-start-timeout)",
+        pool.awaitStartup());
+    assertTrue(launcher.started.get(0).killed);
+  }
+
   final class RecordingEvents implements PoolEvents {
     @Override
     public void workersUp(int ready) {}
@@ -293,7 +343,7 @@ class WorkerPoolTest {
     final long pid;
     final FakeChannel channel = new FakeChannel();
     IntConsumer onExit;
-    boolean killed;
+    volatile boolean killed;
 
     FakeWorker(int index, long pid) {
       this.index = index;

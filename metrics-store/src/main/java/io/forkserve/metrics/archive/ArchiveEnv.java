@@ -44,6 +44,10 @@ final class ArchiveEnv implements AutoCloseable {
    * (a wiped and recreated archive is a new environment), and shared; the last release closes.
    */
 
+  static {
+    NativeLibrary.useSharedCopy();
+  }
+
   /** Open environments of this process; guarded by ArchiveEnv.class. */
   private static final Map<List<Object>, ArchiveEnv> OPEN = new HashMap<>();
 

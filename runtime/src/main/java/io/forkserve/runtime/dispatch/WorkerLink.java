@@ -51,6 +51,9 @@ public final class WorkerLink {
     void closed(WorkerLink link, IOException cause);
   }
 
+  /** The longest HELLO accepted: its fixed fields and an API class name. */
+  static final int MAX_HELLO_BYTES = 64 * 1024;
+
   /** How often a sender waiting for a job checks whether it was retired. */
   private static final long RETIRE_POLL_NANOS = 50_000_000;
 
@@ -110,7 +113,7 @@ public final class WorkerLink {
       Listener listener)
       throws IOException {
     FrameReader reader = new FrameReader(channel, 256 * 1024);
-    ByteBuffer payload = reader.next();
+    ByteBuffer payload = reader.next(MAX_HELLO_BYTES);
     Frames.Hello hello = Frames.decodeHello(reader.type(), payload);
     WorkerLink link =
         new WorkerLink(

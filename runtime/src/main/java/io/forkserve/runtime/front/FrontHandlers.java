@@ -17,8 +17,9 @@ import java.util.concurrent.Executor;
  *
  * <pre>
  * RequestMetricsHandler -> user middlewares... -> PayloadLimitHandler -> Routes
- *   /health  -> HealthHandler          /info -> InfoHandler      /metrics -> MetricsHandler
- *   /health/live, /health/ready, /health/startup -> ProbeHandler
+ *   /health, /health/live, /health/ready, /health/startup, /info, /metrics
+ *               -> MethodHandler[GET, HEAD] -> HealthHandler | ProbeHandler
+ *               | ApiKeyHandler (with --api-key) -> InfoHandler | MetricsHandler
  *   each API's path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
  *               -> PayloadLimitHandler -> CallbackHandler (with callbacks) -> ApiHandler
  *               (one chain per API, each with that API's own Dispatcher)
@@ -90,13 +91,21 @@ public final class FrontHandlers {
     this.spec = spec;
     this.apis = spec.apis();
     Map<String, HttpHandler> routes = new LinkedHashMap<>(spec.mounts);
-    routes.put("/health", new HealthHandler(spec.server));
-    routes.put(ProbeHandler.LIVE, new ProbeHandler(ProbeHandler.LIVE, spec.server::live));
-    routes.put(ProbeHandler.READY, new ProbeHandler(ProbeHandler.READY, spec.server::ready));
-    routes.put(ProbeHandler.STARTUP, new ProbeHandler(ProbeHandler.STARTUP, spec.server::startup));
-    routes.put("/info", new InfoHandler(spec.server));
+    routes.put("/health", readOnly(new HealthHandler(spec.server)));
+    routes.put(
+        ProbeHandler.LIVE, readOnly(new ProbeHandler(ProbeHandler.LIVE, spec.server::live)));
+    routes.put(
+        ProbeHandler.READY, readOnly(new ProbeHandler(ProbeHandler.READY, spec.server::ready)));
+    routes.put(
+        ProbeHandler.STARTUP,
+        readOnly(new ProbeHandler(ProbeHandler.STARTUP, spec.server::startup)));
+    HttpHandler info = new InfoHandler(spec.server);
+    if (spec.apiKey != null && !spec.apiKey.isEmpty()) {
+      info = new ApiKeyHandler(spec.apiKey, info);
+    }
+    routes.put("/info", readOnly(info));
     if (spec.scraper != null) {
-      routes.put("/metrics", new MetricsHandler(spec.scraper, this::sample));
+      routes.put("/metrics", readOnly(new MetricsHandler(spec.scraper, this::sample)));
     }
     for (Api api : apis) {
       routes.put(api.path, apiChain(api, spec.apiKey));
@@ -131,8 +140,12 @@ public final class FrontHandlers {
   public static HttpHandler metricsOnly(DirectoryScraper scraper) {
     HttpHandler metrics = new MetricsHandler(scraper, () -> {});
     return new PayloadLimitHandler(
-        SCRAPE_BODY_LIMIT,
-        new Routes(Map.of("/metrics", new MethodHandler(Methods.GET, metrics))));
+        SCRAPE_BODY_LIMIT, new Routes(Map.of("/metrics", readOnly(metrics))));
+  }
+
+  /** GET and HEAD pass; every other method gets 405 with a JSON error. */
+  private static HttpHandler readOnly(HttpHandler next) {
+    return new MethodHandler(List.of(Methods.GET, Methods.HEAD), next);
   }
 
   /** The root handler to give Undertow. */

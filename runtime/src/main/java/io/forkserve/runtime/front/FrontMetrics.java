@@ -12,6 +12,7 @@ import io.forkserve.runtime.internal.RestartReason;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The front's built-in metrics, written to the front process's own files. Thread-safe. The queue
@@ -22,6 +23,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FrontMetrics {
   private static final String[] WORKER_STATES = {"starting", "ready", "draining", "recycling"};
 
+  private static final System.Logger LOG = System.getLogger(FrontMetrics.class.getName());
+
+  /** The one label value of every method, route or status a client may invent. */
+  static final String OTHER = "other";
+
+  private static final Set<String> KNOWN_METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
+
+  private final AtomicBoolean refusalLogged = new AtomicBoolean();
   private final Histogram requestDuration;
   private final Gauge inFlight;
   private final Gauge queueDepth;
@@ -84,14 +94,31 @@ public final class FrontMetrics {
             .register(registry);
   }
 
-  void observeRequest(String route, String method, int status, double seconds,
-      ExemplarLabels exemplar) {
-    String key = route + ' ' + method + ' ' + status;
+  /**
+   * Observes one request. {@code route} is a configured path or {@link Routes#UNMATCHED}; the
+   * method is mapped to {@link #methodLabel}, and a status outside 100..599 to {@code other}, so
+   * a client cannot create series. A refused series (the registry's limit) is logged once.
+   */
+  void observeRequest(
+      String route, String method, int status, double seconds, ExemplarLabels exemplar) {
+    String methodLabel = methodLabel(method);
+    String statusLabel = status >= 100 && status <= 599 ? Integer.toString(status) : OTHER;
+    String key = route + ' ' + methodLabel + ' ' + statusLabel;
     Histogram.Child child = durationChildren.get(key);
     if (child == null) {
-      child =
-          durationChildren.computeIfAbsent(
-              key, k -> requestDuration.labels(route, method, Integer.toString(status)));
+      try {
+        child =
+            durationChildren.computeIfAbsent(
+                key, k -> requestDuration.labels(route, methodLabel, statusLabel));
+      } catch (IllegalStateException | IllegalArgumentException refused) {
+        if (refusalLogged.compareAndSet(false, true)) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "request metrics: a new series was refused, further refusals are not logged: "
+                  + refused.getMessage());
+        }
+        return;
+      }
     }
     child.observe(seconds, exemplar);
   }
@@ -118,6 +145,11 @@ public final class FrontMetrics {
     states.forEach(
         (slot, state) -> workerState.labels(api, Integer.toString(slot)).setState(state));
     stateSlots.put(api, Set.copyOf(states.keySet()));
+  }
+
+  /** The method label: a method of RFC 9110 or PATCH as is, every other method {@code other}. */
+  static String methodLabel(String method) {
+    return KNOWN_METHODS.contains(method) ? method : OTHER;
   }
 
   /** Samples the gauges that are kept as plain counters between scrapes. */

@@ -27,12 +27,19 @@ public final class FrameReader {
    * FrameException} for a length out of range (before allocating anything for it).
    */
   public ByteBuffer next() throws IOException {
+    return next(FrameLayout.MAX_FRAME_BYTES);
+  }
+
+  /**
+   * As {@link #next()}, refusing a frame longer than {@code maxLength} before buffering it (for
+   * a peer not trusted yet, such as a connection that has not said HELLO).
+   */
+  public ByteBuffer next(int maxLength) throws IOException {
     fill(FrameLayout.FRAME_HEADER_BYTES);
     int frame = buffer.position();
     int length = buffer.getInt(frame + FrameLayout.LENGTH_OFFSET);
-    if (length < 1 || length > FrameLayout.MAX_FRAME_BYTES) {
-      throw new FrameException(
-          "frame length " + length + " out of range 1.." + FrameLayout.MAX_FRAME_BYTES);
+    if (length < 1 || length > maxLength) {
+      throw new FrameException("frame length " + length + " out of range 1.." + maxLength);
     }
     fill(FrameLayout.TYPE_OFFSET + length);
     frame = buffer.position();

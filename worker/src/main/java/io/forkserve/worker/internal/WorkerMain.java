@@ -33,14 +33,18 @@ public final class WorkerMain {
   /*
    * Life cycle. The worker connects to the front's socket, sends HELLO, runs setup(), then READY
    * (or FAILED and exits 3). It serves on the main thread until the socket reports EOF. It also
-   * exits when its parent (the supervisor) is gone: a daemon thread polls the parent process
-   * handle, because a supervisor killed with SIGKILL may leave the socket open in a stuck front
-   * thread of nobody, and a worker must never outlive it. The heartbeat thread sends HEALTH
-   * about once a second while the serving thread makes progress (see Liveness); a failed write
-   * there also means the front is gone.
+   * exits when its parent (the supervisor) is gone: a daemon thread polls every
+   * PARENT_POLL_MILLIS whether this process was reparented (its parent pid changed, which the
+   * kernel does at the parent's death, before anyone reaps it: a zombie supervisor counts as
+   * gone), because a worker busy in predict or setup reads no EOF, and a worker must never
+   * outlive its supervisor. The heartbeat thread sends HEALTH about once a second while the
+   * serving thread makes progress (see Liveness); a failed write there also means the front is
+   * gone. A worker whose supervisor is gone halts at once: its metric values are in shared memory
+   * already, and a JVM shutdown on a busy machine takes a second or more. An EOF while the
+   * supervisor lives (a retired worker) is a normal exit.
    */
 
-  static final long PARENT_POLL_MILLIS = 200;
+  static final long PARENT_POLL_MILLIS = 50;
   static final long HEARTBEAT_MILLIS = 1000;
   static final int EXIT_SETUP_FAILED = 3;
   static final int EXIT_FRONT_GONE = 4;
@@ -49,6 +53,9 @@ public final class WorkerMain {
 
   /** The registry to close at exit; set once setup opened it. */
   private static volatile MetricsRegistry openRegistry;
+
+  /** The supervisor's pid, read once at start. */
+  private static volatile long parentPid = -1;
 
   /**
    * Runs a worker; see the class javadoc for the arguments. A front that is gone or going (the
@@ -136,7 +143,7 @@ public final class WorkerMain {
     } catch (IOException e) {
       // EOF or a broken socket: the front is gone.
     }
-    System.exit(0);
+    exitFrontGone();
   }
 
   /**
@@ -198,15 +205,29 @@ public final class WorkerMain {
     return MetricsRegistry.fromEnvironment();
   }
 
+  /** Exits after the front closed the channel: at once when the supervisor itself is gone. */
+  private static void exitFrontGone() {
+    if (parentGone()) {
+      Runtime.getRuntime().halt(0);
+    }
+    System.exit(0);
+  }
+
+  /** True once this process was reparented: the supervisor that started it has died. */
+  static boolean parentGone() {
+    return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) != parentPid;
+  }
+
   private static void watchParent() {
     ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
     if (parent == null) {
       System.exit(0);
     }
+    parentPid = parent.pid();
     Thread watcher =
         new Thread(
             () -> {
-              while (parent.isAlive()) {
+              while (!parentGone()) {
                 try {
                   Thread.sleep(PARENT_POLL_MILLIS);
                 } catch (InterruptedException e) {
@@ -240,7 +261,7 @@ public final class WorkerMain {
                   Thread.sleep(HEARTBEAT_MILLIS);
                 }
               } catch (IOException | InterruptedException e) {
-                System.exit(0);
+                exitFrontGone();
               }
             },
             "heartbeat");
