@@ -4,16 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.model.Sample;
-import io.forkserve.testsupport.Processes;
-import io.forkserve.testsupport.Tools;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.forkserve.testsupport.Tmpfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,42 +28,20 @@ class FullTmpfsIT {
   private static final long PID = 9_000_101;
 
   @TempDir Path tmp;
+  private Tmpfs tmpfs;
   private Path dir;
-  private boolean mounted;
 
   @BeforeEach
   void mount() throws Exception {
-    dir = Files.createDirectory(tmp.resolve("metrics"));
-    Processes.Result r = Processes.exec(new byte[0], "mount", "-t", "tmpfs", "-o",
-        "size=1m,mode=0700", "tmpfs", dir.toString());
-    if (r.exit() != 0) {
-      String why = "cannot mount a tmpfs (root only): " + r.stderr().trim();
-      if ("1".equals(System.getenv(Tools.REQUIRE_ENV))) {
-        fail(why + " and " + Tools.REQUIRE_ENV + "=1");
-      }
-      assumeTrue(false, why);
-    }
-    mounted = true;
+    tmpfs = Tmpfs.mount(tmp.resolve("metrics"), "1m");
+    dir = tmpfs.path();
   }
 
   @AfterEach
   void unmount() throws Exception {
-    if (mounted) {
-      Processes.run(new byte[0], "umount", "-l", dir.toString()); // mappings may outlive the test
+    if (tmpfs != null) {
+      tmpfs.close();
     }
-  }
-
-  private Path fill() throws IOException {
-    Path filler = dir.resolve("filler");
-    byte[] block = new byte[4096];
-    try (OutputStream out = Files.newOutputStream(filler)) {
-      for (int i = 0; i < 1024; i++) { // at most 4 MiB into a 1 MiB tmpfs
-        out.write(block);
-      }
-      fail("the tmpfs never filled up");
-    } catch (IOException expected) { // ENOSPC
-    }
-    return filler;
   }
 
   private static double jobs(DirectoryScraper scraper) {
@@ -89,7 +62,7 @@ class FullTmpfsIT {
       try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).open()) {
         Counter.builder("jobs").help("J.").register(r).inc(3); // written before the disk fills
       }
-      Path filler = fill();
+      tmpfs.fill();
       try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 1).open()) {
         Counter.Child lost = Counter.builder("jobs").help("J.").labelNames("q")
             .register(r).labels("a");
@@ -103,15 +76,15 @@ class FullTmpfsIT {
       }
       DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
       assertEquals(3.0, jobs(scraper));
-      Files.delete(filler);
+      tmpfs.free();
       archive.fold(PID);
       assertEquals(3.0, jobs(scraper), "folded once, counted once");
-      fill();
+      tmpfs.fill();
       try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 2).open()) {
         Counter.builder("jobs").help("J.").register(r).inc(4);
         assertEquals(1, r.unwritableSeries());
       }
-      Files.delete(dir.resolve("filler"));
+      tmpfs.free();
       try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 3).open()) {
         Counter.builder("jobs").help("J.").register(r).inc(2);
         assertEquals(0, r.unwritableSeries());
