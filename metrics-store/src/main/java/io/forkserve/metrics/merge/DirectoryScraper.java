@@ -1,5 +1,6 @@
 package io.forkserve.metrics.merge;
 
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.file.MetricFileException;
 import io.forkserve.metrics.file.MetricFileName;
@@ -217,7 +218,7 @@ public final class DirectoryScraper {
           source.beginScrape();
           begun.add(source);
         } catch (RuntimeException e) { // the archive says once per damage; counted then
-          skip(skipped, dir.resolve(source.toString()), null, SkipReason.ARCHIVE,
+          skip(skipped, dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER), null, SkipReason.ARCHIVE,
               String.valueOf(e.getMessage()));
         }
       }
@@ -263,7 +264,7 @@ public final class DirectoryScraper {
         }
       });
     } catch (RuntimeException e) {
-      skip(skipped, dir.resolve(source.toString()), null, SkipReason.ARCHIVE,
+      skip(skipped, dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER), null, SkipReason.ARCHIVE,
           String.valueOf(e.getMessage()));
     }
   }
