@@ -72,13 +72,15 @@ class FullDiskIT {
       second.removeAll(firstWorker);
       boolean secondRecorded = second.stream().anyMatch(f -> f.startsWith("counter_"));
       double expected = MAX_REQUESTS + (secondRecorded ? 5 : 0);
-      assertEquals(expected, predictionsOrNaN(server), "folded or not, every file counts once: first " + firstWorker + ", now " + filesNotOf(tmpfs.path(), 0) + ", server " + server.process.pid());
+      assertEquals(expected, predictionsOrNaN(server), "folded or not, every file counts once: "
+          + filesNotOf(tmpfs.path(), 0) + ", first worker " + firstWorker);
       tmpfs.free();
       server.awaitWhileAlive(() -> {
         List<String> left = filesNotOf(tmpfs.path(), server.process.pid());
         left.retainAll(firstWorker);
         return left.isEmpty();
-      }, limit.plusSeconds(2 * DeadWorkers.RETRY_SECONDS), "the first worker's fold: " + firstWorker);
+      }, limit.plusSeconds(2 * DeadWorkers.RETRY_SECONDS),
+          "the first worker's fold: " + firstWorker);
       assertEquals(expected, predictionsOrNaN(server), "counted once, from the archive");
       assertTrue(server.stderr.stream().noneMatch(l -> l.contains("\tat ")),
           "no stack traces: " + server.stderr);

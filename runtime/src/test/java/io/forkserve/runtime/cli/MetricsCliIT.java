@@ -247,7 +247,8 @@ class MetricsCliIT {
     }
     Path data = dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER).resolve("data.mdb");
     byte[] bytes = Files.readAllBytes(data);
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder());
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder());
     for (int meta : new int[] {0, b.getInt(40)}) { // LMDB meta pages: last page, map size
       b.putLong(meta + 136, 1L << 30);
       b.putLong(meta + 32, 1L << 40);
