@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import org.lmdbjava.Dbi;
@@ -66,6 +67,8 @@ final class ArchiveEnv implements AutoCloseable {
   private final int maxKeySize;
   private final Path folder;
   private final Object dataKey;
+  /** The largest size of data.mdb seen: LMDB never shrinks it, so a smaller one was cut. */
+  private final AtomicLong largestSize = new AtomicLong();
   private List<Object> registryKey;
   private int refs = 1;
 
@@ -159,7 +162,7 @@ final class ArchiveEnv implements AutoCloseable {
   String problem() {
     resize.readLock().lock();
     try {
-      String problem = ArchiveFile.problem(folder, dataKey);
+      String problem = ArchiveFile.problem(folder, dataKey, largestSize);
       if (problem != null) {
         return problem;
       }
@@ -189,7 +192,7 @@ final class ArchiveEnv implements AutoCloseable {
   }
 
   private void checkFile() {
-    String problem = ArchiveFile.problem(folder, dataKey);
+    String problem = ArchiveFile.problem(folder, dataKey, largestSize);
     if (problem != null) {
       throw new ArchiveDamagedException("metrics archive " + folder + ": " + problem);
     }

@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Checks an archive's {@code data.mdb} with positional reads, never through a mapping, before
@@ -26,16 +27,20 @@ final class ArchiveFile {
    *   20      4     data version: 1
    *   32      8     map size
    *   40      4     page size (the free DB's md_pad)
+   *   80      8     free DB root page (all ones: empty)
    *   128     8     main DB root page (all ones: empty)
    *   136     8     last page in use
    *   144     8     transaction id: the meta with the larger one is current
    *
-   * The file is sound enough to map when both metas are well formed, the current one's pages
-   * [0, last page] lie inside the file and its map size covers them, and the main root is one
-   * of those pages. That rules out garbage, a foreign file, another LMDB version, and a
-   * truncation that happened before the check. It does not rule out a truncation between the
-   * check and the read (a window of one transaction), nor garbage inside pages that LMDB itself
-   * does not verify: see docs/security.md.
+   * The file is sound enough to map when both metas are well formed, the current one's map
+   * size covers its last page, and both roots lie inside the file. The last page itself may lie
+   * past the end of a sound file (pages allocated and freed again in one transaction are never
+   * written), so a truncation is caught by size: LMDB only ever grows data.mdb, so a file
+   * smaller than the largest size this environment saw was truncated. That rules out garbage,
+   * a foreign file, another LMDB version, a cut root, and any truncation under a live reader
+   * before its check. It does not rule out a truncation between the check and the read (a
+   * window of one transaction), one made before this process first looked that spares the
+   * roots, nor garbage inside pages LMDB does not verify: see docs/security.md.
    */
 
   private static final int META_LENGTH = 152;
@@ -52,6 +57,14 @@ final class ArchiveFile {
    * not null, the file must still be that file (not replaced by another one).
    */
   static String problem(Path folder, Object expectedKey) {
+    return problem(folder, expectedKey, null);
+  }
+
+  /**
+   * As {@link #problem(Path, Object)}, and the file must not be smaller than {@code largest},
+   * the largest size seen so far, which this call raises (null: no such check).
+   */
+  static String problem(Path folder, Object expectedKey, AtomicLong largest) {
     Path data = folder.resolve(ArchiveEnv.DATA_FILE);
     BasicFileAttributes attrs;
     try {
@@ -68,6 +81,13 @@ final class ArchiveFile {
       return "data.mdb was replaced by another file";
     }
     long size = attrs.size();
+    if (largest != null) {
+      long seen = largest.getAndAccumulate(size, Math::max);
+      if (size < seen) {
+        largest.set(seen);
+        return "data.mdb is truncated: it shrank from " + seen + " to " + size + " bytes";
+      }
+    }
     if (size < 2L * 512) {
       return "data.mdb has " + size + " bytes, fewer than two LMDB meta pages";
     }
@@ -90,17 +110,21 @@ final class ArchiveFile {
       ByteBuffer current = second.getLong(144) > first.getLong(144) ? second : first;
       long lastPage = current.getLong(136);
       long mapSize = current.getLong(32);
-      if (lastPage < 1 || lastPage > (MAX_MAP_SIZE / pageSize)
-          || (lastPage + 1) * pageSize > size) {
-        return "data.mdb is truncated: " + size + " bytes, but its pages reach "
-            + (lastPage + 1) * pageSize;
+      if (lastPage < 1 || lastPage >= MAX_MAP_SIZE / pageSize) {
+        return "data.mdb has a bad last page " + lastPage;
       }
       if (mapSize < (lastPage + 1) * pageSize || mapSize > MAX_MAP_SIZE) {
         return "data.mdb has a bad map size " + mapSize;
       }
-      long root = current.getLong(128);
-      if (root != -1L && (root < 2 || root > lastPage)) {
-        return "data.mdb has a bad root page " + root;
+      for (int offset : new int[] {80, 128}) {
+        long root = current.getLong(offset);
+        if (root != -1L && (root < 2 || root > lastPage)) {
+          return "data.mdb has a bad root page " + root;
+        }
+        if (root != -1L && (root + 1) * pageSize > size) {
+          return "data.mdb is truncated: " + size + " bytes, but its root page " + root
+              + " ends at " + (root + 1) * pageSize;
+        }
       }
       return null;
     } catch (NoSuchFileException e) {

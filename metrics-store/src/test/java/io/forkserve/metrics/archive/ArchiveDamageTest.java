@@ -133,7 +133,8 @@ class ArchiveDamageTest {
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     int pageSize = b.getInt(40);
     for (int meta : new int[] {0, pageSize}) {
-      b.putLong(meta + 136, 1L << 30); // last page far past the end of the file
+      b.putLong(meta + 136, 1L << 20); // last and root page far past the end of the file
+      b.putLong(meta + 128, 1L << 20);
       b.putLong(meta + 32, 1L << 40);
     }
     Files.write(data(), bytes);

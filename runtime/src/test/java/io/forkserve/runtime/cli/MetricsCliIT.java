@@ -249,8 +249,9 @@ class MetricsCliIT {
     byte[] bytes = Files.readAllBytes(data);
     java.nio.ByteBuffer b =
         java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder());
-    for (int meta : new int[] {0, b.getInt(40)}) { // LMDB meta pages: last page, map size
-      b.putLong(meta + 136, 1L << 30);
+    for (int meta : new int[] {0, b.getInt(40)}) { // LMDB meta pages: last, root, map size
+      b.putLong(meta + 136, 1L << 20);
+      b.putLong(meta + 128, 1L << 20);
       b.putLong(meta + 32, 1L << 40);
     }
     Files.write(data, bytes);
