@@ -81,13 +81,6 @@ final class ArchiveFile {
       return "data.mdb was replaced by another file";
     }
     long size = attrs.size();
-    if (largest != null) {
-      long seen = largest.getAndAccumulate(size, Math::max);
-      if (size < seen) {
-        largest.set(seen);
-        return "data.mdb is truncated: it shrank from " + seen + " to " + size + " bytes";
-      }
-    }
     if (size < 2L * 512) {
       return "data.mdb has " + size + " bytes, fewer than two LMDB meta pages";
     }
@@ -108,6 +101,15 @@ final class ArchiveFile {
         return bad;
       }
       ByteBuffer current = second.getLong(144) > first.getLong(144) ? second : first;
+      // the size after the metas: a writer writes pages before the meta naming them, and the
+      // file only grows, so this size holds every page the metas read above refer to
+      size = ch.size();
+      if (largest != null) {
+        long seen = largest.getAndAccumulate(size, Math::max);
+        if (size < seen) {
+          return "data.mdb is truncated: it shrank from " + seen + " to " + size + " bytes";
+        }
+      }
       long lastPage = current.getLong(136);
       long mapSize = current.getLong(32);
       if (lastPage < 1 || lastPage >= MAX_MAP_SIZE / pageSize) {
