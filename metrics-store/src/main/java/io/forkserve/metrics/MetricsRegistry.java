@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One process's metrics, written into memory-mapped files in a multiprocess directory, one file per
@@ -49,6 +51,8 @@ public final class MetricsRegistry implements Closeable {
   /** Family of the counter of refused series, labelled {@code metric}; written by the registry. */
   public static final String SERIES_REJECTED = "forkserve_metrics_series_rejected";
 
+  private static final System.Logger LOG = System.getLogger(MetricsRegistry.class.getName());
+
   /** (directory, pid) of the open registries: two writers of one file would corrupt it. */
   private static final Set<String> OPEN = ConcurrentHashMap.newKeySet();
 
@@ -60,6 +64,8 @@ public final class MetricsRegistry implements Closeable {
   private final int maxSeriesPerMetric;
   private final Map<String, MetricFileWriter> files = new HashMap<>();
   private final Set<String> names = new HashSet<>();
+  private final AtomicLong unwritableSeries = new AtomicLong();
+  private final AtomicBoolean unwritableLogged = new AtomicBoolean();
   private boolean closed;
   private Counter rejected;
   private ExemplarFile exemplars;
@@ -189,7 +195,34 @@ public final class MetricsRegistry implements Closeable {
    * only, see {@link StripedSeries}).
    */
   MetricFileWriter.Slots slots(MetricType type, String mode, int stripe, List<String> keys) {
-    return file(type, mode, stripe).slots(keys);
+    try {
+      return file(type, mode, stripe).slots(keys);
+    } catch (UncheckedIOException e) { // disk full, quota, I/O error: serve on without them
+      return unwritable(e, keys.size());
+    }
+  }
+
+  /**
+   * Slots in memory only, for series whose file cannot be created or grown (a full disk): the
+   * metric keeps working for the caller and records nothing. Counted, logged once per registry;
+   * a later series tries the file again (space may have been freed).
+   */
+  private MetricFileWriter.Slots unwritable(UncheckedIOException e, int keys) {
+    unwritableSeries.incrementAndGet();
+    if (!unwritableLogged.getAndSet(true)) {
+      LOG.log(System.Logger.Level.WARNING, "metrics: " + e.getMessage() + "; new series of this"
+          + " process are not recorded while the metrics directory " + directory
+          + " cannot be written (counted in unwritableSeries(); logged once)");
+    }
+    return MetricFileWriter.Slots.inMemory(keys, formatVersion);
+  }
+
+  /**
+   * Series created while their file could not be created or grown (e.g. a full disk): they work
+   * for the caller but are not recorded. Zero normally.
+   */
+  public long unwritableSeries() {
+    return unwritableSeries.get();
   }
 
   private synchronized MetricFileWriter file(MetricType type, String mode, int stripe) {

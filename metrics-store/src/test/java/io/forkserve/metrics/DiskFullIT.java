@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A process whose metric file cannot grow (a 100 KiB file-size limit stands in for a full disk)
- * gets an exception from the call that creates a series, not a crash, and keeps the series it has;
- * the file stays readable.
+ * keeps working: a series that cannot be written is counted, logged once and kept in memory; the
+ * series it has keep counting; the file stays readable.
  */
 class DiskFullIT {
   @TempDir Path tmp;
@@ -42,6 +42,7 @@ class DiskFullIT {
     assertEquals(0, p.exitValue(), out);
     assertTrue(out.contains("grow failed after ") && out.contains("cannot grow metrics file"), out);
     assertTrue(out.contains("first series still counts: 5.0"), out);
+    assertTrue(out.contains("the unrecorded one counts 1.0"), out);
 
     Path file;
     try (var files = Files.list(dir)) {

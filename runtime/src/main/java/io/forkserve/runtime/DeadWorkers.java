@@ -1,6 +1,13 @@
 package io.forkserve.runtime;
 
 import io.forkserve.metrics.archive.MetricsArchive;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** What happens to the metric files of a worker that has exited. Thread-safe. */
 final class DeadWorkers {
@@ -10,33 +17,83 @@ final class DeadWorkers {
    * LMDB archive (MetricsArchive.fold) and deleted. /metrics merges the archive with the live
    * files, so counters never go back. Folds and close() are serialised on this object, so no
    * fold runs into a closed archive.
+   *
+   * A fold that fails (a full disk: ENOSPC) changed nothing and leaves the files in place, where
+   * scrapes still count them; the pid stays pending and every pending fold is tried again after
+   * RETRY_SECONDS and at the next burial, until it succeeds. A fold may be repeated any number
+   * of times (see MetricsArchive), so a retry never counts a file twice. One line is logged per
+   * pid when its fold first fails, one when it finally succeeds.
    */
 
   private static final System.Logger LOG = System.getLogger(DeadWorkers.class.getName());
+  static final long RETRY_SECONDS = 5;
 
+  private final Set<Long> pending = new LinkedHashSet<>();
+  private final Set<Long> failedBefore = new LinkedHashSet<>();
+  private final ScheduledExecutorService retries;
   private MetricsArchive archive;
+  private boolean retryScheduled;
 
   DeadWorkers(MetricsArchive archive) {
     this.archive = archive;
+    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "forkserve-fold-retry");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /**
    * Folds the files of worker {@code pid}, which has exited, into the archive and deletes them;
-   * then clears the LMDB reader slot it may have left. A failure is logged, never thrown.
+   * then clears the LMDB reader slot it may have left. A failure is logged once and retried.
    */
   synchronized void bury(long pid) {
-    try {
-      if (archive != null) {
+    if (archive == null) {
+      return;
+    }
+    pending.add(pid);
+    foldPending();
+  }
+
+  /** Pids whose fold has not succeeded yet. */
+  synchronized List<Long> pending() {
+    return new ArrayList<>(pending);
+  }
+
+  private synchronized void retry() {
+    retryScheduled = false;
+    if (archive != null) {
+      foldPending();
+    }
+  }
+
+  private void foldPending() {
+    for (Long pid : new ArrayList<>(pending)) {
+      try {
         archive.fold(pid);
         archive.checkStaleReaders();
+        pending.remove(pid);
+        if (failedBefore.remove(pid)) {
+          LOG.log(System.Logger.Level.INFO, "metric files of worker pid " + pid
+              + " folded into the archive on a retry");
+        }
+      } catch (RuntimeException e) {
+        if (failedBefore.add(pid)) {
+          LOG.log(System.Logger.Level.WARNING, "cannot fold the metric files of worker pid " + pid
+              + " into the archive (" + e + "); they stay in place and are still scraped;"
+              + " retrying every " + RETRY_SECONDS + " s");
+        }
       }
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "metric files of worker pid " + pid, e);
+    }
+    if (!pending.isEmpty() && !retryScheduled) {
+      retryScheduled = true;
+      retries.schedule(this::retry, RETRY_SECONDS, TimeUnit.SECONDS);
     }
   }
 
   /** Closes the archive; later calls to {@link #bury} do nothing (the server is stopping). */
   synchronized void close() {
+    retries.shutdownNow();
     if (archive != null) {
       archive.close();
       archive = null;

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import org.lmdbjava.Dbi;
@@ -42,6 +44,11 @@ final class ArchiveEnv implements AutoCloseable {
    * process's POSIX locks on lock.mdb, and other processes may then take our live reader slots
    * for stale ones. So environments are kept in OPEN, keyed by folder and data file identity
    * (a wiped and recreated archive is a new environment), and shared; the last release closes.
+   *
+   * Hostile files: LMDB maps data.mdb, so a page it reads past the end of a truncated file is a
+   * SIGBUS. ArchiveFile checks the file with positional reads before it is mapped and again
+   * before every transaction (under the read side of `resize`, so no close runs meanwhile), and
+   * `problem()` adds the format marker; a failed check throws ArchiveDamagedException.
    */
 
   static {
@@ -62,11 +69,17 @@ final class ArchiveEnv implements AutoCloseable {
   private final Dbi<ByteBuffer> db;
   private final boolean readOnly;
   private final int maxKeySize;
+  private final Path folder;
+  private final Object dataKey;
+  /** The largest size of data.mdb seen: LMDB never shrinks it, so a smaller one was cut. */
+  private final AtomicLong largestSize = new AtomicLong();
   private List<Object> registryKey;
   private int refs = 1;
 
-  private ArchiveEnv(Env<ByteBuffer> env, boolean readOnly) {
+  private ArchiveEnv(Env<ByteBuffer> env, boolean readOnly, Path folder, Object dataKey) {
     this.env = env;
+    this.folder = folder;
+    this.dataKey = dataKey;
     this.readOnly = readOnly;
     this.db = env.openDbi((byte[]) null);
     this.maxKeySize = env.getMaxKeySize();
@@ -96,9 +109,13 @@ final class ArchiveEnv implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the metrics archive " + folder, e);
     }
+    String problem = ArchiveFile.problem(folder, null);
+    if (problem != null) {
+      throw new ArchiveDamagedException("metrics archive " + folder + ": " + problem);
+    }
     Env<ByteBuffer> env = Env.create().setMapSize(initialMapSize).setMaxReaders(MAX_READERS)
         .open(folder.toFile(), FILE_MODE, EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC);
-    return register(new ArchiveEnv(env, false), folder);
+    return register(new ArchiveEnv(env, false, folder, dataKey(folder)), folder);
   }
 
   /**
@@ -118,15 +135,71 @@ final class ArchiveEnv implements AutoCloseable {
       open.refs++;
       return open;
     }
+    String problem = ArchiveFile.problem(folder, null);
+    if (problem != null) {
+      throw new ArchiveDamagedException("metrics archive " + folder + ": " + problem);
+    }
     Env<ByteBuffer> env = Env.create().setMapSize(0)
         .open(folder.toFile(), FILE_MODE, EnvFlags.MDB_NOTLS, EnvFlags.MDB_RDONLY_ENV);
-    return register(new ArchiveEnv(env, true), folder);
+    return register(new ArchiveEnv(env, true, folder, dataKey(folder)), folder);
   }
 
   private static ArchiveEnv register(ArchiveEnv env, Path folder) {
     env.registryKey = key(folder);
     OPEN.put(env.registryKey, env);
     return env;
+  }
+
+  private static Object dataKey(Path folder) {
+    try {
+      return Files.readAttributes(folder.resolve(DATA_FILE), BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS).fileKey();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * What is wrong with this environment's data file now (see ArchiveFile), or with its format
+   * marker; null when it is sound. Never maps a page the file does not hold.
+   */
+  String problem() {
+    resize.readLock().lock();
+    try {
+      String problem = ArchiveFile.problem(folder, dataKey, largestSize);
+      if (problem != null) {
+        return problem;
+      }
+      try (Txn<ByteBuffer> txn = env.txnRead()) {
+        return markerProblem(txn);
+      } catch (Dbi.MapResizedException e) {
+        return null; // grown by another process: the next transaction adopts the size
+      }
+    } finally {
+      resize.readLock().unlock();
+    }
+  }
+
+  /** Null when the format marker is ours, or absent from an archive with no folds yet. */
+  private String markerProblem(Txn<ByteBuffer> txn) {
+    ByteBuffer key = ByteBuffer.allocateDirect(ArchiveLayout.META_FORMAT.length());
+    ByteBuffer marker = db.get(txn, ArchiveLayout.put(key, ArchiveLayout.META_FORMAT));
+    if (marker == null) {
+      return db.stat(txn).entries == 0 ? null : "data.mdb has records but no format marker";
+    }
+    if (marker.remaining() > 64 || !ArchiveLayout.FORMAT.equals(ArchiveLayout.string(marker))) {
+      return "data.mdb has format marker \""
+          + ArchiveLayout.shown(ArchiveLayout.string(marker.limit(marker.position()
+              + Math.min(64, marker.remaining())))) + "\", not \"" + ArchiveLayout.FORMAT + "\"";
+    }
+    return null;
+  }
+
+  private void checkFile() {
+    String problem = ArchiveFile.problem(folder, dataKey, largestSize);
+    if (problem != null) {
+      throw new ArchiveDamagedException("metrics archive " + folder + ": " + problem);
+    }
   }
 
   /** The folder and its data file's identity, or null when there is no data file. */
@@ -154,7 +227,13 @@ final class ArchiveEnv implements AutoCloseable {
   }
 
   long mapSize() {
-    return env.info().mapSize;
+    resize.readLock().lock();
+    try {
+      checkFile();
+      return env.info().mapSize;
+    } finally {
+      resize.readLock().unlock();
+    }
   }
 
   /** Clears reader slots of dead processes; returns how many were cleared. */
@@ -175,6 +254,12 @@ final class ArchiveEnv implements AutoCloseable {
     while (true) {
       boolean full;
       resize.readLock().lock();
+      try {
+        checkFile();
+      } catch (RuntimeException e) {
+        resize.readLock().unlock();
+        throw e;
+      }
       try (Txn<ByteBuffer> txn = env.txnWrite()) {
         R result = body.apply(txn);
         txn.commit();
@@ -198,6 +283,7 @@ final class ArchiveEnv implements AutoCloseable {
     while (true) {
       resize.readLock().lock();
       try {
+        checkFile();
         return env.txnRead();
       } catch (Dbi.MapResizedException e) {
         resize.readLock().unlock();

@@ -91,8 +91,8 @@ final class ArchiveLayout {
     /** Parses {@code series\tTYPE\tMODE\tPID\tJSON}; throws IllegalArgumentException if bad. */
     static SeriesKey parse(String key) {
       String[] parts = key.split("\t", 5);
-      if (parts.length != 5 || !key.startsWith(SERIES_PREFIX)) {
-        throw new IllegalArgumentException("not a series key: " + key);
+      if (parts.length != 5 || !key.startsWith(SERIES_PREFIX) || !printable(key)) {
+        throw new IllegalArgumentException("not a series key: " + shown(key));
       }
       MetricType type = null;
       for (MetricType t : MetricType.values()) {
@@ -100,7 +100,7 @@ final class ArchiveLayout {
       }
       MergeRule rule = parts[2].isEmpty() ? null : MergeRule.fromToken(parts[2]);
       if (type == null || (type == MetricType.GAUGE) != (rule != null)) {
-        throw new IllegalArgumentException("bad type or mode in series key: " + key);
+        throw new IllegalArgumentException("bad type or mode in series key: " + shown(key));
       }
       return new SeriesKey(type, rule, parts[3], parts[4]);
     }
@@ -118,7 +118,14 @@ final class ArchiveLayout {
     return out;
   }
 
+  /** The longest record the archive writes (a hashed series' JSON is the longest). */
+  static final int MAX_RECORD = 1 << 20;
+
+  /** Decodes a record; a record longer than any the archive writes is damage. */
   static String string(ByteBuffer buf) {
+    if (buf.remaining() > MAX_RECORD) {
+      throw new ArchiveDamagedException("archive record of " + buf.remaining() + " bytes");
+    }
     byte[] bytes = new byte[buf.remaining()];
     buf.duplicate().get(bytes);
     return new String(bytes, StandardCharsets.UTF_8);
@@ -128,6 +135,27 @@ final class ArchiveLayout {
     target.clear();
     target.put(text.getBytes(StandardCharsets.UTF_8)).flip();
     return target;
+  }
+
+  /** True when {@code text} is printable ASCII and tabs, as every key the archive writes. */
+  static boolean printable(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if ((c < 0x20 && c != '\t') || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code text} safe to print: at most 80 characters, anything unprintable as {@code \\xNN}. */
+  static String shown(String text) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < text.length() && out.length() < 80; i++) {
+      char c = text.charAt(i);
+      out.append(c >= 0x20 && c <= 0x7e ? String.valueOf(c) : String.format("\\x%02x", (int) c));
+    }
+    return text.length() > 80 ? out + "..." : out.toString();
   }
 
   private static String sha256(String json) {

@@ -30,17 +30,29 @@ final class ArchiveSource implements MergeSource {
   private ByteBuffer keyBuffer;
   private ArchiveEnv env;
   private Txn<ByteBuffer> txn;
+  private int seenResets;
 
   ArchiveSource(MetricsArchive archive) {
     this.archive = archive;
     ArchiveLayout.put(seriesPrefix, ArchiveLayout.SERIES_PREFIX);
   }
 
+  /**
+   * Checks the archive (the owner replaces a damaged one), reports each replacement once by
+   * throwing, then begins the read transaction; see MetricsArchive's protocol.
+   */
   @Override
   public void beginScrape() {
-    env = archive.env();
-    if (env != null) {
-      txn = env.beginRead();
+    env = null;
+    ArchiveEnv e = archive.usableEnv();
+    int resets = archive.resets();
+    if (resets != seenResets) {
+      seenResets = resets;
+      throw new ArchiveDamagedException(archive.lastDamage());
+    }
+    if (e != null) {
+      txn = e.beginRead();
+      env = e;
     }
   }
 
@@ -64,6 +76,10 @@ final class ArchiveSource implements MergeSource {
       int i = 0;
       boolean found = c.get(seriesPrefix, GetOp.MDB_SET_RANGE);
       while (found && startsWith(c.key(), seriesPrefix)) {
+        if (c.val().remaining() < ArchiveLayout.VALUE_LENGTH) {
+          throw new ArchiveDamagedException("metrics archive " + archive.folder()
+              + ": series value of " + c.val().remaining() + " bytes");
+        }
         Decoded d = decode(i++, c.key(), c.val());
         if (d != null) {
           ByteBuffer v = c.val().order(ArchiveLayout.ORDER);

@@ -22,7 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
@@ -81,24 +83,39 @@ public final class MetricsArchive implements Closeable {
    * (LMDB aborts the transaction). A failure after the commit and before the deletes leaves files
    * whose identity is recorded: scrapes leave them out, and a repeated fold finds the record and
    * just deletes them. So a fold may be repeated any number of times.
+   *
+   * Damage (a truncated, replaced, foreign or garbage data.mdb, or a wrong format marker; see
+   * ArchiveFile): the owner checks the archive before every fold and scrape (usableEnv). A
+   * damaged archive is closed, moved aside to DAMAGED_FOLDER (replacing an older one, so damage
+   * cannot fill the disk), logged once with both names, and a fresh archive is opened: archived
+   * counters restart from zero, which every ArchiveSource reports exactly once (its scrape
+   * counts it as a skip with reason "archive"). A read-only view moves nothing: each scrape of
+   * a damaged archive fails with the problem and is counted.
    */
 
   private static final System.Logger LOG = System.getLogger(MetricsArchive.class.getName());
   private static final long DEFAULT_MAP_SIZE = 32L << 20;
+  /** Where the owner moves a damaged archive: inside the metrics directory. */
+  public static final String DAMAGED_FOLDER = MultiprocDirectory.ARCHIVE_FOLDER + ".damaged";
 
   private final Path metricsDir;
   private final Path folder;
   private final boolean readOnly;
   private final Clock clock;
+  private final long initialMapSize;
   private final ReaderContext context = new ReaderContext();
+  private volatile int resets;
+  private volatile String lastDamage = "";
   private volatile ArchiveEnv env;
   private Object envFileKey;
   private volatile FaultHook hook = stage -> {};
   private ByteBuffer keyBuffer;
   private ByteBuffer valueBuffer = ByteBuffer.allocateDirect(256);
 
-  private MetricsArchive(Path metricsDir, boolean readOnly, Clock clock, ArchiveEnv env) {
+  private MetricsArchive(Path metricsDir, boolean readOnly, Clock clock, ArchiveEnv env,
+      long initialMapSize) {
     this.metricsDir = metricsDir;
+    this.initialMapSize = initialMapSize;
     this.folder = metricsDir.resolve(MultiprocDirectory.ARCHIVE_FOLDER);
     this.readOnly = readOnly;
     this.clock = clock;
@@ -120,9 +137,20 @@ public final class MetricsArchive implements Closeable {
       throw new IllegalStateException(
           folder + " is a symbolic link: the archive stays inside the metrics directory");
     }
-    ArchiveEnv env = ArchiveEnv.openWritable(folder, initialMapSize);
-    env.readerCheck();
-    return new MetricsArchive(metricsDir, false, clock, env);
+    MetricsArchive archive = new MetricsArchive(metricsDir, false, clock, null, initialMapSize);
+    try {
+      archive.env = ArchiveEnv.openWritable(folder, initialMapSize);
+      String problem = archive.env.problem();
+      if (problem != null) {
+        archive.env.close();
+        archive.env = null;
+        throw new ArchiveDamagedException(problem);
+      }
+    } catch (ArchiveDamagedException | org.lmdbjava.LmdbException e) {
+      archive.replaceDamaged(e.getMessage());
+    }
+    archive.env.readerCheck();
+    return archive;
   }
 
   /**
@@ -130,7 +158,7 @@ public final class MetricsArchive implements Closeable {
    * not own. Never creates the archive; merges nothing until one exists.
    */
   public static MetricsArchive openReadOnly(Path metricsDir) {
-    return new MetricsArchive(metricsDir, true, Clock.systemUTC(), null);
+    return new MetricsArchive(metricsDir, true, Clock.systemUTC(), null, DEFAULT_MAP_SIZE);
   }
 
   /** The archive's folder, {@code DIR/forkserve-archive}. */
@@ -170,7 +198,7 @@ public final class MetricsArchive implements Closeable {
     if (files.isEmpty()) {
       return new FoldResult(id, List.of(), List.of(), List.of(), List.of());
     }
-    FoldResult result = env().write(txn -> foldInTxn(txn, id, files));
+    FoldResult result = usableEnv().write(txn -> foldInTxn(txn, id, files));
     hook.at(Stage.AFTER_COMMIT);
     for (String name : result.deleted()) {
       try {
@@ -225,17 +253,27 @@ public final class MetricsArchive implements Closeable {
 
   /** Everything the archive holds, read in one transaction; empty when there is none. */
   public ArchiveContents contents() {
-    ArchiveEnv e = env();
+    ArchiveEnv e = usableEnv();
     if (e == null) {
       return ArchiveContents.empty();
     }
     Txn<ByteBuffer> txn = e.beginRead();
     try {
       List<ArchiveContents.Fold> folds = new ArrayList<>();
-      forEachWithPrefix(e.db(), txn, ArchiveLayout.FOLD_PREFIX,
-          (k, v) -> folds.add(fold(k, ArchiveLayout.string(v))));
+      forEachWithPrefix(e.db(), txn, ArchiveLayout.FOLD_PREFIX, (k, v) -> {
+        try {
+          folds.add(fold(k, ArchiveLayout.string(v)));
+        } catch (RuntimeException x) {
+          throw new ArchiveDamagedException("metrics archive " + folder + ": bad fold record "
+              + ArchiveLayout.shown(k));
+        }
+      });
       List<ArchiveContents.Series> series = new ArrayList<>();
       forEachWithPrefix(e.db(), txn, ArchiveLayout.SERIES_PREFIX, (k, v) -> {
+        if (v.remaining() < ArchiveLayout.VALUE_LENGTH) {
+          throw new ArchiveDamagedException("metrics archive " + folder + ": series value of "
+              + v.remaining() + " bytes");
+        }
         ArchiveLayout.SeriesKey key = ArchiveLayout.SeriesKey.parse(k);
         v.order(ArchiveLayout.ORDER);
         series.add(new ArchiveContents.Series(key.type, gaugeMode(key.rule), key.pid, json(key, v),
@@ -259,6 +297,81 @@ public final class MetricsArchive implements Closeable {
   @Override
   public String toString() {
     return "MetricsArchive[" + folder + (readOnly ? ", read-only]" : "]");
+  }
+
+  /** How many times a damaged archive was replaced by a fresh one (owner only). */
+  int resets() {
+    return resets;
+  }
+
+  /** The last damage found, in words. */
+  String lastDamage() {
+    return lastDamage;
+  }
+
+  /**
+   * The environment after checking its data file and marker: for the owner, a damaged archive is
+   * replaced by a fresh one first; a read-only view throws ArchiveDamagedException. Null if none.
+   */
+  ArchiveEnv usableEnv() {
+    ArchiveEnv e = env();
+    if (e == null) {
+      return null;
+    }
+    String problem = e.problem();
+    if (problem == null) {
+      return e;
+    }
+    if (readOnly) {
+      throw new ArchiveDamagedException("metrics archive " + folder + ": " + problem);
+    }
+    synchronized (this) {
+      if (env == e) { // not yet replaced by another thread
+        env = null;
+        e.close(); // waits for open transactions to end
+        replaceDamaged(problem);
+      }
+      return env;
+    }
+  }
+
+  /** Moves the damaged archive aside, logs it once, and opens a fresh one (owner only). */
+  private synchronized void replaceDamaged(String problem) {
+    Path aside = metricsDir.resolve(DAMAGED_FOLDER);
+    String where;
+    try {
+      deleteTree(aside);
+      Files.move(folder, aside, StandardCopyOption.ATOMIC_MOVE);
+      where = "moved aside to " + aside;
+    } catch (IOException | RuntimeException moveFailed) {
+      try {
+        deleteTree(folder);
+        where = "deleted (cannot move it aside: " + moveFailed + ")";
+      } catch (IOException | RuntimeException e) {
+        throw new IllegalStateException("metrics archive " + folder + " is damaged (" + problem
+            + ") and can be neither moved aside nor deleted: " + e, e);
+      }
+    }
+    lastDamage = "metrics archive " + folder + " is damaged (" + problem + "); " + where
+        + "; archived counters restart from zero";
+    LOG.log(Level.ERROR, lastDamage);
+    env = ArchiveEnv.openWritable(folder, initialMapSize);
+    resets++;
+  }
+
+  /** Deletes {@code root} and what it holds, never following a link. */
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+        for (Path entry : entries) {
+          deleteTree(entry);
+        }
+      }
+    }
+    Files.deleteIfExists(root);
   }
 
   /**
@@ -406,6 +519,9 @@ public final class MetricsArchive implements Closeable {
       }
     }
     for (int i = 0; i < reader.entryCount(); i++) {
+      if (MergeRule.forbidden(fileName.type(), reader.value(i))) {
+        continue; // as a scrape leaves it out (see DirectoryScraper)
+      }
       addEntry(txn, fileName, reader.key(i), reader.value(i), reader.timestamp(i));
     }
     String record = "mtime=" + attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "\tsize="

@@ -5,9 +5,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 
 /**
@@ -32,7 +35,15 @@ public final class MetricFileReader {
    * one that fits. A file whose `used` went down, or whose first or last decoded key is no longer
    * where it was, was rewritten: its state is dropped and it is read from scratch. A failed read
    * leaves the reader reset, so the next read starts over.
+   *
+   * Hostile files: the path is checked without following links and must be a regular file before
+   * it is opened (opening a FIFO blocks until a writer comes; a file swapped for a FIFO between
+   * the check and the open is the residual risk, see docs/security.md). `used` is capped by the
+   * file's size and by MAX_READ, so a sparse file cannot make a scrape allocate gigabytes.
    */
+
+  /** The most bytes one read takes from one file: far above a capped registry's files. */
+  static final int MAX_READ = 128 << 20;
 
   private final Path path;
   private final MetricFileName name;
@@ -62,7 +73,19 @@ public final class MetricFileReader {
    * @throws MetricFileException when the file is empty, truncated, corrupt, gone or unreadable
    */
   public void read(ReaderContext context) throws MetricFileException {
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+    try {
+      BasicFileAttributes attrs =
+          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!attrs.isRegularFile()) { // opening a FIFO would block until a writer comes
+        throw fail(SkipReason.UNREADABLE, "not a regular file");
+      }
+    } catch (NoSuchFileException e) {
+      throw fail(SkipReason.VANISHED, "deleted while being read");
+    } catch (IOException e) {
+      throw fail(SkipReason.UNREADABLE, e.toString());
+    }
+    try (FileChannel ch =
+        FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       readFrom(ch, context);
     } catch (NoSuchFileException e) {
       throw fail(SkipReason.VANISHED, "deleted while being read");
@@ -97,6 +120,10 @@ public final class MetricFileReader {
     }
     if (newUsed > size) {
       throw fail(SkipReason.TRUNCATED, "used=" + newUsed + " but the file has " + size + " bytes");
+    }
+    if (newUsed > MAX_READ) { // a sparse file can claim gigabytes it does not hold
+      throw fail(SkipReason.UNREADABLE,
+          "used=" + newUsed + " is over the read limit of " + MAX_READ + " bytes");
     }
     if (newUsed < used) {
       reset(); // rewritten in place

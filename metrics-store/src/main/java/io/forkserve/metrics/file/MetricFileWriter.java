@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -83,10 +84,14 @@ public final class MetricFileWriter implements Closeable {
                 LinkOption.NOFOLLOW_LINKS),
             mode);
     MetricFileWriter writer = new MetricFileWriter(path, version, channel);
+    boolean created = channel.size() == 0;
     try {
       writer.init();
     } catch (IOException | RuntimeException e) {
       channel.close();
+      if (created) { // e.g. a full disk: leave no empty or half-allocated file behind
+        Files.deleteIfExists(path);
+      }
       throw e;
     }
     return writer;
@@ -305,6 +310,21 @@ public final class MetricFileWriter implements Closeable {
     Slots(ByteBuffer buffer, int[] valueOffsets) {
       this.buffer = buffer;
       this.valueOffsets = valueOffsets;
+    }
+
+    /**
+     * Slots for {@code keys} values in a private buffer that no file holds: updates work and
+     * are lost. For series whose file cannot be written (a full disk).
+     */
+    public static Slots inMemory(int keys, FormatVersion version) {
+      int stride = Math.max(FileLayout.DOUBLE_LENGTH, version.valueStride());
+      ByteBuffer buffer = ByteBuffer.allocateDirect(Math.max(1, keys) * stride)
+          .order(FileLayout.ORDER);
+      int[] offsets = new int[keys];
+      for (int i = 0; i < keys; i++) {
+        offsets[i] = i * stride;
+      }
+      return new Slots(buffer, offsets);
     }
 
     /** The mapping to pass to {@link MappedValues}. */

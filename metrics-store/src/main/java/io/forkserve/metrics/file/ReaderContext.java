@@ -25,7 +25,11 @@ public final class ReaderContext {
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
   private byte[] keyBytes = new byte[256];
-  private ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024).order(FileLayout.ORDER);
+  private static final int INITIAL = 64 * 1024;
+  /** The largest read buffer kept between reads. */
+  static final int KEEP = 8 << 20;
+
+  private ByteBuffer buffer = ByteBuffer.allocateDirect(INITIAL).order(FileLayout.ORDER);
 
   /** An empty context. */
   public ReaderContext() {
@@ -34,14 +38,35 @@ public final class ReaderContext {
     }
   }
 
-  /** The buffer, cleared, holding at least {@code capacity} bytes. */
+  /**
+   * The buffer, cleared, holding at least {@code capacity} bytes; a buffer grown over {@link
+   * #KEEP} for one large file is given up at the next smaller read.
+   */
   ByteBuffer buffer(int capacity) {
+    if (buffer.capacity() > KEEP && capacity <= KEEP) {
+      buffer = ByteBuffer.allocateDirect(INITIAL).order(FileLayout.ORDER);
+    }
     if (buffer.capacity() < capacity) {
       long grown = Math.min(FileLayout.MAX_CAPACITY, Math.max(capacity, 2L * buffer.capacity()));
       buffer = ByteBuffer.allocateDirect((int) grown).order(FileLayout.ORDER);
     }
     buffer.clear();
     return buffer;
+  }
+
+  /**
+   * Gives up a read buffer grown over {@link #KEEP}: call it when the values read are no longer
+   * needed (a scrape ended). Readers that read into it keep their last values.
+   */
+  public void trim() {
+    if (buffer.capacity() > KEEP) {
+      buffer = ByteBuffer.allocateDirect(INITIAL).order(FileLayout.ORDER);
+    }
+  }
+
+  /** The current read buffer's capacity, for tests. */
+  int bufferCapacity() {
+    return buffer.capacity();
   }
 
   /** The buffer last filled. */

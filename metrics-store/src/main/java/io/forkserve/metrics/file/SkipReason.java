@@ -17,8 +17,18 @@ public enum SkipReason {
   CORRUPT,
   /** Deleted between listing the directory and reading it. */
   VANISHED,
-  /** Could not be opened or read (permissions, not a regular file, I/O error). */
-  UNREADABLE;
+  /** Could not be opened or read (permissions, not a regular file, over the read limit, I/O). */
+  UNREADABLE,
+  /**
+   * Holds a value its type forbids (a NaN counter, histogram or summary value, which OpenMetrics
+   * does not allow): those entries are left out, the rest of the file is merged.
+   */
+  INVALID_VALUE,
+  /**
+   * The archive ({@code forkserve-archive}) could not be read: damaged, truncated, replaced or
+   * of another format. Counted once per damage; the owning server moves it aside.
+   */
+  ARCHIVE;
 
   /** The value of the {@code reason} label ({@code bad_name}). */
   public String label() {

@@ -24,6 +24,15 @@ public enum MergeRule {
 
   private static final String LIVE = "live";
 
+  /**
+   * True when a file of {@code type} may not hold {@code value}: OpenMetrics forbids NaN in a
+   * counter's total and in histogram and summary samples, so such entries are left out (and
+   * counted) by the scrape and the fold alike; gauges may be NaN.
+   */
+  public static boolean forbidden(MetricType type, double value) {
+    return type != MetricType.GAUGE && Double.isNaN(value);
+  }
+
   /** The rule as written in gauge mode tokens and archive keys ({@code mostrecent}). */
   public String token() {
     return name().toLowerCase(Locale.ROOT);

@@ -1,5 +1,6 @@
 package io.forkserve.metrics.merge;
 
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.file.MetricFileException;
 import io.forkserve.metrics.file.MetricFileName;
@@ -121,8 +122,9 @@ public final class DirectoryScraper {
     }
     files.keySet().retainAll(present);
     if (!sources.isEmpty()) {
-      mergeWithSources(read);
+      mergeWithSources(read, skipped);
     }
+    context.trim();
     int[] byReason = new int[SkipReason.values().length];
     for (SkippedFile s : skipped) {
       byReason[s.reason().ordinal()]++;
@@ -193,41 +195,46 @@ public final class DirectoryScraper {
       return null;
     }
     if (sources.isEmpty()) {
-      combine(state);
+      combine(state, skipped);
       return null;
     }
     state.capture();
     return state;
   }
 
-  private void combine(FileState state) {
+  private void combine(FileState state, List<SkippedFile> skipped) {
     int ignored = state.combine(table);
+    Path path = state.reader.path();
+    if (state.invalid > 0) {
+      skip(skipped, path, state.fileKey, SkipReason.INVALID_VALUE,
+          state.invalid + " NaN values left out (OpenMetrics forbids NaN in this type)");
+    }
     if (ignored > 0) {
-      Path path = state.reader.path();
       warnOnce(path + "|" + state.fileKey + "|conflict", "metrics file " + path + ": " + ignored
           + " entries ignored: their metric already has another type or gauge mode");
     }
   }
 
   /** Begins the sources, merges the files no source holds, then the sources' entries. */
-  private void mergeWithSources(List<FileState> read) {
+  private void mergeWithSources(List<FileState> read, List<SkippedFile> skipped) {
     List<MergeSource> begun = new ArrayList<>();
     try {
       for (MergeSource source : sources) {
         try {
           source.beginScrape();
           begun.add(source);
-        } catch (RuntimeException e) {
-          warnOnce("source " + source, "merge source " + source + " failed: " + e);
+        } catch (RuntimeException e) { // the archive says once per damage; counted then
+          skip(skipped, dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER), null, SkipReason.ARCHIVE,
+              String.valueOf(e.getMessage()));
         }
       }
       for (FileState state : read) {
         if (!heldBySource(begun, state)) {
-          combine(state);
+          combine(state, skipped);
         }
       }
       for (MergeSource source : begun) {
-        scrapeSource(source);
+        scrapeSource(source, skipped);
       }
     } finally {
       for (MergeSource source : begun) {
@@ -254,16 +261,17 @@ public final class DirectoryScraper {
     return false;
   }
 
-  private void scrapeSource(MergeSource source) {
+  private void scrapeSource(MergeSource source, List<SkippedFile> skipped) {
     try {
       source.forEachEntry((type, mode, pid, key, value, timestamp) -> {
-        int slot = sourceSlot(type, mode, pid, key);
+        int slot = MergeRule.forbidden(type, value) ? -1 : sourceSlot(type, mode, pid, key);
         if (slot >= 0) {
           table.add(slot, value, timestamp);
         }
       });
     } catch (RuntimeException e) {
-      warnOnce("source " + source, "merge source " + source + " failed: " + e);
+      skip(skipped, dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER), null, SkipReason.ARCHIVE,
+          String.valueOf(e.getMessage()));
     }
   }
 
@@ -379,6 +387,8 @@ public final class DirectoryScraper {
     double[] values = new double[0];
     double[] timestamps = new double[0];
     boolean captured;
+    /** Values left out by the last combine: forbidden for the file's type. */
+    int invalid;
 
     FileState(MetricFileReader reader, Object fileKey) {
       this.reader = reader;
@@ -393,11 +403,17 @@ public final class DirectoryScraper {
       }
       int n = reader.entryCount();
       int ignored = n > mapped ? mapNew(table, n) : 0;
+      MetricType type = reader.name().type();
+      invalid = 0;
       for (int i = 0; i < n; i++) {
         int slot = slots[i];
         if (slot >= 0) {
-          table.add(slot, captured ? values[i] : reader.value(i),
-              captured ? timestamps[i] : reader.timestamp(i));
+          double value = captured ? values[i] : reader.value(i);
+          if (MergeRule.forbidden(type, value)) {
+            invalid++;
+            continue;
+          }
+          table.add(slot, value, captured ? timestamps[i] : reader.timestamp(i));
         }
       }
       captured = false;

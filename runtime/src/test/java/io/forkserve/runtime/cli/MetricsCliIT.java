@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.testsupport.Fixtures;
 import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Tools;
@@ -233,6 +234,38 @@ class MetricsCliIT {
     assertEquals(0, inspect.code(), inspect.err());
     assertTrue(inspect.out().contains(" 1 folds, "), inspect.out());
     assertTrue(inspect.out().contains("fold 1: pid " + deadPid), inspect.out());
+  }
+
+  @Test
+  void inspectAndMergeSurviveAFifoAndACraftedArchive() throws Exception {
+    Path dir = copyFixture("v0.16.0", "counters");
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone.pid() + ".db"));
+    try (MetricsArchive archive = MetricsArchive.open(dir)) {
+      archive.fold(gone.pid());
+    }
+    Path data = dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER).resolve("data.mdb");
+    byte[] bytes = Files.readAllBytes(data);
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder());
+    for (int meta : new int[] {0, b.getInt(40)}) { // LMDB meta pages: last, root, map size
+      b.putLong(meta + 136, 1L << 20);
+      b.putLong(meta + 128, 1L << 20);
+      b.putLong(meta + 32, 1L << 40);
+    }
+    Files.write(data, bytes);
+    Processes.run(new byte[0], "mkfifo", dir.resolve("counter_7.db").toString());
+
+    Result inspect = run("inspect", dir.toString()); // a hang fails Processes' limit
+    assertEquals(0, inspect.code(), inspect.err());
+    assertTrue(inspect.out().matches("(?s).*counter_7\\.db.*skipped: unreadable.*"),
+        inspect.out());
+    assertTrue(inspect.out().matches("(?s).*archive: unreadable \\([^\n]*truncated.*"),
+        inspect.out());
+    Result merge = run("merge", dir.toString());
+    assertEquals(0, merge.code(), merge.err());
+    assertTrue(merge.err().lines().noneMatch(l -> l.contains("OutOfMemoryError")), merge.err());
   }
 
   private static List<String> sampleLines(String exposition) {

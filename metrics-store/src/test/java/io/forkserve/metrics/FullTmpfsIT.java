@@ -1,0 +1,97 @@
+package io.forkserve.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.metrics.model.Sample;
+import io.forkserve.testsupport.Tmpfs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A really full disk (issue 14, finding 10): a small tmpfs as the metrics directory, filled up.
+ * New series keep working unrecorded and are counted, no empty file is left, a fold fails
+ * cleanly and, once space is freed, the repeated fold and new series count exactly. Mounting
+ * needs root: skipped elsewhere, required under bin/test.
+ */
+class FullTmpfsIT {
+  private static final long PID = 9_000_101;
+
+  @TempDir Path tmp;
+  private Tmpfs tmpfs;
+  private Path dir;
+
+  @BeforeEach
+  void mount() throws Exception {
+    tmpfs = Tmpfs.mount(tmp.resolve("metrics"), "1m");
+    dir = tmpfs.path();
+  }
+
+  @AfterEach
+  void unmount() throws Exception {
+    if (tmpfs != null) {
+      tmpfs.close();
+    }
+  }
+
+  private static double jobs(DirectoryScraper scraper) {
+    for (var family : scraper.scrape().families()) {
+      for (Sample s : family.samples()) {
+        if (s.name().equals("jobs_total")) {
+          return s.value();
+        }
+      }
+    }
+    return 0;
+  }
+
+  @Test
+  void fullDisk_seriesWorkUnrecorded_noEmptyFile_foldRetriedExactlyAfterSpaceIsFreed()
+      throws Exception {
+    try (MetricsArchive archive = MetricsArchive.open(dir)) {
+      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).open()) {
+        Counter.builder("jobs").help("J.").register(r).inc(3); // written before the disk fills
+      }
+      tmpfs.fill();
+      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 1).open()) {
+        Counter.Child lost = Counter.builder("jobs").help("J.").labelNames("q")
+            .register(r).labels("a");
+        lost.inc(7); // no exception: the file cannot be created
+        assertEquals(7.0, lost.get());
+        assertTrue(r.unwritableSeries() >= 1);
+      }
+      try (Stream<Path> files = Files.list(dir)) {
+        assertFalse(files.anyMatch(p -> p.getFileName().toString().endsWith("_" + (PID + 1)
+            + ".db")), "an empty or half-made file was left behind");
+      }
+      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
+      assertEquals(3.0, jobs(scraper));
+      tmpfs.free();
+      archive.fold(PID);
+      assertEquals(3.0, jobs(scraper), "folded once, counted once");
+      tmpfs.fill();
+      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 2).open()) {
+        Counter.builder("jobs").help("J.").register(r).inc(4);
+        assertEquals(1, r.unwritableSeries());
+      }
+      tmpfs.free();
+      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 3).open()) {
+        Counter.builder("jobs").help("J.").register(r).inc(2);
+        assertEquals(0, r.unwritableSeries());
+      }
+      archive.fold(PID + 3);
+      assertEquals(5.0, jobs(scraper));
+      assertThrows(IllegalStateException.class, () -> archive.fold(ProcessHandle.current().pid()));
+    }
+  }
+}
