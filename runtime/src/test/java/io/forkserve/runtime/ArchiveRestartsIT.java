@@ -72,12 +72,18 @@ class ArchiveRestartsIT {
       }, "scraper");
       scraper.start();
       // the first recycle needs 8 requests and a worker start: a few start-ups at most
-      Progress.awaitCount(
-          () -> WorkerFaultsIT.restarts(server, "recycle"),
-          restarts,
-          Progress.scaled(server.startup(), 10, Duration.ofSeconds(30)),
-          () -> !violations.isEmpty() || !server.process.isAlive(),
-          restarts + " recycles");
+      try {
+        Progress.awaitCount(
+            () -> WorkerFaultsIT.restarts(server, "recycle"),
+            restarts,
+            Progress.scaled(server.startup(), 10, Duration.ofSeconds(30)),
+            () -> !violations.isEmpty() || !server.process.isAlive(),
+            restarts + " recycles");
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "; server alive " + server.process.isAlive()
+            + "; went down: " + violations.subList(0, Math.min(5, violations.size()))
+            + "; stderr " + server.stderr, e);
+      }
       load.stop();
       running.set(false);
       scraper.join(30_000);

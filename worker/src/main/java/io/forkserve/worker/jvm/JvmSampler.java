@@ -350,6 +350,18 @@ final class JvmSampler {
         Counter.builder(name).help(help).labelNames(LABEL).register(registry).labels(process));
   }
 
+  /**
+   * Whole multiples of 2^-20 (about a microsecond): every sum of them below 2^33 is exact in a
+   * double, so a slot's total is the same whatever order the merge adds its live files and its
+   * archived ones in. With arbitrary fractions, folding a dead worker's file into the archive can
+   * change the rounding of the sum by an ulp, which Prometheus would read as a counter reset.
+   */
+  static double quantized(double value) {
+    return Math.floor(value * QUANTUM_INVERSE) / QUANTUM_INVERSE;
+  }
+
+  private static final double QUANTUM_INVERSE = 1 << 20;
+
   /** A counter written as the growth of a cumulative source since the last sample. */
   private static final class Delta {
     private final Counter.Child child;
@@ -360,9 +372,10 @@ final class JvmSampler {
     }
 
     void to(double total) {
-      if (total > last) {
-        child.inc(total - last);
-        last = total;
+      double q = quantized(total);
+      if (q > last) {
+        child.inc(q - last);
+        last = q;
       }
     }
   }
@@ -385,8 +398,9 @@ final class JvmSampler {
       if (newCount <= count) {
         return; // the time of a collection is counted with it
       }
-      double seconds = Math.max(0, newMillis - millis) / 1e3;
-      child.observe(seconds);
+      long grown = Math.max(0, newMillis - millis);
+      // the exact difference of two quantized totals: sums stay order-independent (quantized)
+      child.observe(quantized((millis + grown) / 1e3) - quantized(millis / 1e3));
       for (long i = count + 1; i < newCount; i++) {
         child.observe(0);
       }
