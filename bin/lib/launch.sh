@@ -20,15 +20,17 @@ forkserve_launch() {
     -cp "${jars[0]}:$lib/*" "$main" "$@"
 }
 
-# `mvn install` of every module (so that forkserve-worker is in the local Maven repository for
-# APIs built outside this tree), printing one line per module as it starts; the full log is kept
-# only when the build fails.
+# `mvn install` of the modules a server runs from (runtime, the examples and what they need, so
+# that forkserve-worker is in the local Maven repository for APIs built outside this tree; not the
+# benchmarks, which `mvn -pl benchmarks -am package` builds), tests not compiled, printing one line
+# per module as it starts; the full log is kept only when the build fails.
 forkserve_build() {
   local root="$1" log
   set -o pipefail
   log="$(mktemp "${TMPDIR:-/tmp}/forkserve-build.XXXXXX")"
   echo "forkserve: building on first run (about a minute)" >&2
-  if ! mvn -B -ntp -Dstyle.color=never -DskipTests -f "$root/pom.xml" install 2>&1 </dev/null \
+  if ! mvn -B -ntp -Dstyle.color=never -Dmaven.test.skip=true -pl runtime,examples -am \
+      -f "$root/pom.xml" install 2>&1 </dev/null \
       | tee "$log" \
       | sed -u -n -E 's/^\[INFO\] Building (forkserve )?(.+) [^ ]+ +\[([0-9]+)\/([0-9]+)\]$/forkserve: building \2 (\3 of \4)/p' >&2
   then
