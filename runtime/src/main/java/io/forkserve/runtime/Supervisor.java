@@ -5,6 +5,7 @@ import io.forkserve.runtime.front.AdminActions;
 import io.forkserve.runtime.front.FrontHandlers;
 import io.forkserve.runtime.front.FrontServer;
 import io.forkserve.runtime.front.ServerView;
+import io.forkserve.runtime.front.StreamEncoding;
 import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.EchoApi;
@@ -142,7 +143,13 @@ public final class Supervisor implements ServerView, AdminActions {
     spec.apiPath = settings.apiPath;
     spec.apiKey = settings.apiKey;
     spec.maxPayloadBytes = settings.maxPayloadBytes;
-    spec.sendHeaders = ApiClass.overridesAuthorize(api);
+    spec.sendHeaders = ApiClass.wantsHeaders(api);
+    spec.rawRequests = ApiClass.takesRawRequests(api);
+    spec.maxFileBytes = settings.maxFileBytes;
+    spec.streamDefault =
+        api.streamFormat() == ServingApi.StreamFormat.SSE
+            ? StreamEncoding.SSE
+            : StreamEncoding.NDJSON;
     spec.middlewares =
         api instanceof FrontExtension ? ((FrontExtension) api).middlewares() : List.of();
     spec.callbacks = callbacks;

@@ -33,6 +33,15 @@ public final class FrontHandlers {
     public String apiKey;
     public long maxPayloadBytes;
     public boolean sendHeaders;
+
+    /** The api takes any content type (it overrides decodeRequest(Request)). */
+    public boolean rawRequests;
+
+    /** Largest file of a multipart upload; 0: {@link #maxPayloadBytes}. */
+    public long maxFileBytes;
+
+    /** The api's stream format when the Accept header names none. */
+    public StreamEncoding streamDefault = StreamEncoding.NDJSON;
     public List<HandlerWrapper> middlewares = List.of();
     public List<Callback> callbacks = List.of();
     public Map<String, HttpHandler> mounts = Map.of();
@@ -95,8 +104,18 @@ public final class FrontHandlers {
   }
 
   private static HttpHandler apiChain(Spec spec) {
+    Runnable cancelled = spec.metrics == null ? () -> {} : spec.metrics::streamCancelled;
     HttpHandler chain =
-        new ApiHandler(spec.dispatcher, spec.sendHeaders, spec.blockingPool, spec.maxPayloadBytes);
+        new ApiHandler(
+            spec.dispatcher,
+            spec.blockingPool,
+            new ApiHandler.Options(
+                spec.sendHeaders,
+                spec.rawRequests,
+                spec.streamDefault,
+                spec.maxPayloadBytes,
+                spec.maxFileBytes > 0 ? spec.maxFileBytes : spec.maxPayloadBytes,
+                cancelled));
     if (!spec.callbacks.isEmpty()) {
       chain = new CallbackHandler(spec.callbacks, chain);
     }

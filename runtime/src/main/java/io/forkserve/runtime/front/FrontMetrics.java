@@ -20,6 +20,7 @@ public final class FrontMetrics {
   private final Gauge workersUp;
   private final Counter workerRestarts;
   private final Gauge crashLoop;
+  private final Counter streamsCancelled;
   private final ConcurrentHashMap<String, Histogram.Child> durationChildren =
       new ConcurrentHashMap<>();
 
@@ -52,11 +53,20 @@ public final class FrontMetrics {
                     + " recycle, scale, reload.")
             .labelNames("reason")
             .register(registry);
+    streamsCancelled =
+        Counter.builder("forkserve_streams_cancelled")
+            .help("Streamed responses stopped because the client went away mid-stream.")
+            .register(registry);
     crashLoop =
         Gauge.builder("forkserve_crash_loop")
             .help("1 while workers fail to start in a loop (the server reports unhealthy).")
             .mode(GaugeMode.LIVESUM)
             .register(registry);
+  }
+
+  /** A client went away mid-stream; its worker was told to stop. */
+  void streamCancelled() {
+    streamsCancelled.inc();
   }
 
   void observeRequest(String route, String method, int status, double seconds) {
