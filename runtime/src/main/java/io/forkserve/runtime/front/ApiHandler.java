@@ -92,6 +92,7 @@ final class ApiHandler implements HttpHandler {
       return;
     }
     if (!options.rawRequests() && !takenAsJson(media)) {
+      exchange.setPersistent(false); // the body is left unread
       Errors.send(
           exchange,
           415,
@@ -131,6 +132,7 @@ final class ApiHandler implements HttpHandler {
     List<Request.Part> parts;
     try (FormDataParser parser = forms.createParser(exchange)) {
       if (parser == null) {
+        exchange.setPersistent(false);
         Errors.send(exchange, 400, "malformed multipart body: no boundary in the content type");
         return;
       }
