@@ -1,5 +1,6 @@
 import io.undertow.Undertow;
 import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
 import java.nio.ByteBuffer;
 
 /**
@@ -8,6 +9,8 @@ import java.nio.ByteBuffer;
  * 'runtime/target/lib/*' benchmarks/load/BareBytesEcho.java PORT}.
  */
 public final class BareBytesEcho {
+  private static final HttpString X_BYTES = HttpString.tryFromString("X-Bytes");
+
   public static void main(String[] args) {
     int port = Integer.parseInt(args[0]);
     Undertow.builder()
@@ -23,7 +26,8 @@ public final class BareBytesEcho {
                               .put(
                                   Headers.CONTENT_TYPE,
                                   type == null ? "application/octet-stream" : type);
-                          ex.getResponseHeaders().put("X-Bytes", Integer.toString(body.length));
+                          ex.getResponseHeaders()
+                              .put(X_BYTES, Integer.toString(body.length));
                           ex.getResponseSender().send(ByteBuffer.wrap(body));
                         }))
         .build()

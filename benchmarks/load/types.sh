@@ -44,8 +44,9 @@ pids+=($!)
 bare_port=$(free_port)
 java -cp "$root/runtime/target/lib/*" "$here/BareBytesEcho.java" "$bare_port" > "$out/bare.log" 2>&1 &
 pids+=($!)
-await_health "http://127.0.0.1:$fs_port/health"
-for _ in $(seq 1 300); do curl -sf -o /dev/null --data-binary @"$upload" "http://127.0.0.1:$bare_port/" && break; sleep 0.1; done
+await_health "http://127.0.0.1:$fs_port/health" || { echo "types.sh: forkserve never healthy" >&2; exit 1; }
+await_bare() { for _ in $(seq 1 600); do curl -sf -o /dev/null --data-binary @"$upload" "$1" && return 0; sleep 0.1; done; return 1; }
+await_bare "http://127.0.0.1:$bare_port/" || { echo "types.sh: the bare echo never answered" >&2; exit 1; }
 back=$(curl -sf --data-binary @"$upload" -H 'Content-Type: application/octet-stream' "http://127.0.0.1:$fs_port/predict" | cmp - "$upload" && echo same)
 [ "$back" = same ] || { echo "types.sh: the echo did not return the upload" >&2; exit 1; }
 

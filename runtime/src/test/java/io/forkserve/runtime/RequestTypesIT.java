@@ -111,7 +111,8 @@ class RequestTypesIT {
 
   @Test
   void aFileOverItsLimitIs413AndTheWorkerServesTheNextRequest() throws Exception {
-    byte[] body = multipart(file("big", "big.bin", "application/octet-stream", new byte[65 * 1024]));
+    byte[] big = new byte[65 * 1024];
+    byte[] body = multipart(file("big", "big.bin", "application/octet-stream", big));
     HttpResponse<byte[]> response = send(bytes, "/predict", body, multipartType());
     assertError(response, 413, "a file is over the limit of 64000 bytes");
     assertServesNext(bytes);
@@ -143,7 +144,8 @@ class RequestTypesIT {
     HttpResponse<String> ok = json.post("/predict", "{\"input\": 1}");
     assertEquals(200, ok.statusCode());
     HttpResponse<String> noType =
-        json.post("/predict", "{\"input\": 2}", "Content-Type", "application/x-www-form-urlencoded");
+        json.post(
+            "/predict", "{\"input\": 2}", "Content-Type", "application/x-www-form-urlencoded");
     assertEquals(200, noType.statusCode(), noType.body());
   }
 

@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * parts). {@link #encodeResponse} may return a {@link Response} for bytes, a status or headers.
  *
  * <p>Every method but {@link #health} runs on the worker's single serving thread, so an
- * implementation needs no synchronisation, unless {@link #maxConcurrency} is above 1. Throw {@link HttpError} to answer with a chosen status;
+ * implementation needs no synchronisation, unless {@link #maxConcurrency} is above 1. Throw
+ * {@link HttpError} to answer with a chosen status;
  * any other exception answers 500 with a JSON error, and the worker goes on serving.
  *
  * <p>The class needs a public no-argument constructor, which must be cheap: the front also

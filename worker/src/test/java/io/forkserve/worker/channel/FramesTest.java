@@ -45,7 +45,7 @@ class FramesTest {
                   List.of(),
                   ByteBuffer.wrap(new byte[] {0, 1, (byte) 255}));
               Frames.putRequest(
-                  w, 2L, null, "multipart/form-data; boundary=x", "", PARTS, ByteBuffer.allocate(0));
+                  w, 2L, null, "multipart/form-data; b=x", "", PARTS, ByteBuffer.allocate(0));
               Frames.endBatch(w);
             });
     List<Request> got = new ArrayList<>();
