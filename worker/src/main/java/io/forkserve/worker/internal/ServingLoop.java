@@ -184,14 +184,17 @@ final class ServingLoop<I, O> {
       if (one == EOF) {
         return;
       }
-      if (active.getAndIncrement() == 0) {
-        liveness.busy();
-      }
+      // Progress is any request starting or ending: the worker counts as stuck only when none
+      // has for --worker-timeout while some are in hand.
+      active.incrementAndGet();
+      liveness.busy();
       try {
         serveBatch(one);
       } finally {
         if (active.decrementAndGet() == 0) {
           liveness.idle();
+        } else {
+          liveness.busy();
         }
       }
       grantAndFlush(1, false);
