@@ -91,6 +91,7 @@ class FramesTest {
     assertEquals(2, p.getInt());
     assertEquals('x', p.get());
     assertEquals('y', p.get());
+    assertEquals(0, p.getInt()); // no trace
     assertEquals(0, p.remaining());
   }
 
