@@ -4,6 +4,7 @@ import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.front.FrontHandlers;
 import io.forkserve.runtime.front.ServerView;
 import io.forkserve.runtime.front.ServerView.Probe;
+import io.forkserve.runtime.front.StreamEncoding;
 import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.ServingApi;
@@ -75,7 +76,13 @@ final class ApiRuntime implements ServerView {
     front.name = config.name;
     front.path = config.settings.apiPath;
     front.maxPayloadBytes = config.settings.maxPayloadBytes;
-    front.sendHeaders = ApiClass.overridesAuthorize(api);
+    front.sendHeaders = ApiClass.wantsHeaders(api);
+    front.rawRequests = ApiClass.takesRawRequests(api);
+    front.maxFileBytes = config.settings.maxFileBytes;
+    front.streamDefault =
+        api.streamFormat() == ServingApi.StreamFormat.SSE
+            ? StreamEncoding.SSE
+            : StreamEncoding.NDJSON;
     front.callbacks = callbacks;
     front.dispatcher = dispatcher;
     return front;

@@ -29,7 +29,7 @@ final class ServeConfig {
    *   exclusive-devices: true (default) refuses two APIs listing the same non-cpu device
    *   apis:              a list of entries; each has name (required), class, jar, path (default
    *                      /NAME), workers, max-batch-size, batch-timeout, timeout, max-payload,
-   *                      max-queue, devices (text "cuda:0,cuda:1" or a list)
+   *                      max-file-size, max-queue, devices (text "cuda:0,cuda:1" or a list)
    *
    * Precedence. A server-wide value: command-line flag > file > FORKSERVE_* environment >
    * default. A per-API value: the entry's key > environment > default; a per-API flag on the

@@ -36,6 +36,7 @@ public final class Settings {
     flag("batch-timeout", "5ms", "longest wait to fill a batch (250ms, 5s; bare number = ms)");
     flag("timeout", "30s", "end-to-end request timeout, answered 504");
     flag("max-payload", "10MB", "largest request body (10MB, 512KB; bare number = bytes)");
+    flag("max-file-size", "0", "largest file in a multipart upload (0: --max-payload)");
     flag("max-queue", "1024", "requests waiting for a worker before 503 + Retry-After");
     flag("devices", "cpu", "devices for workers, round-robin: cpu, or cuda:0,cuda:1 (or 0,1)");
     flag("worker-jvm-opts", "-XX:+UseSerialGC -XX:-UsePerfData", "JVM options of workers");
@@ -77,6 +78,7 @@ public final class Settings {
           "batch-timeout",
           "timeout",
           "max-payload",
+          "max-file-size",
           "max-queue",
           "devices");
 
@@ -92,6 +94,9 @@ public final class Settings {
   final int port;
   final String apiPath;
   final int maxBatchSize;
+
+  /** Largest file of a multipart upload, at most the whole body's limit. */
+  final long maxFileBytes;
   final long batchTimeoutNanos;
   final long timeoutNanos;
   final long maxPayloadBytes;
@@ -147,6 +152,8 @@ public final class Settings {
       throw new IllegalArgumentException("--timeout must be above 0");
     }
     maxPayloadBytes = size(raw, "max-payload");
+    long maxFile = parseSize("max-file-size", raw.get("max-file-size"));
+    maxFileBytes = maxFile <= 0 ? maxPayloadBytes : Math.min(maxFile, maxPayloadBytes);
     maxQueue = intIn(raw, "max-queue", 1, 1 << 24);
     devices = devices(raw.get("devices"));
     workerJvmOpts = splitOpts(raw.get("worker-jvm-opts"));

@@ -106,8 +106,8 @@ class ServeConfigTest {
   void unknownKeyNamesTheEntry() {
     assertEquals(
         "config serve.yaml: apis[1] (b): unknown key 'wrokers' (known: name, jar, workers,"
-            + " max-batch-size, batch-timeout, timeout, max-payload, max-queue, devices, class,"
-            + " path)",
+            + " max-batch-size, batch-timeout, timeout, max-payload, max-file-size, max-queue,"
+            + " devices, class, path)",
         error("apis:\n  - name: a\n  - name: b\n    wrokers: 2\n"));
     assertEquals(
         "config serve.yaml: unknown key 'api' (known: apis, exclusive-devices, server)",

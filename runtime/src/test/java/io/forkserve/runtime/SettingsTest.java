@@ -39,6 +39,21 @@ class SettingsTest {
   }
 
   @Test
+  void theFileLimitDefaultsToThePayloadLimitAndNeverExceedsIt() {
+    Settings plain = Settings.parse(new String[] {"--max-payload", "2MB"}, Map.of());
+    assertEquals(2_000_000L, plain.maxFileBytes);
+    Settings smaller =
+        Settings.parse(new String[] {"--max-payload", "2MB", "--max-file-size", "64KB"}, Map.of());
+    assertEquals(64_000L, smaller.maxFileBytes);
+    Settings larger =
+        Settings.parse(new String[] {"--max-payload", "2MB", "--max-file-size", "1GB"}, Map.of());
+    assertEquals(2_000_000L, larger.maxFileBytes);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Settings.parse(new String[] {"--max-file-size", "big"}, Map.of()));
+  }
+
+  @Test
   void devicesAreNamedAndNumbersMeanCuda() {
     assertEquals(List.of("cuda:0", "cuda:1"), Settings.devices("0,1"));
     assertEquals(List.of("cpu"), Settings.devices("cpu"));

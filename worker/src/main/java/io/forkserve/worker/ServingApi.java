@@ -14,8 +14,13 @@ import java.util.function.Consumer;
  * With {@link #isStreaming} true, {@link #predictStream} runs instead and each emitted output is
  * encoded and sent to the client as soon as it is produced.
  *
+ * <p>A request's body reaches {@link #decodeRequest(JsonNode)} parsed as JSON; override {@link
+ * #decodeRequest(Request)} instead to get it as it came (bytes, content type, query, multipart
+ * parts). {@link #encodeResponse} may return a {@link Response} for bytes, a status or headers.
+ *
  * <p>Every method but {@link #health} runs on the worker's single serving thread, so an
- * implementation needs no synchronisation. Throw {@link HttpError} to answer with a chosen status;
+ * implementation needs no synchronisation, unless {@link #maxConcurrency} is above 1. Throw
+ * {@link HttpError} to answer with a chosen status;
  * any other exception answers 500 with a JSON error, and the worker goes on serving.
  *
  * <p>The class needs a public no-argument constructor, which must be cheap: the front also
@@ -31,8 +36,41 @@ public abstract class ServingApi<I, O> {
   /** Builds costly state (load the model) once per worker, before any request. */
   public void setup(WorkerContext context) throws Exception {}
 
-  /** Turns a request body (parsed JSON) into the model input. */
-  public abstract I decodeRequest(JsonNode request) throws Exception;
+  /**
+   * Turns a request body (parsed JSON) into the model input. The default refuses with 415: an API
+   * overriding {@link #decodeRequest(Request)} alone need not write it.
+   */
+  public I decodeRequest(JsonNode request) throws Exception {
+    throw new HttpError(415, "this API does not take JSON");
+  }
+
+  /**
+   * Turns a request as it came into the model input. The default parses the body as JSON (400
+   * when it is not) and calls {@link #decodeRequest(JsonNode)}. Overriding this method tells the
+   * front to accept any content type (multipart uploads are parsed into {@link Request#parts});
+   * an API that does not override it gets 415 for binary and multipart bodies before its worker
+   * sees them.
+   */
+  public I decodeRequest(Request request) throws Exception {
+    return decodeRequest(request.json());
+  }
+
+  /**
+   * True to receive the request headers in {@link Request#headers} (they are sent to the worker
+   * anyway when the API overrides {@link #authorize}). Read once, in the front and the worker.
+   */
+  public boolean wantsHeaders() {
+    return false;
+  }
+
+  /**
+   * How many requests one worker serves at once, each on its own thread (for I/O-bound APIs). The
+   * default, 1, is the single serving thread with no locking; above 1, {@code predict}, the
+   * decode and encode methods must be thread-safe, and batching ({@code --max-batch-size}) is off.
+   */
+  public int maxConcurrency() {
+    return 1;
+  }
 
   /** Runs the model on one input. */
   public abstract O predict(I input) throws Exception;
@@ -54,12 +92,37 @@ public abstract class ServingApi<I, O> {
     return false;
   }
 
-  /** Emits outputs one by one as they are produced; each becomes one chunk of the response. */
+  /**
+   * Emits outputs one by one as they are produced; each becomes one chunk of the response. {@code
+   * emit} blocks while the client is slower than the model (about 1 MiB of chunks at most waits in
+   * the front per stream), and throws {@link
+   * StreamCancelledException} once the client has gone: stop generating then.
+   */
   public void predictStream(I input, Consumer<O> emit) throws Exception {
     emit.accept(predict(input));
   }
 
-  /** Turns a model output into the response body: any value Jackson can write as JSON. */
+  /**
+   * The wire format of a stream when the client's Accept header asks for neither: NDJSON (one JSON
+   * value a line, the default) or server-sent events. A client sending {@code Accept:
+   * text/event-stream} gets SSE, {@code Accept: application/x-ndjson} NDJSON.
+   */
+  public StreamFormat streamFormat() {
+    return StreamFormat.NDJSON;
+  }
+
+  /** Wire formats of a streamed response. */
+  public enum StreamFormat {
+    /** {@code application/x-ndjson}: each chunk's JSON then a newline. */
+    NDJSON,
+    /** {@code text/event-stream}: each chunk as {@code data: <json>} and a blank line. */
+    SSE
+  }
+
+  /**
+   * Turns a model output into the response body: any value Jackson can write as JSON, or a {@link
+   * Response} (bytes with a content type, a status, headers). Stream chunks are always JSON.
+   */
   public abstract Object encodeResponse(O output) throws Exception;
 
   /**

@@ -2,7 +2,10 @@ package io.forkserve.runtime.dispatch;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import io.forkserve.worker.Request;
+import io.forkserve.worker.channel.Frames;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /** One request on its way from the front's queue to a worker and back. */
 public final class Job {
@@ -35,9 +38,13 @@ public final class Job {
   final ByteBuffer body;
   final byte[] headers;
   final long deadlineNanos;
+  final String contentType;
+  final String query;
+  final List<Request.Part> parts;
   private final Responder responder;
   /** The request's trace and span ids for the worker's exemplars (Frames), or empty. */
   byte[] trace = new byte[0];
+  private volatile StreamFlow flow = StreamFlow.NONE;
 
   @SuppressWarnings("unused") // accessed through STATE
   private volatile int state;
@@ -47,9 +54,28 @@ public final class Job {
    * workers that authorize (may be empty), {@code deadlineNanos} on the dispatcher's clock.
    */
   public Job(long id, ByteBuffer body, byte[] headers, long deadlineNanos, Responder responder) {
+    this(id, body, headers, "", "", List.of(), deadlineNanos, responder);
+  }
+
+  /**
+   * A job that also carries the request's content type, raw query string and the parts of a
+   * multipart upload the front parsed (empty: not multipart; {@code body} is then empty).
+   */
+  public Job(
+      long id,
+      ByteBuffer body,
+      byte[] headers,
+      String contentType,
+      String query,
+      List<Request.Part> parts,
+      long deadlineNanos,
+      Responder responder) {
     this.id = id;
     this.body = body;
     this.headers = headers;
+    this.contentType = contentType;
+    this.query = query;
+    this.parts = parts;
     this.deadlineNanos = deadlineNanos;
     this.responder = responder;
   }
@@ -57,6 +83,11 @@ public final class Job {
   /** Sets the trace and span ids sent with the request (see {@code Frames.putRequest}). */
   public void trace(byte[] trace) {
     this.trace = trace;
+  }
+
+  /** Set by the link that sends the job to a streaming worker. */
+  void flow(StreamFlow flow) {
+    this.flow = flow;
   }
 
   /** The job's id on the channel. */
@@ -82,10 +113,26 @@ public final class Job {
     return true;
   }
 
+  /** Answers with a whole response of {@code meta}'s type unless the job already has one. */
+  boolean respond(int status, Frames.ResponseMeta meta, byte[] body) {
+    if (!STATE.compareAndSet(this, WAITING, DONE)) {
+      return false;
+    }
+    if (meta.isJson()) {
+      responder.respond(status, body, false);
+    } else {
+      responder.respond(status, meta, body);
+    }
+    return true;
+  }
+
   void chunk(byte[] bytes) {
     int current = getStateAcquire();
-    if (current == WAITING && !STATE.compareAndSet(this, WAITING, STREAMING)) {
-      return;
+    if (current == WAITING) {
+      if (!STATE.compareAndSet(this, WAITING, STREAMING)) {
+        return;
+      }
+      responder.streamFlow(flow);
     }
     if (current == DONE) {
       return;

@@ -81,6 +81,11 @@ public final class WorkerLink {
 
   private volatile boolean senderDone;
 
+  /** The sender's writer; CANCEL and STREAM_ACK from responder threads share it under lock. */
+  private final FrameWriter writer;
+
+  private final Object writeLock = new Object();
+
   private WorkerLink(
       SocketChannel channel,
       FrameReader reader,
@@ -99,6 +104,7 @@ public final class WorkerLink {
     this.maxBatchSize = Math.max(1, maxBatchSize);
     this.batchTimeoutNanos = batchTimeoutNanos;
     this.listener = listener;
+    this.writer = new FrameWriter(channel, 256 * 1024);
   }
 
   /**
@@ -141,6 +147,11 @@ public final class WorkerLink {
 
   public boolean isStreaming() {
     return hello.streaming();
+  }
+
+  /** The worker's HELLO: its flags say how the api serves. */
+  public Frames.Hello hello() {
+    return hello;
   }
 
   /** Jobs sent to the worker and not answered yet. */
@@ -226,7 +237,8 @@ public final class WorkerLink {
     }
 
     @Override
-    public void response(long id, int status, byte kind, byte[] body) {
+    public void response(
+        long id, int status, byte kind, Frames.ResponseMeta meta, byte[] body) {
       if (kind == FrameLayout.KIND_CHUNK) {
         Job job = pending.get(id);
         if (job != null) {
@@ -242,7 +254,7 @@ public final class WorkerLink {
       if (kind == FrameLayout.KIND_END) {
         job.end(status, status == 200 ? null : body);
       } else {
-        job.respond(status, body, false);
+        job.respond(status, meta, body);
       }
     }
 
@@ -279,7 +291,6 @@ public final class WorkerLink {
   }
 
   private void sendLoop() {
-    FrameWriter writer = new FrameWriter(channel, 256 * 1024);
     List<Job> batch = new ArrayList<>();
     try {
       while (!closed && !retired) {
@@ -289,7 +300,7 @@ public final class WorkerLink {
         }
         batch.clear();
         fill(batch, n);
-        send(batch, writer);
+        send(batch);
         batch.clear();
       }
     } catch (InterruptedException | IOException e) {
@@ -330,19 +341,76 @@ public final class WorkerLink {
     batch.removeIf(job -> !job.isWaiting());
   }
 
-  private void send(List<Job> batch, FrameWriter writer) throws IOException {
+  private void send(List<Job> batch) throws IOException {
     if (batch.isEmpty()) {
       return;
     }
     takeCredits(batch.size());
     boolean headers = wantsHeaders();
-    Frames.beginRequests(writer, batch.size());
-    for (Job job : batch) {
-      pending.put(job.id, job);
-      Frames.putRequest(writer, job.id, headers ? job.headers : null, job.body, job.trace);
+    boolean streaming = isStreaming();
+    synchronized (writeLock) {
+      Frames.beginRequests(writer, batch.size());
+      for (Job job : batch) {
+        pending.put(job.id, job);
+        if (streaming) {
+          job.flow(new Flow(job.id));
+        }
+        Frames.putRequest(
+            writer,
+            job.id,
+            headers ? job.headers : null,
+            job.contentType,
+            job.query,
+            job.parts,
+            job.body,
+            job.trace);
+      }
+      Frames.endBatch(writer);
+      writer.flush();
     }
-    Frames.endBatch(writer);
-    writer.flush();
+  }
+
+  /** Flow control of one stream: acks and cancels written on the responder's thread. */
+  private final class Flow implements StreamFlow {
+    private final long id;
+    private boolean cancelled;
+
+    Flow(long id) {
+      this.id = id;
+    }
+
+    @Override
+    public void written(int bytes) {
+      if (bytes <= 0) {
+        return;
+      }
+      control(w -> Frames.writeStreamAck(w, id, bytes));
+    }
+
+    @Override
+    public void cancel() {
+      synchronized (this) {
+        if (cancelled) {
+          return;
+        }
+        cancelled = true;
+      }
+      control(w -> Frames.writeCancel(w, id));
+    }
+  }
+
+  private void control(java.util.function.Consumer<FrameWriter> frame) {
+    if (closed) {
+      return;
+    }
+    try {
+      synchronized (writeLock) {
+        frame.accept(writer);
+        writer.flush();
+      }
+    } catch (IOException e) {
+      // a broken channel: the reader sees it and closes the link
+    }
   }
 
   void sweep(long now) {

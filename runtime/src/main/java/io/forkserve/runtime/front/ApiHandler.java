@@ -2,17 +2,26 @@ package io.forkserve.runtime.front;
 
 import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.dispatch.Job;
+import io.forkserve.worker.Request;
 import io.forkserve.worker.channel.Outcome;
 import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
+import io.undertow.server.handlers.form.FormData;
+import io.undertow.server.handlers.form.FormDataParser;
+import io.undertow.server.handlers.form.FormParserFactory;
+import io.undertow.server.handlers.form.MultiPartParserDefinition;
 import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -26,28 +35,78 @@ import org.xnio.XnioExecutor;
  * 408 and its connection closed, so a client trickling a body cannot hold a connection longer.
  */
 final class ApiHandler implements HttpHandler {
+  /*
+   * Content types. An api that takes requests as they came (FLAG_RAW: it overrides
+   * decodeRequest(Request)) gets any body as sent, except multipart/form-data, which is parsed
+   * here with Undertow's multipart parser (each part kept in memory up to --max-file-size) and
+   * sent as parts; a malformed upload is 400 and a file over its limit 413, before any worker
+   * sees it. Other apis take JSON: a body whose content type cannot be JSON (multipart, binary,
+   * images...) is 415. No content type, text/plain and application/x-www-form-urlencoded (what
+   * curl -d sends) are taken as JSON, as before.
+   */
+
   private static final byte[] NO_HEADERS = new byte[0];
   private static final byte[] QUEUE_FULL =
       Outcome.errorBody(503, "server busy: request queue is full, retry later");
   private static final byte[] SHUTTING_DOWN =
       Outcome.errorBody(503, "server is shutting down, retry on another instance");
+  private static final String MULTIPART = "multipart/form-data";
+
+  /** What the handler needs to know of the api and the limits. */
+  record Options(
+      boolean sendHeaders,
+      boolean rawRequests,
+      StreamEncoding streamDefault,
+      long maxPayloadBytes,
+      long maxFileBytes,
+      Runnable onStreamCancelled) {}
 
   private final Dispatcher dispatcher;
-  private final boolean sendHeaders;
   private final Executor streamPool;
-  private final long maxPayloadBytes;
+  private final Options options;
+  private final FormParserFactory forms;
 
   ApiHandler(
       Dispatcher dispatcher, boolean sendHeaders, Executor streamPool, long maxPayloadBytes) {
+    this(
+        dispatcher,
+        streamPool,
+        new Options(
+            sendHeaders, false, StreamEncoding.NDJSON, maxPayloadBytes, maxPayloadBytes, () -> {}));
+  }
+
+  ApiHandler(Dispatcher dispatcher, Executor streamPool, Options options) {
     this.dispatcher = dispatcher;
-    this.maxPayloadBytes = maxPayloadBytes;
-    this.sendHeaders = sendHeaders;
     this.streamPool = streamPool;
+    this.options = options;
+    MultiPartParserDefinition multipart = new MultiPartParserDefinition();
+    multipart.setMaxIndividualFileSize(options.maxFileBytes());
+    multipart.setFileSizeThreshold(options.maxFileBytes() + 1);
+    multipart.setFieldSizeThreshold(options.maxFileBytes() + 1);
+    multipart.setDefaultEncoding(StandardCharsets.UTF_8.name());
+    this.forms = FormParserFactory.builder(false).addParsers(multipart).build();
   }
 
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     long deadline = dispatcher.deadlineFromNow();
+    String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+    String media = mediaType(contentType);
+    if (options.rawRequests() && media.equals(MULTIPART)) {
+      exchange.setMaxEntitySize(options.maxPayloadBytes());
+      exchange.dispatch(streamPool, () -> parseMultipart(exchange, contentType, deadline));
+      return;
+    }
+    if (!options.rawRequests() && !takenAsJson(media)) {
+      exchange.setPersistent(false); // the body is left unread
+      Errors.send(
+          exchange,
+          415,
+          "unsupported content type "
+              + media
+              + ": this API takes JSON (application/json)");
+      return;
+    }
     long left = deadline - dispatcher.clock().nanoTime();
     AtomicBoolean bodyDone = new AtomicBoolean();
     XnioExecutor.Key timer =
@@ -55,12 +114,12 @@ final class ApiHandler implements HttpHandler {
             .getIoThread()
             .executeAfter(() -> bodyTimedOut(exchange, bodyDone), left, TimeUnit.NANOSECONDS);
     Receiver receiver = exchange.getRequestReceiver();
-    receiver.setMaxBufferSize((int) Math.min(Integer.MAX_VALUE, maxPayloadBytes));
+    receiver.setMaxBufferSize((int) Math.min(Integer.MAX_VALUE, options.maxPayloadBytes()));
     receiver.receiveFullBytes(
         (ex, body) -> {
           if (bodyDone.compareAndSet(false, true)) {
             timer.remove();
-            received(ex, body, deadline);
+            queue(ex, ByteBuffer.wrap(body), contentType, List.of(), deadline);
           }
         },
         (ex, e) -> {
@@ -78,14 +137,98 @@ final class ApiHandler implements HttpHandler {
     }
   }
 
-  private void received(HttpServerExchange exchange, byte[] body, long deadline) {
+  /** True for the media types a JSON api takes (see the class comment). */
+  static boolean takenAsJson(String media) {
+    return media.isEmpty()
+        || media.equals("application/json")
+        || media.endsWith("+json")
+        || media.equals("text/plain")
+        || media.equals("application/x-www-form-urlencoded");
+  }
+
+  /** The media type of a Content-Type header, lower case, without parameters ("" for none). */
+  static String mediaType(String contentType) {
+    if (contentType == null) {
+      return "";
+    }
+    int semi = contentType.indexOf(';');
+    return (semi < 0 ? contentType : contentType.substring(0, semi))
+        .trim()
+        .toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses a multipart upload on a blocking thread and queues its parts. */
+  private void parseMultipart(HttpServerExchange exchange, String contentType, long deadline) {
+    List<Request.Part> parts;
+    try (FormDataParser parser = forms.createParser(exchange)) {
+      if (parser == null) {
+        exchange.setPersistent(false);
+        Errors.send(exchange, 400, "malformed multipart body: no boundary in the content type");
+        return;
+      }
+      exchange.startBlocking();
+      FormData data = parser.parseBlocking();
+      parts = parts(data);
+    } catch (MultiPartParserDefinition.FileTooLargeException e) {
+      exchange.setPersistent(false);
+      Errors.send(
+          exchange, 413, "a file is over the limit of " + options.maxFileBytes() + " bytes");
+      return;
+    } catch (RequestTooBigException e) {
+      exchange.setPersistent(false);
+      Errors.send(
+          exchange,
+          413,
+          "request body over the limit of " + options.maxPayloadBytes() + " bytes");
+      return;
+    } catch (IOException | RuntimeException e) {
+      exchange.setPersistent(false);
+      Errors.send(exchange, 400, "malformed multipart body: " + e.getMessage());
+      return;
+    }
+    queue(exchange, ByteBuffer.allocate(0), contentType, parts, deadline);
+  }
+
+  private static List<Request.Part> parts(FormData data) throws IOException {
+    List<Request.Part> parts = new ArrayList<>();
+    for (String name : data) {
+      for (FormData.FormValue value : data.get(name)) {
+        String type =
+            value.getHeaders() == null ? null : value.getHeaders().getFirst(Headers.CONTENT_TYPE);
+        byte[] bytes;
+        if (value.isFileItem()) {
+          try (InputStream in = value.getFileItem().getInputStream()) {
+            bytes = in.readAllBytes();
+          }
+        } else {
+          bytes = value.getValue().getBytes(StandardCharsets.UTF_8);
+        }
+        String fileName = value.getFileName();
+        parts.add(new Request.Part(name, fileName, type == null ? "" : type, bytes));
+      }
+    }
+    return parts;
+  }
+
+  private void queue(
+      HttpServerExchange exchange,
+      ByteBuffer body,
+      String contentType,
+      List<Request.Part> parts,
+      long deadline) {
+    StreamEncoding encoding =
+        StreamEncoding.forAccept(
+            exchange.getRequestHeaders().getFirst(Headers.ACCEPT), options.streamDefault());
     Job job =
         new Job(
             dispatcher.nextId(),
-            ByteBuffer.wrap(body),
-            sendHeaders ? encodeHeaders(exchange) : NO_HEADERS,
+            body,
+            options.sendHeaders() ? encodeHeaders(exchange) : NO_HEADERS,
+            contentType == null ? "" : contentType,
+            exchange.getQueryString(),
+            parts,
             deadline,
-            new ExchangeResponder(exchange, streamPool));
+            new ExchangeResponder(exchange, streamPool, encoding, options.onStreamCancelled()));
     TraceParent trace = exchange.getAttachment(TraceParent.KEY);
     if (trace != null) {
       job.trace(trace.frameBytes());
@@ -104,7 +247,10 @@ final class ApiHandler implements HttpHandler {
   private void failed(HttpServerExchange exchange, IOException e) {
     exchange.setPersistent(false);
     if (e instanceof RequestTooBigException || e instanceof Receiver.RequestToLargeException) {
-      Errors.send(exchange, 413, "request body over the limit of " + maxPayloadBytes + " bytes");
+      Errors.send(
+          exchange,
+          413,
+          "request body over the limit of " + options.maxPayloadBytes() + " bytes");
     } else {
       Errors.send(exchange, 400, "could not read the request body: " + e.getMessage());
     }
@@ -129,6 +275,9 @@ final class ApiHandler implements HttpHandler {
 
   @Override
   public String toString() {
-    return "ApiHandler[" + (sendHeaders ? "with headers" : "body only") + "]";
+    return "ApiHandler["
+        + (options.sendHeaders() ? "with headers" : "body only")
+        + (options.rawRequests() ? ", any content type" : ", JSON")
+        + "]";
   }
 }

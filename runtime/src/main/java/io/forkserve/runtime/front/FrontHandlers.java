@@ -36,6 +36,16 @@ public final class FrontHandlers {
     public String path;
     public long maxPayloadBytes;
     public boolean sendHeaders;
+
+    /** The API takes any content type (it overrides decodeRequest(Request)). */
+    public boolean rawRequests;
+
+    /** Largest file of a multipart upload; 0: {@link #maxPayloadBytes}. */
+    public long maxFileBytes;
+
+    /** The API's stream format when the Accept header names none. */
+    public StreamEncoding streamDefault = StreamEncoding.NDJSON;
+
     public List<Callback> callbacks = List.of();
     public Dispatcher dispatcher;
   }
@@ -49,6 +59,15 @@ public final class FrontHandlers {
     public String apiKey;
     public long maxPayloadBytes;
     public boolean sendHeaders;
+
+    /** The api takes any content type (it overrides decodeRequest(Request)). */
+    public boolean rawRequests;
+
+    /** Largest file of a multipart upload; 0: {@link #maxPayloadBytes}. */
+    public long maxFileBytes;
+
+    /** The api's stream format when the Accept header names none. */
+    public StreamEncoding streamDefault = StreamEncoding.NDJSON;
     public List<HandlerWrapper> middlewares = List.of();
     public List<Callback> callbacks = List.of();
     public Map<String, HttpHandler> mounts = Map.of();
@@ -73,6 +92,9 @@ public final class FrontHandlers {
       one.path = apiPath;
       one.maxPayloadBytes = maxPayloadBytes;
       one.sendHeaders = sendHeaders;
+      one.rawRequests = rawRequests;
+      one.maxFileBytes = maxFileBytes;
+      one.streamDefault = streamDefault;
       one.callbacks = callbacks;
       one.dispatcher = dispatcher;
       return List.of(one);
@@ -154,8 +176,18 @@ public final class FrontHandlers {
   }
 
   private HttpHandler apiChain(Api api, String apiKey) {
+    Runnable cancelled = spec.metrics == null ? () -> {} : spec.metrics::streamCancelled;
     HttpHandler chain =
-        new ApiHandler(api.dispatcher, api.sendHeaders, spec.blockingPool, api.maxPayloadBytes);
+        new ApiHandler(
+            api.dispatcher,
+            spec.blockingPool,
+            new ApiHandler.Options(
+                api.sendHeaders,
+                api.rawRequests,
+                api.streamDefault,
+                api.maxPayloadBytes,
+                api.maxFileBytes > 0 ? api.maxFileBytes : api.maxPayloadBytes,
+                cancelled));
     if (!api.callbacks.isEmpty()) {
       chain = new CallbackHandler(api.callbacks, chain);
     }

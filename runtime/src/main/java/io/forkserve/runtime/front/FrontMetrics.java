@@ -38,6 +38,7 @@ public final class FrontMetrics {
   private final Gauge workersUp;
   private final Counter workerRestarts;
   private final Gauge crashLoop;
+  private final Counter streamsCancelled;
   private final ConcurrentHashMap<String, Histogram.Child> durationChildren =
       new ConcurrentHashMap<>();
   private final Info apiInfo;
@@ -86,12 +87,21 @@ public final class FrontMetrics {
             .labelNames("api", "worker")
             .states(WORKER_STATES)
             .register(registry);
+    streamsCancelled =
+        Counter.builder("forkserve_streams_cancelled")
+            .help("Streamed responses stopped because the client went away mid-stream.")
+            .register(registry);
     crashLoop =
         Gauge.builder("forkserve_crash_loop")
             .labelNames("api")
             .help("1 while workers fail to start in a loop (the server reports unhealthy).")
             .mode(GaugeMode.LIVESUM)
             .register(registry);
+  }
+
+  /** A client went away mid-stream; its worker was told to stop. */
+  void streamCancelled() {
+    streamsCancelled.inc();
   }
 
   /**

@@ -22,15 +22,23 @@ package io.forkserve.worker.channel;
  *  HEALTH     | healthy byte (0 or 1) |
  *  LOG        | key: sized bytes utf8 | value: utf8 JSON (rest) |
  *  RESPONSES  | count int32 | count x RESPONSE |
- *  RESPONSE   | id int64 | status int16 | kind byte | body: sized bytes |     (15 + n bytes)
+ *  RESPONSE   | id int64 | status int16 | kind byte | meta: sized | body: sized |  (19 + m + n)
  *  REQUESTS   | count int32 | count x REQUEST |
- *  REQUEST    | id int64 | headers: sized bytes | body: sized bytes | trace: sized bytes |
- *                                                                    (20 + h + n + t bytes)
+ *  REQUEST    | id int64 | headers: sized | meta: sized | parts: sized | body: sized |
+ *             | trace: sized |                                                     (28 + ...)
+ *  CANCEL     | id int64 |                        (front -> worker: the client of a stream left)
+ *  STREAM_ACK | id int64 | bytes int32 |          (front -> worker: stream bytes sent to a client)
+ *
+ *  REQUEST headers: "method\0path\0name\0value\0..." (names in lower case), or empty.
+ *  REQUEST meta:    "content type\0raw query string" utf8, or empty (neither).
+ *  REQUEST parts:   empty, or count int32 | count x PART (a multipart upload parsed by the front)
+ *  REQUEST trace:   empty, or 48 hex characters: a W3C trace id and span id.
+ *  PART             | flags byte (PART_FILE) | name: sized | file name: sized |
+ *                   | content type: sized | data: sized |                     (17 + ... bytes)
+ *  RESPONSE meta:   empty (a JSON body), or "content type\0name\0value\0..." utf8.
  * </pre>
  *
- * The header block of a REQUEST is {@code method\0path\0name\0value\0...} (names in lower case), or
- * empty. The trace is empty or 48 hex characters: a W3C trace id and span id. Encoding and
- * decoding live in {@link Frames}; nothing else reads these offsets.
+ *  Encoding and decoding live in {@link Frames}; nothing else reads these offsets.
  */
 public final class FrameLayout {
   public static final byte HELLO = 1;
@@ -41,6 +49,8 @@ public final class FrameLayout {
   public static final byte LOG = 6;
   public static final byte CREDIT = 7;
   public static final byte REQUESTS = 16;
+  public static final byte CANCEL = 17;
+  public static final byte STREAM_ACK = 18;
 
   /** HELLO flag: the worker streams its responses (CHUNK... END). */
   public static final byte FLAG_STREAMING = 1;
@@ -48,7 +58,19 @@ public final class FrameLayout {
   /** HELLO flag: the worker wants the header block with each request. */
   public static final byte FLAG_AUTHORIZE = 2;
 
-  /** RESPONSE kind: a whole JSON body. */
+  /** HELLO flag: the API's default stream format is server-sent events (else NDJSON). */
+  public static final byte FLAG_SSE = 4;
+
+  /** HELLO flag: the API takes requests as they came (any content type, multipart parsed). */
+  public static final byte FLAG_RAW = 8;
+
+  /** PART flag: the part is a file (it has a file name). */
+  public static final byte PART_FILE = 1;
+
+  /** Smallest PART: flags and four empty sized blocks. */
+  public static final int PART_MIN_BYTES = 1 + 4 * 4;
+
+  /** RESPONSE kind: a whole body (JSON unless its meta says otherwise). */
   public static final byte KIND_FINAL = 0;
 
   /** RESPONSE kind: one streamed chunk. */
@@ -66,16 +88,22 @@ public final class FrameLayout {
   // Offsets inside one RESPONSE entry; the id is at 0.
   public static final int RESPONSE_STATUS_OFFSET = 8;
   public static final int RESPONSE_KIND_OFFSET = 10;
-  public static final int RESPONSE_BODY_OFFSET = 11;
+  public static final int RESPONSE_META_OFFSET = 11;
 
-  /** Smallest RESPONSE: id, status, kind, and an empty sized body. */
-  public static final int RESPONSE_MIN_BYTES = RESPONSE_BODY_OFFSET + 4;
+  /** Smallest RESPONSE: id, status, kind, and empty sized meta and body. */
+  public static final int RESPONSE_MIN_BYTES = RESPONSE_META_OFFSET + 4 + 4;
 
   /** Offset of the header block inside one REQUEST entry; the id is at 0. */
   public static final int REQUEST_HEADERS_OFFSET = 8;
 
-  /** Smallest REQUEST: id and three empty sized blocks. */
-  public static final int REQUEST_MIN_BYTES = REQUEST_HEADERS_OFFSET + 4 + 4 + 4;
+  /** Smallest REQUEST: id and five empty sized blocks. */
+  public static final int REQUEST_MIN_BYTES = REQUEST_HEADERS_OFFSET + 5 * 4;
+
+  /** Payload of CANCEL. */
+  public static final int CANCEL_BYTES = 8;
+
+  /** Payload of STREAM_ACK. */
+  public static final int STREAM_ACK_BYTES = 8 + 4;
 
   /** Bytes of the entry count that starts RESPONSES and REQUESTS. */
   public static final int COUNT_BYTES = 4;

@@ -59,6 +59,12 @@ public final class FrameWriter {
     return this;
   }
 
+  /** Overwrites the int32 at buffer offset {@code at} (a length reserved earlier). */
+  FrameWriter patchInt(int at, int value) {
+    buffer.putInt(at, value);
+    return this;
+  }
+
   /** Writes the bytes, without a length. */
   FrameWriter putBytes(byte[] bytes) {
     ensure(bytes.length);

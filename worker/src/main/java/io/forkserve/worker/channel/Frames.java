@@ -1,9 +1,13 @@
 package io.forkserve.worker.channel;
 
+import io.forkserve.worker.Request;
 import io.forkserve.worker.RequestInfo;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,20 +23,35 @@ public final class Frames {
    *
    * Worker -> front:
    *   HELLO     first frame: the worker's index, pid, initial credit, flags (FLAG_STREAMING;
-   *             FLAG_AUTHORIZE: send the header block with each request) and api class.
+   *             FLAG_AUTHORIZE: send the header block with each request; FLAG_SSE: streams
+   *             default to server-sent events; FLAG_RAW: the api takes any content type) and
+   *             api class.
    *   READY     setup() returned after the given nanos; the worker takes requests from now on.
    *   FAILED    setup() threw (message); the worker exits after sending it.
-   *   RESPONSES a batch of answers, each (id, status, kind, body): KIND_FINAL is a whole JSON
-   *             body; KIND_CHUNK one streamed chunk; KIND_END closes a stream (an empty body, or
-   *             the error that ended it). A streaming worker sends one response per frame.
+   *   RESPONSES a batch of answers, each (id, status, kind, meta, body): KIND_FINAL is a whole
+   *             body, JSON unless meta names a content type and headers; KIND_CHUNK one streamed
+   *             JSON chunk; KIND_END closes a stream (an empty body, or the error that ended it;
+   *             status 499 when it ended because of CANCEL). A streaming worker sends one
+   *             response per frame.
    *   CREDIT    the front may send n more requests.
    *   HEALTH    heartbeat, about once a second while the serving thread makes progress, with
    *             the api's health(); silence past --worker-timeout gets the worker killed.
    *   LOG       a key and a JSON value from the api's log(), for the front's loggers.
    *
    * Front -> worker:
-   *   REQUESTS  a batch of (id, header block, body): bodies exactly as the client sent them (the
-   *             front never parses them); the header block only for FLAG_AUTHORIZE workers.
+   *   REQUESTS  a batch of (id, header block, meta, parts, body): bodies exactly as the client
+   *             sent them (the front never parses them), except multipart/form-data for
+   *             FLAG_RAW workers, which the front parses into parts (the body is then empty);
+   *             meta is the content type and query string; the header block only for
+   *             FLAG_AUTHORIZE workers.
+   *   STREAM_ACK the front has written n more bytes of stream id to its client.
+   *   CANCEL    the client of stream id has gone: the worker stops it (its emit throws) and
+   *             ends it with KIND_END status 499.
+   *
+   * Stream back-pressure: a streaming worker keeps at most STREAM_WINDOW_BYTES of chunk bodies
+   * per stream unacknowledged (always allowing one chunk); emit blocks until STREAM_ACKs make
+   * room. So a client that reads slowly, or not at all, holds at most one window in the front
+   * and stops the generation instead of growing the front's heap.
    *
    * Flow control is pull-based: the front keeps one central queue and sends a worker only as
    * many requests as the worker has granted credit for (HELLO, then CREDIT). The worker grants
@@ -57,6 +76,9 @@ public final class Frames {
   /** The most requests a worker holds at once, per unit of max batch size. */
   public static final int MAX_CREDIT_PER_BATCH_SLOT = 64;
 
+  /** Chunk bytes of one stream a worker may send before the front acknowledges them. */
+  public static final int STREAM_WINDOW_BYTES = 1 << 20;
+
   private static final byte[] EMPTY = new byte[0];
 
   private Frames() {}
@@ -72,6 +94,29 @@ public final class Frames {
     public boolean wantsHeaders() {
       return (flags & FrameLayout.FLAG_AUTHORIZE) != 0;
     }
+
+    /** True when the api's streams default to server-sent events. */
+    public boolean sse() {
+      return (flags & FrameLayout.FLAG_SSE) != 0;
+    }
+
+    /** True when the api takes requests of any content type. */
+    public boolean raw() {
+      return (flags & FrameLayout.FLAG_RAW) != 0;
+    }
+  }
+
+  /**
+   * The meta block of a RESPONSE: a content type and headers; {@link #JSON} (empty on the wire)
+   * for a plain JSON body.
+   */
+  public record ResponseMeta(String contentType, Map<String, String> headers) {
+    public static final ResponseMeta JSON = new ResponseMeta("application/json", Map.of());
+
+    /** True for the default: JSON without extra headers. */
+    public boolean isJson() {
+      return this == JSON || (headers.isEmpty() && "application/json".equals(contentType));
+    }
   }
 
   /** What the front receives after HELLO, one method per frame kind; called on its reader. */
@@ -81,7 +126,7 @@ public final class Frames {
     void failed(String message);
 
     /** One entry of a RESPONSES frame; {@code kind} is one of {@code FrameLayout.KIND_*}. */
-    void response(long id, int status, byte kind, byte[] body);
+    void response(long id, int status, byte kind, ResponseMeta meta, byte[] body);
 
     void credit(int n);
 
@@ -90,19 +135,19 @@ public final class Frames {
     void log(String key, byte[] json);
   }
 
-  /** What the worker receives: one entry of a REQUESTS frame. */
-  @FunctionalInterface
+  /** What the worker receives, one method per frame kind; called on its reader. */
   public interface FromFront {
-    /** {@code info} is null unless the front sent a header block. */
-    void request(long id, RequestInfo info, byte[] body);
-
     /**
-     * As {@link #request(long, RequestInfo, byte[])}, with the request's trace id and span id
-     * (48 hex characters), or null when it had no valid {@code traceparent}.
+     * One entry of a REQUESTS frame; {@code trace} is the request's W3C trace id and span id (48
+     * hex characters), or null when it had no valid {@code traceparent}.
      */
-    default void request(long id, RequestInfo info, byte[] body, String trace) {
-      request(id, info, body);
-    }
+    void request(long id, Request request, String trace);
+
+    /** The client of stream {@code id} has gone. */
+    void cancel(long id);
+
+    /** The front has written {@code bytes} more bytes of stream {@code id}. */
+    void streamAck(long id, int bytes);
   }
 
   // ---- worker -> front: encode ----
@@ -116,12 +161,32 @@ public final class Frames {
       boolean streaming,
       boolean authorize,
       String apiClass) {
+    writeHello(out, index, pid, credit, streaming, authorize, false, false, apiClass);
+  }
+
+  /** Appends HELLO with every flag. */
+  public static void writeHello(
+      FrameWriter out,
+      int index,
+      long pid,
+      int credit,
+      boolean streaming,
+      boolean authorize,
+      boolean sse,
+      boolean raw,
+      String apiClass) {
     byte flags = 0;
     if (streaming) {
       flags |= FrameLayout.FLAG_STREAMING;
     }
     if (authorize) {
       flags |= FrameLayout.FLAG_AUTHORIZE;
+    }
+    if (sse) {
+      flags |= FrameLayout.FLAG_SSE;
+    }
+    if (raw) {
+      flags |= FrameLayout.FLAG_RAW;
     }
     out.beginFrame(FrameLayout.HELLO).putInt(index).putLong(pid).putInt(credit).putByte(flags);
     out.putUtf8(apiClass).endFrame();
@@ -158,9 +223,25 @@ public final class Frames {
     out.beginFrame(FrameLayout.RESPONSES).putInt(count);
   }
 
-  /** Appends one entry to the RESPONSES frame begun last. */
+  /** Appends one entry (a JSON body) to the RESPONSES frame begun last. */
   public static void putResponse(FrameWriter out, long id, int status, byte kind, byte[] body) {
-    out.putLong(id).putShort((short) status).putByte(kind).putSizedBytes(body);
+    out.putLong(id).putShort((short) status).putByte(kind).putInt(0).putSizedBytes(body);
+  }
+
+  /** Appends one entry with {@code meta} (JSON: none) to the RESPONSES frame begun last. */
+  public static void putResponse(
+      FrameWriter out, long id, int status, byte kind, ResponseMeta meta, byte[] body) {
+    out.putLong(id).putShort((short) status).putByte(kind);
+    out.putSizedBytes(meta == null || meta.isJson() ? EMPTY : encodeMeta(meta));
+    out.putSizedBytes(body);
+  }
+
+  private static byte[] encodeMeta(ResponseMeta meta) {
+    StringBuilder text = new StringBuilder(meta.contentType());
+    for (Map.Entry<String, String> header : meta.headers().entrySet()) {
+      text.append('\0').append(header.getKey()).append('\0').append(header.getValue());
+    }
+    return text.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** Ends the RESPONSES or REQUESTS frame begun last. */
@@ -187,17 +268,68 @@ public final class Frames {
    * empty: none). {@code body}'s position is left as it was.
    */
   public static void putRequest(FrameWriter out, long id, byte[] headers, ByteBuffer body) {
-    putRequest(out, id, headers, body, EMPTY);
+    putRequest(out, id, headers, "", "", List.of(), body, EMPTY);
+  }
+
+  /** As the eight-argument {@code putRequest}, without a trace. */
+  public static void putRequest(
+      FrameWriter out,
+      long id,
+      byte[] headers,
+      String contentType,
+      String query,
+      List<Request.Part> parts,
+      ByteBuffer body) {
+    putRequest(out, id, headers, contentType, query, parts, body, EMPTY);
   }
 
   /**
-   * As {@link #putRequest(FrameWriter, long, byte[], ByteBuffer)}, with the request's W3C trace:
-   * {@code trace} is empty or the trace id and span id, 48 lower-case hex characters.
+   * Appends one entry to the REQUESTS frame begun last, with the request's content type and raw
+   * query string (null or empty: none), its multipart {@code parts} (empty: not multipart) and its
+   * W3C {@code trace} (empty, or the trace id and span id: 48 lower-case hex characters).
    */
-  public static void putRequest(FrameWriter out, long id, byte[] headers, ByteBuffer body,
+  public static void putRequest(
+      FrameWriter out,
+      long id,
+      byte[] headers,
+      String contentType,
+      String query,
+      List<Request.Part> parts,
+      ByteBuffer body,
       byte[] trace) {
-    out.putLong(id).putSizedBytes(headers == null ? EMPTY : headers).putSizedBytes(body);
-    out.putSizedBytes(trace);
+    out.putLong(id).putSizedBytes(headers == null ? EMPTY : headers);
+    String ct = contentType == null ? "" : contentType;
+    String q = query == null ? "" : query;
+    out.putSizedBytes(
+        ct.isEmpty() && q.isEmpty() ? EMPTY : (ct + '\0' + q).getBytes(StandardCharsets.UTF_8));
+    if (parts.isEmpty()) {
+      out.putInt(0);
+    } else {
+      int lengthAt = out.buffered();
+      out.putInt(0).putInt(parts.size());
+      for (Request.Part part : parts) {
+        out.putByte(part.isFile() ? FrameLayout.PART_FILE : 0);
+        out.putSizedBytes(part.name().getBytes(StandardCharsets.UTF_8));
+        out.putSizedBytes(
+            part.isFile() ? part.fileName().getBytes(StandardCharsets.UTF_8) : EMPTY);
+        String type = part.contentType() == null ? "" : part.contentType();
+        out.putSizedBytes(type.getBytes(StandardCharsets.UTF_8));
+        out.putSizedBytes(part.bytes());
+      }
+      out.patchInt(lengthAt, out.buffered() - lengthAt - 4);
+    }
+    out.putSizedBytes(body);
+    out.putSizedBytes(trace == null ? EMPTY : trace);
+  }
+
+  /** Appends CANCEL for stream {@code id}. */
+  public static void writeCancel(FrameWriter out, long id) {
+    out.beginFrame(FrameLayout.CANCEL).putLong(id).endFrame();
+  }
+
+  /** Appends STREAM_ACK: {@code bytes} more bytes of stream {@code id} reached the client. */
+  public static void writeStreamAck(FrameWriter out, long id, int bytes) {
+    out.beginFrame(FrameLayout.STREAM_ACK).putLong(id).putInt(bytes).endFrame();
   }
 
   // ---- decode ----
@@ -246,20 +378,39 @@ public final class Frames {
     }
   }
 
-  /** Decodes a frame the front sent, which must be REQUESTS, handing each entry to {@code to}. */
+  /** Decodes a frame the front sent (REQUESTS, CANCEL or STREAM_ACK) and hands it to {@code to}. */
   public static void decodeFromFront(byte type, ByteBuffer payload, FromFront to)
       throws FrameException {
-    if (type != FrameLayout.REQUESTS) {
-      throw new FrameException("unexpected frame type " + type + " from the front");
+    switch (type) {
+      case FrameLayout.REQUESTS:
+        decodeRequests(payload, to);
+        break;
+      case FrameLayout.CANCEL:
+        exactly(payload, FrameLayout.CANCEL_BYTES, "CANCEL");
+        to.cancel(payload.getLong());
+        break;
+      case FrameLayout.STREAM_ACK:
+        exactly(payload, FrameLayout.STREAM_ACK_BYTES, "STREAM_ACK");
+        long id = payload.getLong();
+        to.streamAck(id, nonNegative(payload.getInt(), "STREAM_ACK bytes"));
+        break;
+      default:
+        throw new FrameException("unexpected frame type " + type + " from the front");
     }
+  }
+
+  private static void decodeRequests(ByteBuffer payload, FromFront to) throws FrameException {
     int count = count(payload, FrameLayout.REQUEST_MIN_BYTES, "REQUESTS");
     for (int i = 0; i < count; i++) {
       need(payload, FrameLayout.REQUEST_MIN_BYTES, "REQUESTS entry");
       long id = payload.getLong();
       int headerBytes = sized(payload, "REQUESTS headers");
       RequestInfo info = headerBytes == 0 ? null : requestInfo(payload, headerBytes);
+      String[] meta = utf8(payload, sized(payload, "REQUESTS meta")).split("\0", 2);
+      List<Request.Part> parts = parts(payload, sized(payload, "REQUESTS parts"));
       byte[] body = bytes(payload, sized(payload, "REQUESTS body"));
-      to.request(id, info, body, trace(payload));
+      Request request = new Request(body, meta[0], meta.length > 1 ? meta[1] : "", parts, info);
+      to.request(id, request, trace(payload));
     }
     noTrailing(payload, "REQUESTS");
   }
@@ -274,6 +425,28 @@ public final class Frames {
       throw new FrameException("REQUESTS trace is not 48 hex characters");
     }
     return trace;
+  }
+
+  private static List<Request.Part> parts(ByteBuffer payload, int length) throws FrameException {
+    if (length == 0) {
+      return List.of();
+    }
+    ByteBuffer block = payload.slice(payload.position(), length);
+    payload.position(payload.position() + length);
+    int count = count(block, FrameLayout.PART_MIN_BYTES, "REQUESTS parts");
+    List<Request.Part> parts = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      need(block, FrameLayout.PART_MIN_BYTES, "PART");
+      byte flags = block.get();
+      String name = utf8(block, sized(block, "PART name"));
+      String fileName = utf8(block, sized(block, "PART file name"));
+      String contentType = utf8(block, sized(block, "PART content type"));
+      byte[] data = bytes(block, sized(block, "PART data"));
+      boolean file = (flags & FrameLayout.PART_FILE) != 0;
+      parts.add(new Request.Part(name, file ? fileName : null, contentType, data));
+    }
+    noTrailing(block, "REQUESTS parts");
+    return parts;
   }
 
   private static void decodeResponses(ByteBuffer payload, FromWorker to) throws FrameException {
@@ -291,7 +464,9 @@ public final class Frames {
           && kind != FrameLayout.KIND_END) {
         throw new FrameException("RESPONSES kind " + kind + " unknown");
       }
-      to.response(id, status, kind, bytes(payload, sized(payload, "RESPONSES body")));
+      int metaBytes = sized(payload, "RESPONSES meta");
+      ResponseMeta meta = metaBytes == 0 ? ResponseMeta.JSON : responseMeta(payload, metaBytes);
+      to.response(id, status, kind, meta, bytes(payload, sized(payload, "RESPONSES body")));
     }
     noTrailing(payload, "RESPONSES");
   }
@@ -307,6 +482,16 @@ public final class Frames {
       headers.putIfAbsent(parts[i], parts[i + 1]);
     }
     return new RequestInfo(parts[0], parts[1], headers);
+  }
+
+  /** Parses a response meta block "content type\0name\0value\0..."; the last of a name wins. */
+  private static ResponseMeta responseMeta(ByteBuffer payload, int length) {
+    String[] parts = utf8(payload, length).split("\0", -1);
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 1; i + 1 < parts.length; i += 2) {
+      headers.put(parts[i], parts[i + 1]);
+    }
+    return new ResponseMeta(parts[0], headers);
   }
 
   private static void need(ByteBuffer payload, int bytes, String what) throws FrameException {

@@ -1,13 +1,14 @@
 package io.forkserve.worker.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.ExemplarLabels;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.HttpError;
+import io.forkserve.worker.Request;
 import io.forkserve.worker.RequestInfo;
+import io.forkserve.worker.Response;
 import io.forkserve.worker.ServingApi;
+import io.forkserve.worker.StreamCancelledException;
 import io.forkserve.worker.channel.FrameLayout;
 import io.forkserve.worker.channel.FrameReader;
 import io.forkserve.worker.channel.FrameWriter;
@@ -17,18 +18,32 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The worker's serving thread: reads REQUESTS frames, runs decode, predict and encode, and writes
- * one RESPONSES frame per predict batch. Owned by one thread.
+ * The worker's serving side: a reader thread decodes the front's frames (requests into a queue,
+ * stream acks and cancels into {@link StreamFlows}); one serving thread, or {@code
+ * maxConcurrency} of them, runs decode, predict and encode and writes the RESPONSES.
  */
 final class ServingLoop<I, O> {
+  /*
+   * Threads. With maxConcurrency 1 (the default) one serving thread takes whole REQUESTS frames
+   * from the queue, serves them in batches of maxBatchSize and grants credit by CreditWindow, as
+   * before: the api needs no locking. With maxConcurrency n > 1 the reader queues requests one
+   * by one, n threads serve one each (no batching), and each answer grants one credit back, so
+   * the worker holds at most n. Writes go through writeLock either way.
+   */
+
   private static final int NO_INPUT = -1;
   private static final byte[] NO_BODY = new byte[0];
+  private static final List<Entry> EOF = List.of();
 
   private final ServingApi<I, O> api;
   private final List<Callback> callbacks;
   private final int maxBatchSize;
+  private final int concurrency;
   private final FrameReader reader;
   private final FrameWriter writer;
   private final Object writeLock;
@@ -37,27 +52,20 @@ final class ServingLoop<I, O> {
   private final boolean streaming;
   private final CreditWindow credit;
   private final Liveness liveness;
+  private final StreamFlows flows = new StreamFlows(Frames.STREAM_WINDOW_BYTES);
+  private final BlockingQueue<List<Entry>> queue = new LinkedBlockingQueue<>();
+  private final AtomicInteger active = new AtomicInteger();
+  private volatile IOException readFailure;
   private long lastFlushNanos;
 
-  private final List<Long> ids = new ArrayList<>();
-  private final List<byte[]> bodies = new ArrayList<>();
-  private final List<RequestInfo> infos = new ArrayList<>();
-  /** Per request: the exemplar of its W3C trace for the stage histograms, or null. */
-  private final List<ExemplarLabels> traces = new ArrayList<>();
-  /** The exemplar of the request (or batch) in the stage being timed, or null. */
-  private ExemplarLabels currentTrace;
-  private final Frames.FromFront collect =
-      new Frames.FromFront() {
-        @Override
-        public void request(long id, RequestInfo info, byte[] body) {
-          collect(id, info, body, null);
-        }
+  /**
+   * The exemplar of the request (or batch) in the stage being timed on this serving thread, or
+   * null.
+   */
+  private final ThreadLocal<ExemplarLabels> currentTrace = new ThreadLocal<>();
 
-        @Override
-        public void request(long id, RequestInfo info, byte[] body, String trace) {
-          collect(id, info, body, trace);
-        }
-      };
+  /** One request of a REQUESTS frame, with the exemplar of its W3C trace (or null). */
+  private record Entry(long id, Request request, ExemplarLabels trace) {}
 
   ServingLoop(
       ServingApi<I, O> api,
@@ -70,7 +78,8 @@ final class ServingLoop<I, O> {
     this.api = api;
     this.liveness = liveness;
     this.callbacks = api.callbacks();
-    this.maxBatchSize = Math.max(1, maxBatchSize);
+    this.concurrency = Math.max(1, api.maxConcurrency());
+    this.maxBatchSize = concurrency > 1 ? 1 : Math.max(1, maxBatchSize);
     this.reader = reader;
     this.writer = writer;
     this.writeLock = writeLock;
@@ -81,34 +90,138 @@ final class ServingLoop<I, O> {
 
   /** Serves until the channel closes (then throws the EOF). */
   void run() throws IOException {
+    Thread readerThread = new Thread(this::readLoop, "worker-reader");
+    readerThread.setDaemon(true);
+    readerThread.start();
+    if (concurrency == 1) {
+      serveFrames();
+    } else {
+      for (int i = 1; i < concurrency; i++) {
+        Thread thread = new Thread(this::serveConcurrentQuietly, "worker-serving-" + i);
+        thread.setDaemon(true);
+        thread.start();
+      }
+      serveConcurrent();
+    }
+    IOException failure = readFailure;
+    throw failure != null ? failure : new IOException("the channel reader stopped");
+  }
+
+  private void readLoop() {
+    List<Entry> frame = new ArrayList<>();
+    Frames.FromFront inbox =
+        new Frames.FromFront() {
+          @Override
+          public void request(long id, Request request, String trace) {
+            Entry entry = new Entry(id, request, exemplar(trace));
+            if (concurrency > 1) {
+              queue.add(List.of(entry));
+            } else {
+              frame.add(entry);
+            }
+          }
+
+          @Override
+          public void cancel(long id) {
+            flows.cancel(id);
+          }
+
+          @Override
+          public void streamAck(long id, int bytes) {
+            flows.ack(id, bytes);
+          }
+        };
+    try {
+      while (true) {
+        ByteBuffer payload = reader.next();
+        Frames.decodeFromFront(reader.type(), payload, inbox);
+        if (!frame.isEmpty()) {
+          queue.add(new ArrayList<>(frame));
+          frame.clear();
+        }
+      }
+    } catch (IOException e) {
+      readFailure = e;
+    } finally {
+      for (int i = 0; i < concurrency; i++) {
+        queue.add(EOF);
+      }
+    }
+  }
+
+  private static ExemplarLabels exemplar(String trace) {
+    return trace == null
+        ? null
+        : ExemplarLabels.ofTrace(trace.substring(0, 32), trace.substring(32));
+  }
+
+  private List<Entry> take() {
+    try {
+      return queue.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return EOF;
+    }
+  }
+
+  private void serveFrames() throws IOException {
     while (true) {
       liveness.idle();
-      ByteBuffer payload = reader.next();
+      List<Entry> batch = take();
+      if (batch == EOF) {
+        return;
+      }
       liveness.busy();
-      ids.clear();
-      bodies.clear();
-      infos.clear();
-      traces.clear();
-      Frames.decodeFromFront(reader.type(), payload, collect);
       long start = System.nanoTime();
-      for (int from = 0; from < ids.size(); from += maxBatchSize) {
-        serveBatch(from, Math.min(ids.size(), from + maxBatchSize));
+      for (int from = 0; from < batch.size(); from += maxBatchSize) {
+        serveBatch(batch.subList(from, Math.min(batch.size(), from + maxBatchSize)));
         if (System.nanoTime() - lastFlushNanos > Frames.CREDIT_WINDOW_NANOS) {
           flush();
         }
       }
-      credit.served(ids.size(), System.nanoTime() - start);
-      grantAndFlush(credit.grant());
+      credit.served(batch.size(), System.nanoTime() - start);
+      grantAndFlush(credit.grant(), !queue.isEmpty());
     }
   }
 
-  /** Appends a CREDIT frame and writes everything unless more requests are already buffered. */
-  private void grantAndFlush(int grant) throws IOException {
+  private void serveConcurrentQuietly() {
+    try {
+      serveConcurrent();
+    } catch (IOException e) {
+      // the channel is broken: the reader sees it too and the main serving thread exits
+    }
+  }
+
+  private void serveConcurrent() throws IOException {
+    while (true) {
+      List<Entry> one = take();
+      if (one == EOF) {
+        return;
+      }
+      // Progress is any request starting or ending: the worker counts as stuck only when none
+      // has for --worker-timeout while some are in hand.
+      active.incrementAndGet();
+      liveness.busy();
+      try {
+        serveBatch(one);
+      } finally {
+        if (active.decrementAndGet() == 0) {
+          liveness.idle();
+        } else {
+          liveness.busy();
+        }
+      }
+      grantAndFlush(1, false);
+    }
+  }
+
+  /** Appends a CREDIT frame and writes everything unless more requests are already queued. */
+  private void grantAndFlush(int grant, boolean moreQueued) throws IOException {
     synchronized (writeLock) {
       if (grant > 0) {
         Frames.writeCredit(writer, grant);
       }
-      if (!reader.hasBufferedFrame()) {
+      if (!moreQueued) {
         flush();
       }
     }
@@ -123,84 +236,66 @@ final class ServingLoop<I, O> {
     lastFlushNanos = System.nanoTime();
   }
 
-  private void collect(long id, RequestInfo info, byte[] body, String trace) {
-    ids.add(id);
-    infos.add(info);
-    bodies.add(body);
-    traces.add(trace == null ? null
-        : ExemplarLabels.ofTrace(trace.substring(0, 32), trace.substring(32)));
-  }
-
-  private void serveBatch(int from, int to) throws IOException {
-    int size = to - from;
-    short[] statuses = new short[size];
-    byte[][] out = new byte[size][];
+  private void serveBatch(List<Entry> batch) throws IOException {
+    int size = batch.size();
+    Encoded[] out = new Encoded[size];
     List<I> inputs = new ArrayList<>(size);
     int[] inputOf = new int[size];
     for (int i = 0; i < size; i++) {
       inputOf[i] = NO_INPUT;
       try {
-        I input = decode(from + i);
+        currentTrace.set(batch.get(i).trace());
+        I input = decode(batch.get(i).request());
         inputOf[i] = inputs.size();
         inputs.add(input);
       } catch (Exception | Error e) {
-        fail(statuses, out, i, survivable(e), "decodeRequest");
+        out[i] = failure(survivable(e), "decodeRequest");
       }
     }
     if (streaming) {
       for (int i = 0; i < size; i++) {
         if (inputOf[i] != NO_INPUT) {
-          currentTrace = traces.get(from + i);
-          stream(ids.get(from + i), inputs.get(inputOf[i]));
+          currentTrace.set(batch.get(i).trace());
+          stream(batch.get(i).id(), inputs.get(inputOf[i]));
         } else {
-          writeResponses(from + i, 1, statuses, out, i);
+          writeResponses(batch.subList(i, i + 1), new Encoded[] {out[i]});
         }
       }
       return;
     }
-    currentTrace = firstTrace(from, to);
-    List<O> outputs = inputs.isEmpty() ? List.of() : predict(inputs, statuses, out, inputOf);
+    currentTrace.set(firstTrace(batch));
+    List<O> outputs = inputs.isEmpty() ? List.of() : predict(inputs, out, inputOf);
     for (int i = 0; i < size; i++) {
-      currentTrace = traces.get(from + i);
+      currentTrace.set(batch.get(i).trace());
       if (out[i] == null) {
-        encode(outputs.get(inputOf[i]), statuses, out, i);
+        out[i] = encode(outputs.get(inputOf[i]));
       }
     }
-    writeResponses(from, size, statuses, out, 0);
+    writeResponses(batch, out);
   }
 
   /** A batch's exemplar for predict: the first traced request's. */
-  private ExemplarLabels firstTrace(int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (traces.get(i) != null) {
-        return traces.get(i);
+  private static ExemplarLabels firstTrace(List<Entry> batch) {
+    for (Entry entry : batch) {
+      if (entry.trace() != null) {
+        return entry.trace();
       }
     }
     return null;
   }
 
-  private I decode(int index) throws Exception {
-    currentTrace = traces.get(index);
-    RequestInfo info = infos.get(index);
+  private I decode(Request request) throws Exception {
+    RequestInfo info = request.info();
     if (info != null) {
       api.authorize(info);
-    }
-    JsonNode json;
-    try {
-      json = mapper.readTree(bodies.get(index));
-    } catch (JsonProcessingException e) {
-      throw new HttpError(400, "malformed JSON: " + e.getOriginalMessage());
-    }
-    if (json == null || json.isMissingNode()) {
-      throw new HttpError(400, "malformed JSON: empty body");
     }
     for (Callback c : callbacks) {
       c.beforeDecode(api);
     }
     long start = System.nanoTime();
-    I input = api.decodeRequest(json);
+    I input = api.decodeRequest(request);
     if (metrics != null) {
-      metrics.decoded(System.nanoTime() - start, currentTrace);
+      metrics.decoded(System.nanoTime() - start, currentTrace.get());
     }
     for (Callback c : callbacks) {
       c.afterDecode(api);
@@ -208,7 +303,7 @@ final class ServingLoop<I, O> {
     return input;
   }
 
-  private List<O> predict(List<I> inputs, short[] statuses, byte[][] out, int[] inputOf) {
+  private List<O> predict(List<I> inputs, Encoded[] out, int[] inputOf) {
     try {
       for (Callback c : callbacks) {
         c.beforePredict(api);
@@ -217,7 +312,7 @@ final class ServingLoop<I, O> {
       List<O> outputs =
           maxBatchSize == 1 ? List.of(api.predict(inputs.get(0))) : api.predictBatch(inputs);
       if (metrics != null) {
-        metrics.predicted(System.nanoTime() - start, inputs.size(), currentTrace);
+        metrics.predicted(System.nanoTime() - start, inputs.size(), currentTrace.get());
       }
       for (Callback c : callbacks) {
         c.afterPredict(api);
@@ -235,38 +330,56 @@ final class ServingLoop<I, O> {
       survivable(e);
       for (int i = 0; i < inputOf.length; i++) {
         if (inputOf[i] != NO_INPUT) {
-          fail(statuses, out, i, e, "predict");
+          out[i] = failure(e, "predict");
         }
       }
       return List.of();
     }
   }
 
-  private void encode(O output, short[] statuses, byte[][] out, int i) {
+  /** A response ready for the wire. */
+  private record Encoded(int status, Frames.ResponseMeta meta, byte[] body) {}
+
+  private Encoded encode(O output) {
     try {
-      out[i] = encodeOne(output);
-      statuses[i] = 200;
+      return encodeOne(output);
     } catch (Exception | Error e) {
-      fail(statuses, out, i, survivable(e), "encodeResponse");
+      return failure(survivable(e), "encodeResponse");
     }
   }
 
-  private byte[] encodeOne(O output) throws Exception {
+  private Encoded encodeOne(O output) throws Exception {
     for (Callback c : callbacks) {
       c.beforeEncode(api);
     }
     long start = System.nanoTime();
-    byte[] bytes = mapper.writeValueAsBytes(api.encodeResponse(output));
+    Object value = api.encodeResponse(output);
+    Encoded encoded;
+    if (value instanceof Response) {
+      Response response = (Response) value;
+      byte[] body =
+          response.bytes() != null
+              ? response.bytes()
+              : mapper.writeValueAsBytes(response.jsonValue());
+      Frames.ResponseMeta meta =
+          new Frames.ResponseMeta(
+              response.contentType() == null ? "application/octet-stream" : response.contentType(),
+              response.headers());
+      encoded = new Encoded(response.status(), meta, body);
+    } else {
+      encoded = new Encoded(200, Frames.ResponseMeta.JSON, mapper.writeValueAsBytes(value));
+    }
     if (metrics != null) {
-      metrics.encoded(System.nanoTime() - start, currentTrace);
+      metrics.encoded(System.nanoTime() - start, currentTrace.get());
     }
     for (Callback c : callbacks) {
       c.afterEncode(api);
     }
-    return bytes;
+    return encoded;
   }
 
   private void stream(long id, I input) throws IOException {
+    flows.open(id);
     try {
       for (Callback c : callbacks) {
         c.beforePredict(api);
@@ -274,7 +387,7 @@ final class ServingLoop<I, O> {
       long start = System.nanoTime();
       api.predictStream(input, output -> sendChunk(id, output));
       if (metrics != null) {
-        metrics.predicted(System.nanoTime() - start, 1, currentTrace);
+        metrics.predicted(System.nanoTime() - start, 1, currentTrace.get());
       }
       for (Callback c : callbacks) {
         c.afterPredict(api);
@@ -284,8 +397,14 @@ final class ServingLoop<I, O> {
       throw e.getCause();
     } catch (Exception | Error e) {
       survivable(e);
-      int status = statusOf(e);
-      sendOne(id, status, FrameLayout.KIND_END, Outcome.errorBody(status, messageOf(e, "predict")));
+      if (e instanceof StreamCancelledException || flows.cancelled(id)) {
+        sendOne(id, 499, FrameLayout.KIND_END, Outcome.errorBody(499, "stream cancelled"));
+      } else {
+        Encoded failed = failure(e, "predict");
+        sendOne(id, failed.status(), FrameLayout.KIND_END, failed.body());
+      }
+    } finally {
+      flows.close(id);
     }
   }
 
@@ -293,9 +412,16 @@ final class ServingLoop<I, O> {
     liveness.busy();
     byte[] bytes;
     try {
-      bytes = encodeOne(output);
+      Encoded encoded = encodeOne(output);
+      bytes = encoded.body();
     } catch (Exception e) {
       throw new IllegalStateException("encodeResponse failed for a stream chunk", e);
+    }
+    try {
+      flows.reserve(id, bytes.length, liveness::busy);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StreamCancelledException("interrupted while waiting for the client");
     }
     try {
       sendOne(id, 200, FrameLayout.KIND_CHUNK, bytes);
@@ -311,17 +437,13 @@ final class ServingLoop<I, O> {
     }
   }
 
-  private void writeResponses(int from, int count, short[] statuses, byte[][] out, int outFrom)
-      throws IOException {
+  private void writeResponses(List<Entry> batch, Encoded[] out) throws IOException {
     synchronized (writeLock) {
-      Frames.beginResponses(writer, count);
-      for (int i = 0; i < count; i++) {
+      Frames.beginResponses(writer, batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        Encoded e = out[i];
         Frames.putResponse(
-            writer,
-            ids.get(from + i),
-            statuses[outFrom + i],
-            FrameLayout.KIND_FINAL,
-            out[outFrom + i]);
+            writer, batch.get(i).id(), e.status(), FrameLayout.KIND_FINAL, e.meta(), e.body());
       }
       Frames.endBatch(writer);
     }
@@ -339,14 +461,10 @@ final class ServingLoop<I, O> {
     return e;
   }
 
-  private static void fail(short[] statuses, byte[][] out, int i, Throwable e, String stage) {
-    int status = statusOf(e);
-    statuses[i] = (short) status;
-    out[i] = Outcome.errorBody(status, messageOf(e, stage));
-  }
-
-  private static int statusOf(Throwable e) {
-    return e instanceof HttpError ? ((HttpError) e).status() : 500;
+  private static Encoded failure(Throwable e, String stage) {
+    int status = e instanceof HttpError ? ((HttpError) e).status() : 500;
+    byte[] body = Outcome.errorBody(status, messageOf(e, stage));
+    return new Encoded(status, Frames.ResponseMeta.JSON, body);
   }
 
   private static String messageOf(Throwable e, String stage) {

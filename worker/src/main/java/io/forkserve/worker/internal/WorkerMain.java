@@ -3,6 +3,7 @@ package io.forkserve.worker.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.worker.Callback;
+import io.forkserve.worker.Request;
 import io.forkserve.worker.RequestInfo;
 import io.forkserve.worker.ServingApi;
 import io.forkserve.worker.WorkerContext;
@@ -177,13 +178,16 @@ public final class WorkerMain {
 
   private static void sendHello(
       FrameWriter writer, int index, int maxBatchSize, ServingApi<?, ?> api) throws IOException {
+    int concurrency = Math.max(1, api.maxConcurrency());
     Frames.writeHello(
         writer,
         index,
         ProcessHandle.current().pid(),
-        CreditWindow.initial(maxBatchSize),
+        concurrency > 1 ? concurrency : CreditWindow.initial(maxBatchSize),
         api.isStreaming(),
-        overridesAuthorize(api),
+        overridesAuthorize(api) || api.wantsHeaders(),
+        api.streamFormat() == ServingApi.StreamFormat.SSE,
+        takesRawRequests(api),
         api.getClass().getName());
     writer.flush();
   }
@@ -192,6 +196,16 @@ public final class WorkerMain {
   public static boolean overridesAuthorize(ServingApi<?, ?> api) {
     try {
       return api.getClass().getMethod("authorize", RequestInfo.class).getDeclaringClass()
+          != ServingApi.class;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
+  }
+
+  /** True when {@code api}'s class overrides {@link ServingApi#decodeRequest(Request)}. */
+  public static boolean takesRawRequests(ServingApi<?, ?> api) {
+    try {
+      return api.getClass().getMethod("decodeRequest", Request.class).getDeclaringClass()
           != ServingApi.class;
     } catch (NoSuchMethodException e) {
       return false;

@@ -23,4 +23,21 @@ public final class ApiClass {
   public static boolean overridesAuthorize(ServingApi<?, ?> api) {
     return WorkerMain.overridesAuthorize(api);
   }
+
+  /**
+   * True when the front sends {@code api}'s workers the request headers: it overrides {@link
+   * ServingApi#authorize} or asks for them ({@link ServingApi#wantsHeaders}).
+   */
+  public static boolean wantsHeaders(ServingApi<?, ?> api) {
+    return WorkerMain.overridesAuthorize(api) || api.wantsHeaders();
+  }
+
+  /**
+   * True when {@code api} takes requests as they came ({@link
+   * ServingApi#decodeRequest(io.forkserve.worker.Request)}): the front then accepts any content
+   * type and parses multipart uploads; otherwise it refuses bodies that cannot be JSON with 415.
+   */
+  public static boolean takesRawRequests(ServingApi<?, ?> api) {
+    return WorkerMain.takesRawRequests(api);
+  }
 }

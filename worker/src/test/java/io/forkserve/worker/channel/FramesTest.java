@@ -1,11 +1,13 @@
 package io.forkserve.worker.channel;
 
 import static io.forkserve.worker.channel.FrameReaderTest.utf8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.worker.Request;
 import io.forkserve.worker.RequestInfo;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -15,10 +17,141 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class FramesTest {
+  private static final List<Request.Part> PARTS =
+      List.of(
+          new Request.Part("image", "cat.png", "image/png", new byte[] {0, (byte) 0x89, 'P', 0}),
+          new Request.Part("note", null, "", utf8("é, \0 and all")));
+  private static final Frames.ResponseMeta PNG =
+      new Frames.ResponseMeta("image/png", Map.of("x-model", "v2"));
+
+  @Test
+  void requestMetaAndMultipartPartsRoundTrip() throws Exception {
+    byte[] headers = utf8("POST\0/predict\0x-a\0one\0");
+    Frame frame =
+        encode(
+            w -> {
+              Frames.beginRequests(w, 2);
+              Frames.putRequest(
+                  w,
+                  1L,
+                  headers,
+                  "application/octet-stream",
+                  "n=2&tag=a%20b&tag=c",
+                  List.of(),
+                  ByteBuffer.wrap(new byte[] {0, 1, (byte) 255}));
+              Frames.putRequest(
+                  w, 2L, null, "multipart/form-data; b=x", "", PARTS, ByteBuffer.allocate(0));
+              Frames.endBatch(w);
+            });
+    List<Request> got = new ArrayList<>();
+    Frames.decodeFromFront(frame.type, frame.payload, onRequest((id, r) -> got.add(r)));
+    Request raw = got.get(0);
+    assertEquals("application/octet-stream", raw.contentType());
+    assertArrayEquals(new byte[] {0, 1, (byte) 255}, raw.bytes());
+    assertEquals(Map.of("n", List.of("2"), "tag", List.of("a b", "c")), raw.query());
+    assertEquals("one", raw.header("X-A"));
+    assertTrue(raw.parts().isEmpty());
+    Request form = got.get(1);
+    assertEquals("multipart/form-data", form.mediaType());
+    assertNull(form.info());
+    assertEquals(2, form.parts().size());
+    Request.Part image = form.part("image");
+    assertTrue(image.isFile());
+    assertEquals("cat.png", image.fileName());
+    assertEquals("image/png", image.contentType());
+    assertArrayEquals(new byte[] {0, (byte) 0x89, 'P', 0}, image.bytes());
+    Request.Part note = form.part("note");
+    assertEquals(false, note.isFile());
+    assertEquals("é, \0 and all", note.text());
+  }
+
+  @Test
+  void requestEntryBytesFollowTheLayout() {
+    Frame frame =
+        encode(
+            w -> {
+              Frames.beginRequests(w, 1);
+              Frames.putRequest(w, 9L, null, "a/b", "q", List.of(), ByteBuffer.wrap(utf8("xy")));
+              Frames.endBatch(w);
+            });
+    ByteBuffer p = frame.payload.duplicate();
+    assertEquals(1, p.getInt());
+    assertEquals(9L, p.getLong());
+    assertEquals(0, p.getInt()); // no header block
+    assertEquals(5, p.getInt()); // "a/b\0q"
+    byte[] meta = new byte[5];
+    p.get(meta);
+    assertEquals("a/b\0q", new String(meta, StandardCharsets.UTF_8));
+    assertEquals(0, p.getInt()); // no parts
+    assertEquals(2, p.getInt());
+    assertEquals('x', p.get());
+    assertEquals('y', p.get());
+    assertEquals(0, p.getInt()); // no trace
+    assertEquals(0, p.remaining());
+  }
+
+  @Test
+  void responseMetaRoundTripsAndJsonSendsNone() throws Exception {
+    Recorder got = new Recorder();
+    Frame typed =
+        encode(
+            w -> {
+              Frames.beginResponses(w, 2);
+              Frames.putResponse(w, 1L, 201, FrameLayout.KIND_FINAL, PNG, new byte[] {'P'});
+              Frames.putResponse(
+                  w, 2L, 200, FrameLayout.KIND_FINAL, Frames.ResponseMeta.JSON, utf8("{}"));
+              Frames.endBatch(w);
+            });
+    ByteBuffer p = typed.payload.duplicate();
+    p.position(FrameLayout.COUNT_BYTES + FrameLayout.RESPONSE_META_OFFSET);
+    assertEquals("image/png\0x-model\0v2".length(), p.getInt());
+    Frames.decodeFromWorker(typed.type, typed.payload, got);
+    assertEquals(
+        List.of(
+            "response 1 201 0 ResponseMeta[contentType=image/png, headers={x-model=v2}] P",
+            "response 2 200 0 {}"),
+        got.events);
+    Frame json = encode(w -> Frames.writeResponse(w, 2L, 200, FrameLayout.KIND_FINAL, utf8("{}")));
+    assertEquals(
+        FrameLayout.COUNT_BYTES + FrameLayout.RESPONSE_MIN_BYTES + 2, json.payload.remaining());
+  }
+
+  @Test
+  void cancelAndStreamAckRoundTripByteForByte() throws Exception {
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    FrameWriter writer = new FrameWriter(Channels.newChannel(sink), 16);
+    Frames.writeCancel(writer, 0x0102030405060708L);
+    writer.flush();
+    assertArrayEquals(
+        new byte[] {0, 0, 0, 9, FrameLayout.CANCEL, 1, 2, 3, 4, 5, 6, 7, 8}, sink.toByteArray());
+    FrontRecorder got = new FrontRecorder();
+    for (Frame frame :
+        encodeAll(w -> Frames.writeCancel(w, 7L), w -> Frames.writeStreamAck(w, 7L, 1 << 20))) {
+      Frames.decodeFromFront(frame.type, frame.payload, got);
+    }
+    assertEquals(List.of("cancel 7", "ack 7 1048576"), got.events);
+    ByteBuffer negative = ByteBuffer.allocate(12).putLong(7L).putInt(-1).flip();
+    FrameException e =
+        assertThrows(
+            FrameException.class,
+            () -> Frames.decodeFromFront(FrameLayout.STREAM_ACK, negative, got));
+    assertEquals("STREAM_ACK bytes -1 is negative", e.getMessage());
+  }
+
+  @Test
+  void helloCarriesTheNewFlags() throws Exception {
+    Frame frame =
+        encode(w -> Frames.writeHello(w, 1, 2L, 8, true, false, true, true, "com.example.Api"));
+    Frames.Hello hello = Frames.decodeHello(frame.type, frame.payload);
+    assertTrue(hello.streaming() && hello.sse() && hello.raw());
+    assertEquals(false, hello.wantsHeaders());
+    assertEquals(8, hello.credit());
+  }
   @Test
   void helloRoundTrips() throws Exception {
     Frame frame = encode(w -> Frames.writeHello(w, 3, 4242L, 64, true, false, "com.example.Api"));
@@ -92,11 +225,12 @@ class FramesTest {
     Frames.decodeFromFront(
         frame.type,
         frame.payload,
-        (id, info, body) -> {
-          ids.add(id);
-          infos.add(info);
-          bodies.add(new String(body, StandardCharsets.UTF_8));
-        });
+        onRequest(
+            (id, request) -> {
+              ids.add(id);
+              infos.add(request.info());
+              bodies.add(new String(request.bytes(), StandardCharsets.UTF_8));
+            }));
     assertEquals(List.of(5L, 6L), ids);
     assertEquals(List.of("{\"x\":[1,2]}", "{\"x\":[1,2]}"), bodies);
     assertNull(infos.get(0));
@@ -113,33 +247,24 @@ class FramesTest {
         encode(
             w -> {
               Frames.beginRequests(w, 2);
-              Frames.putRequest(w, 1L, null, ByteBuffer.wrap(utf8("{}")), utf8(trace));
+              Frames.putRequest(
+                  w, 1L, null, "", "", List.of(), ByteBuffer.wrap(utf8("{}")), utf8(trace));
               Frames.putRequest(w, 2L, null, ByteBuffer.wrap(utf8("{}")));
               Frames.endBatch(w);
             });
-    List<String> traces = new ArrayList<>();
-    Frames.decodeFromFront(frame.type, frame.payload,
-        new Frames.FromFront() {
-          @Override
-          public void request(long id, RequestInfo info, byte[] body) {
-            throw new AssertionError("the 4-argument method is called");
-          }
-
-          @Override
-          public void request(long id, RequestInfo info, byte[] body, String t) {
-            traces.add(id + " " + t);
-          }
-        });
-    assertEquals(List.of("1 " + trace, "2 null"), traces);
+    FrontRecorder recorder = new FrontRecorder();
+    Frames.decodeFromFront(frame.type, frame.payload, recorder);
+    assertEquals(List.of("1 " + trace, "2 null"), recorder.traces);
     Frame bad =
         encode(
             w -> {
               Frames.beginRequests(w, 1);
-              Frames.putRequest(w, 1L, null, ByteBuffer.wrap(utf8("{}")), utf8("-1 OR 1=1"));
+              Frames.putRequest(
+                  w, 1L, null, "", "", List.of(), ByteBuffer.wrap(utf8("{}")), utf8("-1 OR 1=1"));
               Frames.endBatch(w);
             });
     assertThrows(FrameException.class,
-        () -> Frames.decodeFromFront(bad.type, bad.payload, (id, info, body) -> {}));
+        () -> Frames.decodeFromFront(bad.type, bad.payload, new FrontRecorder()));
   }
 
   @Test
@@ -155,6 +280,19 @@ class FramesTest {
             w -> {
               Frames.beginRequests(w, 1);
               Frames.putRequest(w, 1L, utf8("GET\0/\0"), ByteBuffer.wrap(utf8("{}")));
+              Frames.endBatch(w);
+            },
+            w -> {
+              Frames.beginRequests(w, 1);
+              Frames.putRequest(
+                  w, 1L, null, "multipart/form-data", "a=1", PARTS, ByteBuffer.allocate(0));
+              Frames.endBatch(w);
+            },
+            w -> Frames.writeCancel(w, 7L),
+            w -> Frames.writeStreamAck(w, 7L, 100),
+            w -> {
+              Frames.beginResponses(w, 1);
+              Frames.putResponse(w, 1L, 201, FrameLayout.KIND_FINAL, PNG, new byte[] {1});
               Frames.endBatch(w);
             });
     for (Frame frame : frames) {
@@ -185,13 +323,15 @@ class FramesTest {
             .putInt(1)
             .putLong(1L)
             .putInt(0)
+            .putInt(0)
+            .putInt(0)
             .putInt(Integer.MAX_VALUE)
             .putInt(0) // the trace
             .flip();
     FrameException body =
         assertThrows(
             FrameException.class,
-            () -> Frames.decodeFromFront(FrameLayout.REQUESTS, hugeBody, (i, h, b) -> {}));
+            () -> Frames.decodeFromFront(FrameLayout.REQUESTS, hugeBody, onRequest((i, r) -> {})));
     assertEquals("REQUESTS body length 2147483647 does not fit in 4 bytes", body.getMessage());
 
     ByteBuffer negative = ByteBuffer.allocate(4).putInt(-1).flip();
@@ -220,7 +360,7 @@ class FramesTest {
             FrameException.class,
             () ->
                 Frames.decodeFromFront(
-                    FrameLayout.CREDIT, ByteBuffer.allocate(4), (i, h, b) -> {}));
+                    FrameLayout.CREDIT, ByteBuffer.allocate(4), onRequest((i, r) -> {})));
     assertEquals("unexpected frame type 7 from the front", fromFront.getMessage());
   }
 
@@ -235,7 +375,9 @@ class FramesTest {
       FrameLayout.HEALTH,
       FrameLayout.LOG,
       FrameLayout.CREDIT,
-      FrameLayout.REQUESTS
+      FrameLayout.REQUESTS,
+      FrameLayout.CANCEL,
+      FrameLayout.STREAM_ACK
     };
     for (int round = 0; round < 20_000; round++) {
       byte[] bytes = new byte[random.nextInt(40)];
@@ -262,10 +404,41 @@ class FramesTest {
   private static void decodeAny(byte type, ByteBuffer payload) throws FrameException {
     if (type == FrameLayout.HELLO) {
       Frames.decodeHello(type, payload);
-    } else if (type == FrameLayout.REQUESTS) {
-      Frames.decodeFromFront(type, payload, (id, info, body) -> {});
+    } else if (type == FrameLayout.REQUESTS
+        || type == FrameLayout.CANCEL
+        || type == FrameLayout.STREAM_ACK) {
+      Frames.decodeFromFront(type, payload, new FrontRecorder());
     } else {
       Frames.decodeFromWorker(type, payload, new Recorder());
+    }
+  }
+
+  private static Frames.FromFront onRequest(BiConsumer<Long, Request> requests) {
+    FrontRecorder recorder = new FrontRecorder();
+    recorder.requests = requests;
+    return recorder;
+  }
+
+  /** Records what the front sent: requests to a consumer, cancels and acks as lines. */
+  private static final class FrontRecorder implements Frames.FromFront {
+    BiConsumer<Long, Request> requests = (id, request) -> {};
+    final List<String> events = new ArrayList<>();
+    final List<String> traces = new ArrayList<>();
+
+    @Override
+    public void request(long id, Request request, String trace) {
+      traces.add(id + " " + trace);
+      requests.accept(id, request);
+    }
+
+    @Override
+    public void cancel(long id) {
+      events.add("cancel " + id);
+    }
+
+    @Override
+    public void streamAck(long id, int bytes) {
+      events.add("ack " + id + " " + bytes);
     }
   }
 
@@ -312,7 +485,7 @@ class FramesTest {
     }
 
     @Override
-    public void response(long id, int status, byte kind, byte[] body) {
+    public void response(long id, int status, byte kind, Frames.ResponseMeta meta, byte[] body) {
       events.add(
           "response "
               + id
@@ -321,6 +494,7 @@ class FramesTest {
               + " "
               + kind
               + " "
+              + (meta.isJson() ? "" : meta + " ")
               + new String(body, StandardCharsets.UTF_8));
     }
 
