@@ -132,7 +132,7 @@ class ChaosIT {
       double perSecond = Math.max(1, load.sent() / (double) run.toSeconds());
       long toRecycle = WORKERS * (MAX_REQUESTS + MAX_REQUESTS / 4);
       Progress.awaitCount(
-          () -> WorkerFaultsIT.restarts(server, "recycle"),
+          () -> WorkerFaultsIT.restarts(server, "recycle", "X-API-Key", KEY),
           1,
           Duration.ofSeconds(Math.max(30, (long) (3 * toRecycle / perSecond))),
           () -> !server.process.isAlive(),

@@ -245,9 +245,11 @@ class WorkerFaultsIT {
     return ProcessHandle.of(pid).map(p -> p.children().toList()).orElse(List.of());
   }
 
-  static int restarts(ServerProcess server, String reason) {
+  static int restarts(ServerProcess server, String reason, String... headers) {
     try {
-      return JSON.readTree(server.get("/info").body()).get("restarts").get(reason).asInt();
+      JsonNode info = JSON.readTree(server.get("/info", headers).body());
+      assertTrue(info.has("restarts"), () -> "/info without restarts: " + info);
+      return info.get("restarts").get(reason).asInt();
     } catch (IOException e) {
       return -1;
     }
