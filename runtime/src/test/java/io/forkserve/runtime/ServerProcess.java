@@ -168,7 +168,11 @@ public final class ServerProcess implements AutoCloseable {
 
   /** GET with headers given as name, value pairs (e.g. an X-API-Key for /info). */
   HttpResponse<String> get(String path, String... headers) throws IOException {
-    return send(HttpRequest.newBuilder(uri(path)).headers(headers).GET().build());
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return send(request.build());
   }
 
   public HttpResponse<String> post(String path, String body, String... headers) throws IOException {
