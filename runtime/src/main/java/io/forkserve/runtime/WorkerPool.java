@@ -22,6 +22,10 @@ import java.util.concurrent.TimeUnit;
  * The worker slots and their state machine: start-up, liveness, recycling, restart backoff, crash
  * loop, scaling and rolling reload. Thread-safe; it starts no thread of its own: the supervisor
  * calls {@link #control} every round, link events and process exits arrive on their threads.
+ *
+ * <p>Why one class of this size: every transition reads and writes the same slot state under one
+ * monitor, so splitting it would spread one lock's invariants over several classes;
+ * WorkerPoolTest drives all of it with a fake clock and launcher.
  */
 final class WorkerPool {
   /*
