@@ -117,7 +117,7 @@ public final class Supervisor implements ServerView, AdminActions {
           api.api.getClass().getName(),
           server.host,
           port(),
-          api.settings().apiPath,
+          api.servedPath(),
           workers,
           workers == 1 ? "" : "s");
     }
