@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.forkserve.metrics.archive.JvmOpens;
+import io.forkserve.metrics.internal.archive.JvmOpens;
 import io.forkserve.testsupport.Fixtures;
 import io.forkserve.testsupport.Progress;
 import io.forkserve.testsupport.Tools;
