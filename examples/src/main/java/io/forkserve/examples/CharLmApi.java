@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -74,7 +75,7 @@ public final class CharLmApi extends OpenAiChatApi {
   }
 
   @Override
-  public java.util.Map<String, Object> metadata() {
-    return java.util.Map.of("model", "character " + ORDER + "-gram", "corpus", CORPUS);
+  public Map<String, Object> metadata() {
+    return Map.of("model", "character " + ORDER + "-gram", "corpus", CORPUS);
   }
 }

@@ -23,9 +23,13 @@ final class CharNgram {
 
   /** Trains on {@code text} with contexts of up to {@code order - 1} characters. */
   static CharNgram train(String text, int order) {
-    char[] alphabet = text.chars().distinct().sorted().collect(
-        StringBuilder::new, (b, c) -> b.append((char) c), StringBuilder::append)
-        .toString().toCharArray();
+    char[] alphabet =
+        text.chars()
+            .distinct()
+            .sorted()
+            .collect(StringBuilder::new, (b, c) -> b.append((char) c), StringBuilder::append)
+            .toString()
+            .toCharArray();
     CharNgram model = new CharNgram(order, alphabet);
     for (int i = 0; i < text.length(); i++) {
       int next = Arrays.binarySearch(alphabet, text.charAt(i));

@@ -3,6 +3,7 @@ package io.forkserve.examples;
 import io.forkserve.worker.openai.OpenAiEmbeddingApi;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * An embedding model with no download: feature hashing of character n-grams. Each 2-, 3- and
@@ -54,7 +55,7 @@ public final class HashingEmbedderApi extends OpenAiEmbeddingApi {
   }
 
   @Override
-  public java.util.Map<String, Object> metadata() {
-    return java.util.Map.of("model", "hashed character 2-4-grams", "dimensions", DIMENSIONS);
+  public Map<String, Object> metadata() {
+    return Map.of("model", "hashed character 2-4-grams", "dimensions", DIMENSIONS);
   }
 }

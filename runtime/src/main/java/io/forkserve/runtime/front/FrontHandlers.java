@@ -139,33 +139,12 @@ public final class FrontHandlers {
     if (spec.scraper != null) {
       routes.put("/metrics", readOnly(new MetricsHandler(spec.scraper, this::sample)));
     }
-    Map<OpenAiRoute, Map<String, OpenAiHandler.Target>> openAi = new EnumMap<>(OpenAiRoute.class);
-    List<String> models = new ArrayList<>();
     for (Api api : apis) {
       if (api.openAi == null) {
         routes.put(api.path, apiChain(api, spec.apiKey));
-      } else {
-        openAi
-            .computeIfAbsent(api.openAi, r -> new LinkedHashMap<>())
-            .put(api.name, new OpenAiHandler.Target(api, queueChain(api)));
-        models.add(api.name);
       }
     }
-    for (Map.Entry<OpenAiRoute, Map<String, OpenAiHandler.Target>> route : openAi.entrySet()) {
-      HttpHandler handler = new OpenAiHandler(route.getKey(), route.getValue());
-      routes.put(
-          route.getKey().path(),
-          new MethodHandler(Methods.POST, withKey(spec.apiKey, true, handler)));
-    }
-    if (!models.isEmpty()) {
-      routes.put(
-          OpenAiRoute.MODELS,
-          readOnly(
-              withKey(
-                  spec.apiKey,
-                  true,
-                  new ModelsHandler(models, System.currentTimeMillis() / 1000))));
-    }
+    boolean openAi = addOpenAiRoutes(routes);
     if (spec.adminToken != null && !spec.adminToken.isEmpty()) {
       AdminHandler admin = new AdminHandler(spec.adminToken, spec.admin);
       routes.put(AdminHandler.WORKERS, admin);
@@ -177,7 +156,7 @@ public final class FrontHandlers {
       maxPayload = Math.max(maxPayload, api.maxPayloadBytes);
     }
     HttpHandler chain = new PayloadLimitHandler(maxPayload, new Routes(routes));
-    if (!models.isEmpty()) {
+    if (openAi) {
       chain = new OpenAiErrors.Shape(chain);
     }
     for (int i = spec.middlewares.size() - 1; i >= 0; i--) {
@@ -215,6 +194,35 @@ public final class FrontHandlers {
   private HttpHandler apiChain(Api api, String apiKey) {
     HttpHandler chain = new PayloadLimitHandler(api.maxPayloadBytes, queueChain(api));
     return new MethodHandler(Methods.POST, withKey(apiKey, false, chain));
+  }
+
+  /**
+   * Adds the OpenAI-compatible routes of the APIs that have one: each route dispatches by model
+   * (the API's name) to that API's queue chain, and {@code /v1/models} lists them all. Returns
+   * false when no API has one.
+   */
+  private boolean addOpenAiRoutes(Map<String, HttpHandler> routes) {
+    Map<OpenAiRoute, Map<String, OpenAiHandler.Target>> byRoute = new EnumMap<>(OpenAiRoute.class);
+    List<String> models = new ArrayList<>();
+    for (Api api : apis) {
+      if (api.openAi != null) {
+        byRoute
+            .computeIfAbsent(api.openAi, r -> new LinkedHashMap<>())
+            .put(api.name, new OpenAiHandler.Target(api, queueChain(api)));
+        models.add(api.name);
+      }
+    }
+    for (Map.Entry<OpenAiRoute, Map<String, OpenAiHandler.Target>> route : byRoute.entrySet()) {
+      HttpHandler handler = new OpenAiHandler(route.getKey(), route.getValue());
+      routes.put(
+          route.getKey().path(),
+          new MethodHandler(Methods.POST, withKey(spec.apiKey, true, handler)));
+    }
+    if (!models.isEmpty()) {
+      HttpHandler list = new ModelsHandler(models, System.currentTimeMillis() / 1000);
+      routes.put(OpenAiRoute.MODELS, readOnly(withKey(spec.apiKey, true, list)));
+    }
+    return !models.isEmpty();
   }
 
   /** {@code next} behind the API key check when {@code apiKey} is set. */
