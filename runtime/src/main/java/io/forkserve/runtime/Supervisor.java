@@ -91,6 +91,12 @@ public final class Supervisor implements ServerView, AdminActions {
   public void start() throws InterruptedException {
     ServeConfig config = ServeConfig.load(settings);
     server = config.server;
+    if (server.customWorkerJvmOpts()) {
+      String refused = WorkerJvmOptions.refusal(server.workerJvmOpts);
+      if (refused != null) {
+        throw new IllegalArgumentException("--worker-jvm-opts is refused by java: " + refused);
+      }
+    }
     List<ApiRuntime> loaded = new ArrayList<>();
     for (ApiConfig api : config.apis) {
       loaded.add(new ApiRuntime(api, probes));
