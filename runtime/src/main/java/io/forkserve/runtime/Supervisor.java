@@ -33,8 +33,9 @@ public final class Supervisor implements ServerView, AdminActions {
    * Start-up. The supervisor reads the config (ServeConfig: --config or the flags) and loads every
    * API class in its own process first (a bad entry or class name fails here, with one line),
    * prepares the metrics directory, and for each API (ApiRuntime) opens its queue and workers'
-   * socket and has its pool spawn every worker, then binds the HTTP port, so JVM start-up of the
-   * workers overlaps with the front's. A failure before every worker was ready once stops the
+   * socket and has its pool spawn every worker; only then opens the LMDB archive and the JVM
+   * metrics and binds the HTTP port, so the workers' JVM start-up (the longest step) overlaps
+   * all of the front's own. A failure before every worker was ready once stops the
    * server with the cause (exit 1).
    *
    * Parts. Each API has its own ApiRuntime: Dispatcher (queue), ProcessLauncher, WorkerSocket and
@@ -102,7 +103,7 @@ public final class Supervisor implements ServerView, AdminActions {
       loaded.add(new ApiRuntime(api, probes));
     }
     apis = List.copyOf(loaded);
-    metrics = ServerMetrics.open(out, server.jvmMetrics);
+    metrics = ServerMetrics.open(out);
     for (ApiRuntime api : apis) {
       Class<?> type = api.api.getClass();
       metrics.front.apiInfo(
@@ -113,6 +114,7 @@ public final class Supervisor implements ServerView, AdminActions {
       api.start(metrics, clock, out, apis.size() > 1);
     }
     poolsStarted = true;
+    metrics.openArchive(out, server.jvmMetrics);
     startFront();
     startThread("forkserve-sweeper", this::sweepLoop);
     for (ApiRuntime api : apis) {
