@@ -95,7 +95,7 @@ public final class EntryKey {
     if (unsigned.equals("inf") || unsigned.equals("infinity")) {
       return s.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
     }
-    if (!unsigned.isEmpty() && unsigned.matches("[0-9._e+-]+")) {
+    if (!unsigned.isEmpty() && isDecimalText(unsigned)) {
       try {
         return Double.parseDouble(s.replace("_", "")) + 0.0; // -0.0 and 0.0 are one bucket
       } catch (NumberFormatException e) {
@@ -103,6 +103,17 @@ public final class EntryKey {
       }
     }
     throw new IllegalArgumentException("le label is not a number: " + le);
+  }
+
+  /** {@code [0-9._e+-]+} without a regex: bounds are parsed once per key, 15 per series. */
+  private static boolean isDecimalText(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c == '.' || c == '_' || c == 'e' || c == '+' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The family name, e.g. {@code jobs}. */
