@@ -5,6 +5,7 @@ import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Locale;
 
 /**
@@ -42,24 +43,33 @@ public final class EntryKey {
    * @throws IllegalArgumentException naming the defect
    */
   public static EntryKey parse(String json, MetricType type) {
+    return parse(json, type, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #parse(String, MetricType)}, passing the metric, sample and label names and the
+   * help through {@code shared} (which may return an equal instance seen before), so that the
+   * many keys of one family hold one copy of each.
+   */
+  public static EntryKey parse(String json, MetricType type, UnaryOperator<String> shared) {
     JsonCursor c = new JsonCursor(json);
     c.expect('[');
-    String metric = c.string();
+    String metric = shared.apply(c.string());
     c.expect(',');
-    String sample = c.string();
+    String sample = shared.apply(c.string());
     c.expect(',');
     List<String> pairs = c.stringObject();
     String help = DEFAULT_HELP;
     if (c.peek() == ',') {
       c.expect(',');
-      help = c.string();
+      help = shared.apply(c.string());
     }
     c.expect(']');
     c.end();
     String[] names = new String[pairs.size() / 2];
     String[] values = new String[names.length];
     for (int i = 0; i < names.length; i++) {
-      names[i] = pairs.get(2 * i);
+      names[i] = shared.apply(pairs.get(2 * i));
       values[i] = pairs.get(2 * i + 1);
     }
     Labels labels = Labels.of(names, values);
