@@ -5,13 +5,14 @@
 #   2. a scrape (merge + text exposition, a warm reused scraper) of 1k, 10k, 100k and 1M
 #      distinct counter series in 8 files, and of 64k series in 1, 4, 16 and 64 files: median
 #      wall and CPU time per scrape and the scraping JVM's peak RSS (each size in its own JVM,
-#      -Xmx1g; the files are written by our registry in another JVM beforehand);
+#      -Xmx3g; the files are written by our registry in another JVM beforehand);
 # then the growth: each step's cost ratio against its size ratio (linear when they match) and
 # the constants (ns of CPU per series, ms per file).
 #
 # Usage: benchmarks/scaling.sh [WORK_DIR]   (wrap in `flock /tmp/bench.lock`)
 # Environment: WORKERS ("1 2 4 8"), SERIES ("1000 10000 100000 1000000"), FILES ("1 4 16 64"),
-#   FILE_SERIES (64000), DURATION (5), WARM (2), SCRAPE_SECONDS (2).
+#   FILE_SERIES (64000), DURATION (5), WARM (2), SCRAPE_SECONDS (2), SCRAPE_XMX (3g: 1M series
+#   do not fit in 1g).
 # Exit: 0 no row grows faster than linear (a step's cost ratio at most 1.5x its size ratio, on
 #   CPU time); 3 one does; other: an error.
 set -euo pipefail
@@ -62,7 +63,7 @@ scrape_row() { # label series files
   local d="$work/dir-$2-$3" line
   rm -rf "$d"
   java -cp "$jar" io.forkserve.benchmarks.ScrapeScaling write "$d" "$2" "$3"
-  line=$(java -Xms64m -Xmx1g -XX:+UseSerialGC -cp "$jar" io.forkserve.benchmarks.ScrapeScaling \
+  line=$(java -Xms64m -Xmx"${SCRAPE_XMX:-3g}" -XX:+UseSerialGC -cp "$jar" io.forkserve.benchmarks.ScrapeScaling \
     scrape "$d" "${SCRAPE_SECONDS:-2}")
   rm -rf "$d"
   printf '%-24s %s\n' "$1" "$line"
