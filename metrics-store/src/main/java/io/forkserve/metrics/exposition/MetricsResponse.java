@@ -10,7 +10,7 @@ import java.util.zip.GZIPOutputStream;
 /**
  * A rendered scrape response: content type, whether the body is gzip-compressed, and the body.
  * An HTTP handler sets {@code Content-Type}, sets {@code Content-Encoding: gzip} when {@link
- * #gzipped()} (and must then not compress again), and sends {@link #body()}. Immutable.
+ * #gzipped()} (and must then not compress again), and sends {@link #bodyBuffers()}. Immutable.
  */
 public final class MetricsResponse {
   /*
