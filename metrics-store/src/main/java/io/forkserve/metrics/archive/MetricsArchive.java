@@ -9,6 +9,7 @@ import io.forkserve.metrics.file.MetricFileReader;
 import io.forkserve.metrics.file.MetricKey;
 import io.forkserve.metrics.file.ReaderContext;
 import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.internal.ExactSum;
 import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.merge.MergeSource;
 import io.forkserve.metrics.model.Labels;
@@ -276,8 +277,10 @@ public final class MetricsArchive implements Closeable {
         }
         ArchiveLayout.SeriesKey key = ArchiveLayout.SeriesKey.parse(k);
         v.order(ArchiveLayout.ORDER);
+        boolean sum = MergeRule.of(key.type, key.rule) == MergeRule.SUM; // time: the remainder
         series.add(new ArchiveContents.Series(key.type, gaugeMode(key.rule), key.pid, json(key, v),
-            v.getDouble(ArchiveLayout.VALUE_OFFSET), v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET)));
+            v.getDouble(ArchiveLayout.VALUE_OFFSET),
+            sum ? 0.0 : v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET)));
       });
       return new ArchiveContents(folds, series, e.mapSize());
     } finally {
@@ -540,7 +543,7 @@ public final class MetricsArchive implements Closeable {
     ByteBuffer k = ArchiveLayout.put(keyBuffer(), seriesKey);
     ByteBuffer old = env().db().get(txn, k);
     double v = value;
-    double t = timestamp;
+    double t = file.rule() == MergeRule.SUM ? 0.0 : timestamp; // a sum's remainder starts at 0
     if (old != null) {
       old.order(ArchiveLayout.ORDER);
       double[] merged = merge(file.rule(), old.getDouble(ArchiveLayout.VALUE_OFFSET),
@@ -559,10 +562,16 @@ public final class MetricsArchive implements Closeable {
 
   /**
    * Combines an archived value and time with a folded one by the series' merge rule; returns the
-   * new value and time.
+   * new value and time. A sum's "time" is the remainder of its exact sum (see ArchiveLayout).
    */
   static double[] merge(MergeRule rule, double oldValue, double oldTime, double value,
       double time) {
+    if (rule == MergeRule.SUM) {
+      double[] high = {oldValue};
+      double[] low = {oldTime};
+      ExactSum.addRoundingUp(high, low, 0, value); // never below the exact sum; see ExactSum
+      return new double[] {high[0], low[0]};
+    }
     if (rule == MergeRule.MOSTRECENT) {
       return MergeRule.isNewer(time, oldTime)
           ? new double[] {value, time} : new double[] {oldValue, oldTime};
