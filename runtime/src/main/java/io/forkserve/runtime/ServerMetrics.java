@@ -2,6 +2,7 @@ package io.forkserve.runtime;
 
 import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.runtime.front.FrontMetrics;
 import io.forkserve.worker.jvm.JvmMetrics;
@@ -33,7 +34,7 @@ final class ServerMetrics {
    * Prepares the directory named by {@code PROMETHEUS_MULTIPROC_DIR} (or a private one), saying
    * which on {@code out}; IllegalArgumentException with one line when it is unusable.
    */
-  static ServerMetrics open(PrintStream out, boolean jvmMetrics) {
+  static ServerMetrics open(PrintStream out, boolean jvmMetrics, FormatVersion format) {
     MetricsDir dir = MetricsDir.prepare(System.getenv(MetricsRegistry.ENV));
     out.println(
         "forkserve: metrics directory "
@@ -41,7 +42,7 @@ final class ServerMetrics {
             + (dir.privateDir ? " (private to this server)" : " (wiped)"));
     MetricsRegistry registry;
     try {
-      registry = MetricsRegistry.open(dir.path);
+      registry = MetricsRegistry.builder(dir.path).formatVersion(format).open();
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "metrics directory " + dir.path + " is unusable: " + e.getMessage());

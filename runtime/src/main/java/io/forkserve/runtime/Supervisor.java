@@ -96,7 +96,7 @@ public final class Supervisor implements ServerView, AdminActions {
       loaded.add(new ApiRuntime(api, probes));
     }
     apis = List.copyOf(loaded);
-    metrics = ServerMetrics.open(out, server.jvmMetrics);
+    metrics = ServerMetrics.open(out, server.jvmMetrics, server.metricsFormat);
     for (ApiRuntime api : apis) {
       Class<?> type = api.api.getClass();
       metrics.front.apiInfo(
