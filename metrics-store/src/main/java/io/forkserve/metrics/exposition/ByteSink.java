@@ -40,7 +40,10 @@ final class ByteSink {
     return this;
   }
 
-  /** Appends a double as floatToGoString writes it; integers below 1e6 without a String. */
+  /**
+   * Appends a double as floatToGoString writes it; integers below 1e6 ({@code 42.0}), and positive
+   * ones from 1e6 to 1e15 ({@code 1.048576e+06}: byte counts), without a String.
+   */
   ByteSink value(double v) {
     if (v > -1e6 && v < 1e6 && v == (long) v && !(v == 0 && 1 / v < 0)) {
       long n = (long) v;
@@ -49,21 +52,52 @@ final class ByteSink {
         buf[size++] = '-';
         n = -n;
       }
-      int start = size;
-      do {
-        buf[size++] = (byte) ('0' + n % 10);
-        n /= 10;
-      } while (n > 0);
-      for (int i = start, j = size - 1; i < j; i++, j--) {
-        byte t = buf[i];
-        buf[i] = buf[j];
-        buf[j] = t;
-      }
+      digits(n);
       buf[size++] = '.';
       buf[size++] = '0';
       return this;
     }
+    if (v >= 1e6 && v < 1e15 && v == (long) v) {
+      return goExponent((long) v);
+    }
     return ascii(FloatFormat.format(v));
+  }
+
+  /** {@code n} (7 to 15 digits) as {@code D.DDDe+0E}, trailing zeros of the mantissa dropped. */
+  private ByteSink goExponent(long n) {
+    ensure(24);
+    int start = size;
+    digits(n);
+    int exponent = size - start - 1;
+    int end = size;
+    while (buf[end - 1] == '0') {
+      end--;
+    }
+    if (end - start > 1) { // D.DDD: move the digits after the first one place right
+      System.arraycopy(buf, start + 1, buf, start + 2, end - start - 1);
+      buf[start + 1] = '.';
+      end++;
+    }
+    size = end;
+    buf[size++] = 'e';
+    buf[size++] = '+';
+    buf[size++] = '0';
+    digits(exponent);
+    return this;
+  }
+
+  /** The decimal digits of {@code n} (at least 0). */
+  private void digits(long n) {
+    int start = size;
+    do {
+      buf[size++] = (byte) ('0' + n % 10);
+      n /= 10;
+    } while (n > 0);
+    for (int i = start, j = size - 1; i < j; i++, j--) {
+      byte t = buf[i];
+      buf[i] = buf[j];
+      buf[j] = t;
+    }
   }
 
   ByteSink newline() {
