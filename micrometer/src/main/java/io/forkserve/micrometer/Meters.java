@@ -128,11 +128,12 @@ final class Meters {
 
   /**
    * Timer: a summary or histogram series in seconds, and a sampled {@code _max} gauge. A record
-   * is the series' two (or, as a histogram, two) adds into the mapped file and Micrometer's
-   * window max; count and total are read back from the series.
+   * is the series' two adds into the mapped file and Micrometer's window max (whose clock is a
+   * {@link ReadClock}); count and total are read back from the series.
    */
   static final class FsTimer extends AbstractTimer implements Sampled {
     private final Distribution series;
+    private final ReadClock maxClock;
     private final TimeWindowMax max;
     private final List<Sampler.Item> items;
 
@@ -146,7 +147,8 @@ final class Meters {
         Gauge.Child maxSeries) {
       super(id, clock, pauseDetector, TimeUnit.SECONDS, NoopHistogram.INSTANCE);
       this.series = series;
-      this.max = new TimeWindowMax(clock, config);
+      this.maxClock = new ReadClock(clock);
+      this.max = new TimeWindowMax(maxClock, config);
       this.items = List.of(gaugeItem(maxName, maxSeries, () -> max(TimeUnit.SECONDS)));
     }
 
@@ -169,6 +171,7 @@ final class Meters {
 
     @Override
     public double max(TimeUnit unit) {
+      maxClock.refresh();
       return max.poll(unit);
     }
 
@@ -181,6 +184,7 @@ final class Meters {
   /** Distribution summary: like {@link FsTimer}, in the meter's base unit. */
   static final class FsSummary extends AbstractDistributionSummary implements Sampled {
     private final Distribution series;
+    private final ReadClock maxClock;
     private final TimeWindowMax max;
     private final List<Sampler.Item> items;
 
@@ -194,7 +198,8 @@ final class Meters {
         Gauge.Child maxSeries) {
       super(id, scale, NoopHistogram.INSTANCE);
       this.series = series;
-      this.max = new TimeWindowMax(clock, config);
+      this.maxClock = new ReadClock(clock);
+      this.max = new TimeWindowMax(maxClock, config);
       this.items = List.of(gaugeItem(maxName, maxSeries, this::max));
     }
 
@@ -216,6 +221,7 @@ final class Meters {
 
     @Override
     public double max() {
+      maxClock.refresh();
       return max.poll();
     }
 
