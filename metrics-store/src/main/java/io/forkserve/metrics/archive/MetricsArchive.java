@@ -5,9 +5,7 @@ import io.forkserve.metrics.merge.MergeSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -246,14 +244,14 @@ public final class MetricsArchive implements Closeable {
     Path aside = metricsDir.resolve(DAMAGED_FOLDER);
     String where;
     try {
-      deleteTree(aside);
+      MultiprocDirectory.deleteTree(aside);
       Files.move(folder, aside, StandardCopyOption.ATOMIC_MOVE);
       where = "moved aside to " + aside;
     } catch (IOException | RuntimeException moveFailed) {
       try {
-        deleteTree(folder);
+        MultiprocDirectory.deleteTree(folder);
         where = "deleted (cannot move it aside: " + moveFailed + ")";
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
         throw new IllegalStateException("metrics archive " + folder + " is damaged (" + problem
             + ") and can be neither moved aside nor deleted: " + e, e);
       }
@@ -263,21 +261,6 @@ public final class MetricsArchive implements Closeable {
     LOG.log(Level.ERROR, lastDamage);
     env = ArchiveEnv.openWritable(folder, initialMapSize);
     resets++;
-  }
-
-  /** Deletes {@code root} and what it holds, never following a link. */
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-      try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
-        for (Path entry : entries) {
-          deleteTree(entry);
-        }
-      }
-    }
-    Files.deleteIfExists(root);
   }
 
   /**
