@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Summarizes JMH json files of the update benchmarks, ours beside client_java's.
+"""Summarizes JMH json files of the update benchmarks, ours beside client_java's (for
+MicrometerBenchmark: ours beside micrometer-registry-prometheus, shown as client_java).
 
 Usage: summarize.py ROUND_JSON...
 Per benchmark method: median ns/op of each impl over the files, median of the per-file ratios
@@ -25,7 +26,11 @@ def main():
         with open(path) as f:
             for run in json.load(f):
                 method = run["benchmark"].rsplit(".", 2)[-2:]
-                key = (".".join(method).replace("Benchmark", ""), run["params"]["impl"])
+                params = run["params"]
+                # MicrometerBenchmark's baseline, micrometer-registry-prometheus, is client_java.
+                impl = params.get("impl", params.get("registry"))
+                impl = "client_java" if impl == "prometheus" else impl
+                key = (".".join(method).replace("Benchmark", ""), impl)
                 scores[key].append(run["primaryMetric"]["score"])
                 norm = run.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
                 if norm is not None:

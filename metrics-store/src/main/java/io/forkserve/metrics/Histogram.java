@@ -94,6 +94,11 @@ public final class Histogram {
     children.unlabelled().observe(value);
   }
 
+  /** The unlabelled series; IllegalStateException when the histogram has label names. */
+  public Child unlabelled() {
+    return children.unlabelled();
+  }
+
   /** Observes {@code value} in the unlabelled series, with an exemplar (null: none). */
   public void observe(double value, ExemplarLabels exemplar) {
     children.unlabelled().observe(value, exemplar);
@@ -112,6 +117,12 @@ public final class Histogram {
     default void observe(double value, ExemplarLabels exemplar) {
       observe(value);
     }
+
+    /** The number of observations in this process (over all buckets). */
+    double count();
+
+    /** The sum of the values observed in this process. */
+    double sum();
   }
 
   static final class HistogramChild extends StripedSeries implements Child {
@@ -137,6 +148,20 @@ public final class Histogram {
           return;
         }
       }
+    }
+
+    @Override
+    public double count() {
+      double count = 0;
+      for (int i = 1; i <= bounds.length; i++) {
+        count += sum(i);
+      }
+      return count;
+    }
+
+    @Override
+    public double sum() {
+      return sum(0);
     }
 
     @Override

@@ -50,10 +50,21 @@ public final class Summary {
     children.unlabelled().observe(value);
   }
 
+  /** The unlabelled series; IllegalStateException when the summary has label names. */
+  public Child unlabelled() {
+    return children.unlabelled();
+  }
+
   /** One labelled series. Thread-safe. */
   public interface Child {
     /** Adds 1 to the count and {@code value} to the sum. */
     void observe(double value);
+
+    /** The number of observations in this process. */
+    double count();
+
+    /** The sum of the values observed in this process. */
+    double sum();
   }
 
   static final class SummaryChild extends StripedSeries implements Child {
@@ -66,6 +77,16 @@ public final class Summary {
     public void observe(double value) {
       add(0, 1.0);
       add(1, value);
+    }
+
+    @Override
+    public double count() {
+      return sum(0);
+    }
+
+    @Override
+    public double sum() {
+      return sum(1);
     }
   }
 

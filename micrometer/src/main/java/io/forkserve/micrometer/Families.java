@@ -77,7 +77,7 @@ final class Families {
             "summary",
             names,
             () -> Summary.builder(name).help(help).labelNames(array(names)).register(metrics));
-    return names.isEmpty() ? summary::observe : summary.labels(array(values));
+    return names.isEmpty() ? summary.unlabelled() : summary.labels(array(values));
   }
 
   /** The series of histogram {@code name} with these bucket bounds, for these label values. */
@@ -94,7 +94,7 @@ final class Families {
                     .buckets(bounds)
                     .labelNames(array(names))
                     .register(metrics));
-    return names.isEmpty() ? histogram::observe : histogram.labels(array(values));
+    return names.isEmpty() ? histogram.unlabelled() : histogram.labels(array(values));
   }
 
   private <T> T family(String name, String kind, List<String> names, Creator<T> creator) {

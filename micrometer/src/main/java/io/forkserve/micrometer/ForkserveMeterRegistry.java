@@ -149,7 +149,7 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
         id,
         () -> {
           String name = name(id);
-          DoubleConsumer series = distribution(id, name, config, 1e-9);
+          Meters.Distribution series = distribution(id, name, config, 1e-9);
           return sampled(
               new Meters.FsTimer(
                   id,
@@ -170,7 +170,7 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
         id,
         () -> {
           String name = name(id);
-          DoubleConsumer series = distribution(id, name, config, 1.0);
+          Meters.Distribution series = distribution(id, name, config, 1.0);
           return sampled(
               new Meters.FsSummary(
                   id,
@@ -283,7 +283,7 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
    * The series of a timer or summary: a histogram when the meter asks for one (percentile histogram
    * or SLOs), else a summary (count and sum; client-side percentiles are not kept).
    */
-  private DoubleConsumer distribution(
+  private Meters.Distribution distribution(
       Meter.Id id, String name, DistributionStatisticConfig config, double boundScale) {
     if (config.isPublishingHistogram()) {
       NavigableSet<Double> buckets = config.getHistogramBuckets(true);
@@ -292,9 +292,11 @@ public final class ForkserveMeterRegistry extends MeterRegistry implements AutoC
       for (double bound : buckets) {
         bounds[i++] = bound * boundScale;
       }
-      return families.histogram(name, help(id), bounds, labelNames(id), labelValues(id))::observe;
+      return Meters.Distribution.of(
+          families.histogram(name, help(id), bounds, labelNames(id), labelValues(id)));
     }
-    return families.summary(name, help(id), labelNames(id), labelValues(id))::observe;
+    return Meters.Distribution.of(
+        families.summary(name, help(id), labelNames(id), labelValues(id)));
   }
 
   private io.forkserve.metrics.Gauge.Child gaugeSeries(Meter.Id id, String name, GaugeMode mode) {

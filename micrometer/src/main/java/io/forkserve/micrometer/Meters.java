@@ -2,6 +2,8 @@ package io.forkserve.micrometer;
 
 import io.forkserve.metrics.Counter;
 import io.forkserve.metrics.Gauge;
+import io.forkserve.metrics.Histogram;
+import io.forkserve.metrics.Summary;
 import io.micrometer.core.instrument.AbstractDistributionSummary;
 import io.micrometer.core.instrument.AbstractMeter;
 import io.micrometer.core.instrument.AbstractTimer;
@@ -74,11 +76,64 @@ final class Meters {
     }
   }
 
-  /** Timer: a summary or histogram series in seconds, and a sampled {@code _max} gauge. */
+  /**
+   * The series a timer or summary writes: a metrics-store summary or histogram child, whose
+   * values in this process are also the meter's count and total (no second copy to update).
+   */
+  interface Distribution {
+    void observe(double value);
+
+    double count();
+
+    double sum();
+
+    static Distribution of(Summary.Child child) {
+      return new Distribution() {
+        @Override
+        public void observe(double value) {
+          child.observe(value);
+        }
+
+        @Override
+        public double count() {
+          return child.count();
+        }
+
+        @Override
+        public double sum() {
+          return child.sum();
+        }
+      };
+    }
+
+    static Distribution of(Histogram.Child child) {
+      return new Distribution() {
+        @Override
+        public void observe(double value) {
+          child.observe(value);
+        }
+
+        @Override
+        public double count() {
+          return child.count();
+        }
+
+        @Override
+        public double sum() {
+          return child.sum();
+        }
+      };
+    }
+  }
+
+  /**
+   * Timer: a summary or histogram series in seconds, and a sampled {@code _max} gauge. A record
+   * is the series' two adds into the mapped file and Micrometer's window max (whose clock is a
+   * {@link ReadClock}); count and total are read back from the series.
+   */
   static final class FsTimer extends AbstractTimer implements Sampled {
-    private final DoubleConsumer series;
-    private final LongAdder count = new LongAdder();
-    private final DoubleAdder totalNanos = new DoubleAdder();
+    private final Distribution series;
+    private final ReadClock maxClock;
     private final TimeWindowMax max;
     private final List<Sampler.Item> items;
 
@@ -87,36 +142,36 @@ final class Meters {
         Clock clock,
         DistributionStatisticConfig config,
         PauseDetector pauseDetector,
-        DoubleConsumer series,
+        Distribution series,
         String maxName,
         Gauge.Child maxSeries) {
       super(id, clock, pauseDetector, TimeUnit.SECONDS, NoopHistogram.INSTANCE);
       this.series = series;
-      this.max = new TimeWindowMax(clock, config);
+      this.maxClock = new ReadClock(clock);
+      this.max = new TimeWindowMax(maxClock, config);
       this.items = List.of(gaugeItem(maxName, maxSeries, () -> max(TimeUnit.SECONDS)));
     }
 
     @Override
     protected void recordNonNegative(long amount, TimeUnit unit) {
       long nanos = unit.toNanos(amount);
-      series.accept(nanos / 1e9);
-      count.increment();
-      totalNanos.add(nanos);
+      series.observe(nanos / 1e9);
       max.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public long count() {
-      return count.sum();
+      return (long) series.count();
     }
 
     @Override
     public double totalTime(TimeUnit unit) {
-      return TimeUtils.nanosToUnit(totalNanos.sum(), unit);
+      return TimeUtils.convert(series.sum(), TimeUnit.SECONDS, unit);
     }
 
     @Override
     public double max(TimeUnit unit) {
+      maxClock.refresh();
       return max.poll(unit);
     }
 
@@ -128,9 +183,8 @@ final class Meters {
 
   /** Distribution summary: like {@link FsTimer}, in the meter's base unit. */
   static final class FsSummary extends AbstractDistributionSummary implements Sampled {
-    private final DoubleConsumer series;
-    private final LongAdder count = new LongAdder();
-    private final DoubleAdder total = new DoubleAdder();
+    private final Distribution series;
+    private final ReadClock maxClock;
     private final TimeWindowMax max;
     private final List<Sampler.Item> items;
 
@@ -139,35 +193,35 @@ final class Meters {
         Clock clock,
         DistributionStatisticConfig config,
         double scale,
-        DoubleConsumer series,
+        Distribution series,
         String maxName,
         Gauge.Child maxSeries) {
       super(id, scale, NoopHistogram.INSTANCE);
       this.series = series;
-      this.max = new TimeWindowMax(clock, config);
+      this.maxClock = new ReadClock(clock);
+      this.max = new TimeWindowMax(maxClock, config);
       this.items = List.of(gaugeItem(maxName, maxSeries, this::max));
     }
 
     @Override
     protected void recordNonNegative(double amount) {
-      series.accept(amount);
-      count.increment();
-      total.add(amount);
+      series.observe(amount);
       max.record(amount);
     }
 
     @Override
     public long count() {
-      return count.sum();
+      return (long) series.count();
     }
 
     @Override
     public double totalAmount() {
-      return total.sum();
+      return series.sum();
     }
 
     @Override
     public double max() {
+      maxClock.refresh();
       return max.poll();
     }
 

@@ -2,6 +2,7 @@ package io.forkserve.runtime;
 
 import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.runtime.front.FrontMetrics;
 import io.forkserve.worker.jvm.JvmMetrics;
@@ -30,11 +31,11 @@ final class ServerMetrics {
 
   /**
    * Prepares the directory named by {@code PROMETHEUS_MULTIPROC_DIR} (or a private one), saying
-   * which on {@code out}, and the front's registry: enough for workers to start. The archive and
-   * the JVM metrics come with {@link #openArchive}. IllegalArgumentException with one line when
-   * the directory is unusable.
+   * which on {@code out}, and the front's registry, writing files in {@code format}: enough for
+   * workers to start. The archive and the JVM metrics come with {@link #openArchive}.
+   * IllegalArgumentException with one line when the directory is unusable.
    */
-  static ServerMetrics open(PrintStream out) {
+  static ServerMetrics open(PrintStream out, FormatVersion format) {
     MetricsDir dir = MetricsDir.prepare(System.getenv(MetricsRegistry.ENV));
     out.println(
         "forkserve: metrics directory "
@@ -42,7 +43,7 @@ final class ServerMetrics {
             + (dir.privateDir ? " (private to this server)" : " (wiped)"));
     MetricsRegistry registry;
     try {
-      registry = MetricsRegistry.open(dir.path);
+      registry = MetricsRegistry.builder(dir.path).formatVersion(format).open();
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "metrics directory " + dir.path + " is unusable: " + e.getMessage());

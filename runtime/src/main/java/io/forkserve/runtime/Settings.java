@@ -1,5 +1,6 @@
 package io.forkserve.runtime;
 
+import io.forkserve.metrics.file.FormatVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,6 +59,7 @@ public final class Settings {
     flag("admin-token", null, "token of the localhost admin endpoint (default: endpoint off)");
     flag("config", null, "YAML or JSON file listing several APIs (see docs/serving.md)");
     flag("jvm-metrics", "true", "process and JVM metrics of front and workers (--no-jvm-metrics)");
+    flag("metrics-format", "v2", "metric file format: v2 (prometheus_client 0.18+) or v1 (0.16)");
     // What one client may hold of the front (docs/security.md).
     flag("request-parse-timeout", "10s", "a request's line and headers must arrive within this");
     flag("no-request-timeout", "60s", "close a connection with no request in progress after");
@@ -119,6 +121,7 @@ public final class Settings {
   final long crashLoopWindowNanos;
   final String adminToken;
   final boolean jvmMetrics;
+  final FormatVersion metricsFormat;
   final String config;
 
   /** Flags given on the command line (not from the environment or defaults). */
@@ -178,6 +181,7 @@ public final class Settings {
     adminToken = raw.get("admin-token");
     config = raw.get("config");
     jvmMetrics = bool(raw, "jvm-metrics");
+    metricsFormat = metricsFormat(raw);
     requestParseTimeoutNanos = positive(raw, "request-parse-timeout");
     noRequestTimeoutNanos = positive(raw, "no-request-timeout");
     idleTimeoutNanos = positive(raw, "idle-timeout");
@@ -192,6 +196,17 @@ public final class Settings {
     Map<String, String> merged = new LinkedHashMap<>(raw);
     merged.putAll(values);
     return new Settings(merged, given);
+  }
+
+  private static FormatVersion metricsFormat(Map<String, String> raw) {
+    try {
+      FormatVersion format = FormatVersion.fromToken(raw.get("metrics-format"));
+      raw.put("metrics-format", format.token());
+      return format;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--metrics-format must be v1 or v2, not " + raw.get("metrics-format"));
+    }
   }
 
   private static boolean bool(Map<String, String> raw, String flag) {

@@ -98,7 +98,7 @@ public final class Supervisor {
       loaded.add(new ApiRuntime(api, probes));
     }
     apis.loaded(loaded, server);
-    metrics = ServerMetrics.open(out);
+    metrics = ServerMetrics.open(out, server.metricsFormat);
     for (ApiRuntime api : loaded) {
       Class<?> type = api.api.getClass();
       metrics.front.apiInfo(

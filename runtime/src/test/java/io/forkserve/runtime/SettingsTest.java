@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.metrics.file.FormatVersion;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -131,6 +132,23 @@ class SettingsTest {
             IllegalArgumentException.class,
             () -> Settings.parse(new String[] {"--min-ready-workers", "2"}, Map.of()));
     assertEquals("--min-ready-workers (2) is above --workers (1)", e.getMessage());
+  }
+
+  @Test
+  void metricsFormatIsV2UnlessV1IsAskedFor() {
+    Map<String, String> none = Map.of();
+    assertEquals(FormatVersion.V2, Settings.parse(new String[0], none).metricsFormat);
+    Settings v1 = Settings.parse(new String[] {"--metrics-format", "V1"}, none);
+    assertEquals(FormatVersion.V1, v1.metricsFormat);
+    assertEquals("v1", v1.visible().get("metrics-format")); // what workers read
+    assertEquals(
+        FormatVersion.V1,
+        Settings.parse(new String[0], Map.of("FORKSERVE_METRICS_FORMAT", "v1")).metricsFormat);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Settings.parse(new String[] {"--metrics-format", "3"}, none));
+    assertEquals("--metrics-format must be v1 or v2, not 3", e.getMessage());
   }
 
   @Test

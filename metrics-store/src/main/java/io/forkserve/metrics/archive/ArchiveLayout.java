@@ -32,7 +32,10 @@ import java.util.Map;
  * mostrecent}) or empty; PID the folded process for {@code all} gauges (they keep one series per
  * pid) and empty otherwise; JSON the entry key exactly as the metric files hold it. A key longer
  * than LMDB's limit (511 bytes) is replaced by the SHA-256 of its JSON, and the JSON moves into
- * the value.
+ * the value. The time is a mostrecent or all gauge's; a summed series (counters, histograms,
+ * summaries, sum gauges) keeps there the remainder of its exact sum instead: value + remainder is
+ * the folded values' exact sum, value that sum rounded (ExactSum; archives whose sums hold 0
+ * there read the same).
  */
 final class ArchiveLayout {
   static final String SERIES_PREFIX = "series\t";

@@ -57,8 +57,10 @@ final class ArchiveReader {
         }
         ArchiveLayout.SeriesKey key = ArchiveLayout.SeriesKey.parse(k);
         v.order(ArchiveLayout.ORDER);
+        boolean sum = MergeRule.of(key.type, key.rule) == MergeRule.SUM; // time: the remainder
         series.add(new ArchiveContents.Series(key.type, gaugeMode(key.rule), key.pid, json(key, v),
-            v.getDouble(ArchiveLayout.VALUE_OFFSET), v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET)));
+            v.getDouble(ArchiveLayout.VALUE_OFFSET),
+            sum ? 0.0 : v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET)));
       });
       return new ArchiveContents(folds, series, env.mapSize());
     } finally {

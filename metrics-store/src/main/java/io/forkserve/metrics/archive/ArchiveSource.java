@@ -1,5 +1,6 @@
 package io.forkserve.metrics.archive;
 
+import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.merge.MergeSource;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -19,7 +20,9 @@ final class ArchiveSource implements MergeSource {
   /*
    * The series are iterated in key order, which is stable from one scrape to the next, so the
    * decoded form of the i-th key is cached and reused while the i-th key's bytes are unchanged:
-   * a scrape compares bytes and reads two doubles per entry, and decodes only new series.
+   * a scrape compares bytes and reads two doubles per entry, and decodes only new series. A
+   * summed series' second double is the remainder of its exact sum (ArchiveLayout): it is fed as
+   * a second entry of the same series, which the scrape adds exactly.
    */
 
   private static final System.Logger LOG = System.getLogger(ArchiveSource.class.getName());
@@ -83,8 +86,16 @@ final class ArchiveSource implements MergeSource {
         Decoded d = decode(i++, c.key(), c.val());
         if (d != null) {
           ByteBuffer v = c.val().order(ArchiveLayout.ORDER);
-          sink.accept(d.key.type, d.key.rule, d.key.pid, d.json,
-              v.getDouble(ArchiveLayout.VALUE_OFFSET), v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET));
+          double value = v.getDouble(ArchiveLayout.VALUE_OFFSET);
+          double time = v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET);
+          if (d.sum) { // the remainder of an exact sum: one more entry of the same series
+            sink.accept(d.key.type, d.key.rule, d.key.pid, d.json, value, 0.0);
+            if (time != 0.0) {
+              sink.accept(d.key.type, d.key.rule, d.key.pid, d.json, time, 0.0);
+            }
+          } else {
+            sink.accept(d.key.type, d.key.rule, d.key.pid, d.json, value, time);
+          }
         }
         found = c.next();
       }
@@ -144,11 +155,13 @@ final class ArchiveSource implements MergeSource {
     final ByteBuffer bytes;
     final ArchiveLayout.SeriesKey key;
     final String json;
+    final boolean sum;
 
     Decoded(ByteBuffer bytes, ArchiveLayout.SeriesKey key, String json) {
       this.bytes = bytes;
       this.key = key;
       this.json = json;
+      this.sum = MergeRule.of(key.type, key.rule) == MergeRule.SUM;
     }
   }
 }

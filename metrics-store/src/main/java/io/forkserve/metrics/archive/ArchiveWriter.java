@@ -1,5 +1,6 @@
 package io.forkserve.metrics.archive;
 
+import io.forkserve.metrics.internal.ExactSum;
 import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.internal.file.EntryKey;
 import io.forkserve.metrics.internal.file.MetricFileName;
@@ -49,7 +50,7 @@ final class ArchiveWriter {
     ByteBuffer k = ArchiveLayout.put(keyBuffer(), seriesKey);
     ByteBuffer old = env.db().get(txn, k);
     double v = value;
-    double t = timestamp;
+    double t = file.rule() == MergeRule.SUM ? 0.0 : timestamp; // a sum's remainder starts at 0
     if (old != null) {
       old.order(ArchiveLayout.ORDER);
       double[] merged = merge(file.rule(), old.getDouble(ArchiveLayout.VALUE_OFFSET),
@@ -68,10 +69,16 @@ final class ArchiveWriter {
 
   /**
    * Combines an archived value and time with a folded one by the series' merge rule; returns the
-   * new value and time.
+   * new value and time. A sum's "time" is the remainder of its exact sum (see ArchiveLayout).
    */
   static double[] merge(MergeRule rule, double oldValue, double oldTime, double value,
       double time) {
+    if (rule == MergeRule.SUM) {
+      double[] high = {oldValue};
+      double[] low = {oldTime};
+      ExactSum.addRoundingUp(high, low, 0, value); // never below the exact sum; see ExactSum
+      return new double[] {high[0], low[0]};
+    }
     if (rule == MergeRule.MOSTRECENT) {
       return MergeRule.isNewer(time, oldTime)
           ? new double[] {value, time} : new double[] {oldValue, oldTime};

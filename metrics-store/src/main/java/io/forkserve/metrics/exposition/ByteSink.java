@@ -80,30 +80,69 @@ final class ByteSink extends OutputStream {
     return this;
   }
 
-  /** Appends a double as floatToGoString writes it; integers below 1e6 without a String. */
+  /**
+   * Appends a double as floatToGoString writes it; integers below 1e6 ({@code 42.0}), and positive
+   * ones from 1e6 to 1e15 ({@code 1.048576e+06}: byte counts), without a String.
+   */
   ByteSink value(double v) {
-    if (v > -1e6 && v < 1e6 && v == (long) v && !(v == 0 && 1 / v < 0) && PAGE - at >= 24) {
-      byte[] p = page;
-      long n = (long) v;
-      if (n < 0) {
-        p[at++] = '-';
-        n = -n;
+    if (PAGE - at >= 24 && v == (long) v) {
+      if (v > -1e6 && v < 1e6 && !(v == 0 && 1 / v < 0)) {
+        long n = (long) v;
+        if (n < 0) {
+          page[at++] = '-';
+          n = -n;
+        }
+        digits(n);
+        page[at++] = '.';
+        page[at++] = '0';
+        return this;
       }
-      int start = at;
-      do {
-        p[at++] = (byte) ('0' + n % 10);
-        n /= 10;
-      } while (n > 0);
-      for (int i = start, j = at - 1; i < j; i++, j--) {
-        byte t = p[i];
-        p[i] = p[j];
-        p[j] = t;
+      if (v >= 1e6 && v < 1e15) {
+        return goExponent((long) v);
       }
-      p[at++] = '.';
-      p[at++] = '0';
-      return this;
     }
     return ascii(FloatFormat.format(v));
+  }
+
+  /**
+   * {@code n} (7 to 15 digits) as {@code D.DDDe+0E}, trailing zeros of the mantissa dropped; the
+   * caller has made sure that 24 bytes fit in the page.
+   */
+  private ByteSink goExponent(long n) {
+    byte[] p = page;
+    int start = at;
+    digits(n);
+    int exponent = at - start - 1;
+    int end = at;
+    while (p[end - 1] == '0') {
+      end--;
+    }
+    if (end - start > 1) { // D.DDD: move the digits after the first one place right
+      System.arraycopy(p, start + 1, p, start + 2, end - start - 1);
+      p[start + 1] = '.';
+      end++;
+    }
+    at = end;
+    p[at++] = 'e';
+    p[at++] = '+';
+    p[at++] = '0';
+    digits(exponent);
+    return this;
+  }
+
+  /** The decimal digits of {@code n} (at least 0) into the current page, which has room. */
+  private void digits(long n) {
+    byte[] p = page;
+    int start = at;
+    do {
+      p[at++] = (byte) ('0' + n % 10);
+      n /= 10;
+    } while (n > 0);
+    for (int i = start, j = at - 1; i < j; i++, j--) {
+      byte t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
   }
 
   ByteSink newline() {

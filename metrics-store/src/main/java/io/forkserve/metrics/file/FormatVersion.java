@@ -1,6 +1,9 @@
 package io.forkserve.metrics.file;
 
-/** The two on-disk entry formats of prometheus_client's multiprocess files. */
+/**
+ * The two on-disk entry formats of prometheus_client's multiprocess files. A reader of one cannot
+ * read the other: prometheus_client 0.16 and 0.17 read only v1, 0.18 and later only v2.
+ */
 public enum FormatVersion {
   /** prometheus_client 0.16.0 to 0.17.x: key, padding, value. */
   V1(8),
@@ -28,6 +31,26 @@ public enum FormatVersion {
       default:
         throw new IllegalArgumentException("format version must be 1 or 2, not " + number);
     }
+  }
+
+  /**
+   * The version a setting names ({@code v1} or {@code v2}, any case), or an exception naming the
+   * accepted values.
+   */
+  public static FormatVersion fromToken(String token) {
+    switch (token.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "v1":
+        return V1;
+      case "v2":
+        return V2;
+      default:
+        throw new IllegalArgumentException("metrics format must be v1 or v2, not " + token);
+    }
+  }
+
+  /** {@code v1} or {@code v2}, as settings name it. */
+  public String token() {
+    return "v" + number();
   }
 
   /** 1 or 2. */

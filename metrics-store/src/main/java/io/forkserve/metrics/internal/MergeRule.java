@@ -11,7 +11,7 @@ import java.util.Locale;
  * rule with {@code GaugeMode}.
  */
 public enum MergeRule {
-  /** Values add up. */
+  /** Values add up, exactly: see {@link ExactSum}, the arithmetic of this rule. */
   SUM,
   /** The smallest value wins. */
   MIN,
@@ -67,14 +67,14 @@ public enum MergeRule {
   }
 
   /**
-   * The series' value after one more file's {@code value} is merged into {@code merged}, for every
-   * rule but MOSTRECENT (see {@link #isNewer}). Comparisons are Python's ({@code value < merged}),
-   * so a NaN never replaces a value.
+   * The series' value after one more file's {@code value} is merged into {@code merged}, for MIN,
+   * MAX and ALL (SUM adds with {@link ExactSum}, MOSTRECENT compares with {@link #isNewer}).
+   * Comparisons are Python's ({@code value < merged}), so a NaN never replaces a value.
    */
   public double combine(double merged, double value) {
     switch (this) {
       case SUM:
-        return merged + value;
+        throw new IllegalStateException("a sum adds with ExactSum, whose total needs two doubles");
       case MIN:
         return value < merged ? value : merged;
       case MAX:

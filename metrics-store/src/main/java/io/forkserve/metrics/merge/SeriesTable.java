@@ -1,5 +1,6 @@
 package io.forkserve.metrics.merge;
 
+import io.forkserve.metrics.internal.ExactSum;
 import io.forkserve.metrics.internal.FloatFormat;
 import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.internal.file.EntryKey;
@@ -7,6 +8,7 @@ import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricType;
 import io.forkserve.metrics.model.Sample;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -32,6 +34,9 @@ final class SeriesTable {
    * emits nothing, so the series of a deleted file disappear. Gauge files also hold info and
    * state set families, told apart by their keys (familyType): they merge as the file's gauge
    * mode says; an info sample merged to 0 (a label set its process replaced) emits nothing.
+   * A summed slot holds its exact sum (ExactSum): values[slot] + lows[slot], plus excess[slot]
+   * in the rare case that two doubles cannot hold it; so the order in which files and the
+   * archive are added never changes a total.
    */
 
   private final Map<String, Family> families = new HashMap<>();
@@ -40,6 +45,8 @@ final class SeriesTable {
   private boolean dirty;
   private int slots;
   private double[] values = new double[256];
+  private double[] lows = new double[256];
+  private BigDecimal[] excess;
   private double[] timestamps = new double[256];
   private boolean[] seen = new boolean[256];
   private MergeRule[] rules = new MergeRule[256];
@@ -145,6 +152,8 @@ final class SeriesTable {
     if (slots == values.length) {
       int n = slots * 2;
       values = Arrays.copyOf(values, n);
+      lows = Arrays.copyOf(lows, n);
+      excess = excess == null ? null : Arrays.copyOf(excess, n);
       timestamps = Arrays.copyOf(timestamps, n);
       seen = Arrays.copyOf(seen, n);
       rules = Arrays.copyOf(rules, n);
@@ -156,6 +165,8 @@ final class SeriesTable {
   /** Forgets the previous scrape's values. */
   void beginScrape() {
     Arrays.fill(values, 0, slots, 0.0);
+    Arrays.fill(lows, 0, slots, 0.0);
+    excess = null;
     Arrays.fill(timestamps, 0, slots, 0.0);
     Arrays.fill(seen, 0, slots, false);
     seenCount = 0;
@@ -171,7 +182,12 @@ final class SeriesTable {
       }
       values[slot] = value;
       timestamps[slot] = timestamp;
-    } else if (first && rule != MergeRule.SUM) { // a sum starts at 0.0, as Python's does
+    } else if (rule == MergeRule.SUM) { // a sum starts at 0.0, as Python's does
+      double rest = ExactSum.add(values, lows, slot, value);
+      if (rest != 0) {
+        addExcess(slot, rest);
+      }
+    } else if (first) {
       values[slot] = value;
     } else {
       values[slot] = rule.combine(values[slot], value);
@@ -180,6 +196,23 @@ final class SeriesTable {
       seen[slot] = true;
       seenCount++;
     }
+  }
+
+  private void addExcess(int slot, double rest) {
+    if (excess == null) {
+      excess = new BigDecimal[values.length];
+    }
+    BigDecimal r = new BigDecimal(rest);
+    excess[slot] = excess[slot] == null ? r : excess[slot].add(r);
+  }
+
+  /** The merged value of {@code slot} in this scrape. */
+  private double value(int slot) {
+    if (excess == null || excess[slot] == null || !Double.isFinite(values[slot])) {
+      return values[slot];
+    }
+    return new BigDecimal(values[slot]).add(new BigDecimal(lows[slot])).add(excess[slot])
+        .doubleValue();
   }
 
   /** True when a family of this name exists. */
@@ -264,7 +297,7 @@ final class SeriesTable {
             emit(t, out, name, g.labels, g.valueSlot);
             break;
           case INFO:
-            if (g.valueSlot >= 0 && t.values[g.valueSlot] != 0) {
+            if (g.valueSlot >= 0 && t.value(g.valueSlot) != 0) {
               emit(t, out, infoName, g.labels, g.valueSlot);
             }
             break;
@@ -286,7 +319,7 @@ final class SeriesTable {
       for (int i = 0; i < g.buckets; i++) {
         int slot = g.bucketSlots[i];
         if (t.seen[slot]) {
-          acc += t.values[slot];
+          acc += t.value(slot);
           out.add(new Sample(bucketName, g.bucketLabels[i], acc));
           any = true;
           endsInf = g.bounds[i] == Double.POSITIVE_INFINITY;
@@ -306,7 +339,7 @@ final class SeriesTable {
 
     private static void emit(SeriesTable t, List<Sample> out, String name, Labels l, int slot) {
       if (slot >= 0 && t.seen[slot]) {
-        out.add(new Sample(name, l, t.values[slot]));
+        out.add(new Sample(name, l, t.value(slot)));
       }
     }
   }

@@ -21,6 +21,7 @@ import io.forkserve.metrics.internal.file.EntryKey;
 import io.forkserve.metrics.model.MetricType;
 import io.forkserve.testsupport.Fixtures;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -209,6 +210,29 @@ class ArchiveTest {
       assertEquals(3, archive.fold(PID_A).folded().size());
       assertRowsClose(withoutLiveGauge(expected),
           rows(scrapeText(dir, List.of(archive.newMergeSource()))));
+    }
+  }
+
+  @Test
+  void foldingFractionalCounters_neverLowersTheTotal() throws Exception {
+    // Summed naively, the scrape adds 0.1 + 0.2 + 0.15 (files, then archive) but after the folds
+    // 0.2 + (0.15 + 0.1): 0.45000000000000007 before, 0.45 after, one ulp backwards.
+    long[] pids = {PID_A, PID_B, PID_B + 1};
+    double[] increments = {0.1, 0.2, 0.15};
+    for (int i = 0; i < pids.length; i++) {
+      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(pids[i]).open()) {
+        Counter.builder("work").help("W.").register(r).inc(increments[i]);
+      }
+    }
+    double exact = new BigDecimal(0.1).add(new BigDecimal(0.2)).add(new BigDecimal(0.15))
+        .doubleValue();
+    assertEquals(exact, rows(scrapeText(dir, List.of())).get("work_total"));
+    try (MetricsArchive archive = MetricsArchive.open(dir)) {
+      for (long pid : new long[] {pids[2], pids[0], pids[1]}) {
+        archive.fold(pid);
+        assertEquals(exact, rows(scrapeText(dir, List.of(archive.newMergeSource())))
+            .get("work_total"), "after folding " + pid);
+      }
     }
   }
 

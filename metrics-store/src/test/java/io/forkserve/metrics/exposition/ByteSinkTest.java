@@ -3,9 +3,11 @@ package io.forkserve.metrics.exposition;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.forkserve.metrics.internal.FloatFormat;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ByteSinkTest {
@@ -41,5 +43,31 @@ class ByteSinkTest {
     assertEquals(0, sink.size());
     assertEquals(1, sink.buffers().length);
     assertEquals(0, sink.buffers()[0].remaining());
+  }
+
+  @Test
+  void value_writesLargeIntegersAsFloatFormatDoes() {
+    assertEquals("1.048576e+06", written(1_048_576));
+    assertEquals("1e+06", written(1e6));
+    assertEquals("1.000001e+06", written(1_000_001));
+    assertEquals("1e+014", written(1e14)); // prometheus_client pads the exponent to 0NN
+    assertEquals("9.99999999999999e+014", written(999_999_999_999_999.0));
+    Random random = new Random(11);
+    ByteSink all = new ByteSink(); // the same values back to back, across page boundaries
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 100_000; i++) {
+      double v = Math.rint(Math.pow(10, 5 + random.nextDouble() * 11));
+      v = random.nextInt(4) == 0 ? Math.rint(v / 1000) * 1000 : v; // trailing zeros
+      assertEquals(FloatFormat.format(v), written(v), "value " + (long) v);
+      all.value(v).newline();
+      expected.append(FloatFormat.format(v)).append('\n');
+    }
+    assertEquals(expected.toString(), new String(all.toByteArray(), StandardCharsets.UTF_8));
+  }
+
+  private static String written(double v) {
+    ByteSink sink = new ByteSink();
+    sink.value(v);
+    return new String(sink.toByteArray(), StandardCharsets.UTF_8);
   }
 }

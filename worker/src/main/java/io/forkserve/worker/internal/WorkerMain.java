@@ -2,6 +2,7 @@ package io.forkserve.worker.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.Request;
 import io.forkserve.worker.RequestInfo;
@@ -27,7 +28,8 @@ import java.util.Map;
  * {@code socket}, {@code index}, {@code workers}, {@code api}, {@code jar} (may be empty), {@code
  * max-batch-size}, {@code device}, {@code print-setup-trace} (false: a failed setup prints no stack
  * trace, the supervisor already saw one), {@code jvm-metrics} (false: no process and JVM metrics,
- * see {@link JvmMetrics}; also passed on); every other pair is passed to {@link
+ * see {@link JvmMetrics}; also passed on), {@code metrics-format} ({@code v1} or {@code v2}, the
+ * format of its metric files; also passed on); every other pair is passed to {@link
  * WorkerContext#config()}.
  */
 public final class WorkerMain {
@@ -107,7 +109,7 @@ public final class WorkerMain {
     try {
       api = ApiLoader.instantiate(apiClass, jar);
       sendHello(writer, index, maxBatchSize, api);
-      registry = openRegistry();
+      registry = openRegistry(settings.getOrDefault(WorkerArgs.METRICS_FORMAT, "v2"));
       openRegistry = registry;
       if (registry != null && jvmMetrics) {
         startJvmMetrics(registry, processLabel(apiName, index), index);
@@ -212,11 +214,14 @@ public final class WorkerMain {
     }
   }
 
-  private static MetricsRegistry openRegistry() {
-    if (System.getenv(MetricsRegistry.ENV) == null) {
+  private static MetricsRegistry openRegistry(String format) {
+    String dir = System.getenv(MetricsRegistry.ENV);
+    if (dir == null) {
       return null;
     }
-    return MetricsRegistry.fromEnvironment();
+    return MetricsRegistry.builder(Path.of(dir))
+        .formatVersion(FormatVersion.fromToken(format))
+        .open();
   }
 
   /** Exits after the front closed the channel: at once when the supervisor itself is gone. */

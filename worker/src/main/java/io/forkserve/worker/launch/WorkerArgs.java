@@ -39,5 +39,8 @@ public final class WorkerArgs {
   /** {@code false}: the worker writes no process and JVM metrics ({@code --jvm-metrics}). */
   public static final String JVM_METRICS = "jvm-metrics";
 
+  /** {@code v1} or {@code v2} (default): the format of the worker's metric files. */
+  public static final String METRICS_FORMAT = "metrics-format";
+
   private WorkerArgs() {}
 }
