@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Requests and streams beyond JSON, side by side in one run, alternating rounds:
 #   1. a 100 KB binary upload echoed through 2 workers (io.forkserve.examples.BytesEchoApi)
-#      against a bare Undertow handler echoing the same body in one process (BareBytesEcho);
+#      against a bare Undertow handler echoing the same body in one process (BareEcho bytes);
 #   2. tokens per second of one stream from io.forkserve.examples.TokenStreamApi as server-sent
 #      events against NDJSON, same generator, same server.
 #
@@ -42,7 +42,7 @@ fs_port=$(free_port)
   --port "$fs_port" > "$out/forkserve-bytes.log" 2>&1 &
 pids+=($!)
 bare_port=$(free_port)
-java -cp "$root/runtime/target/lib/*" "$here/BareBytesEcho.java" "$bare_port" > "$out/bare.log" 2>&1 &
+java -cp "$root/runtime/target/lib/*" "$here/BareEcho.java" "$bare_port" bytes > "$out/bare.log" 2>&1 &
 pids+=($!)
 await_health "http://127.0.0.1:$fs_port/health" || { echo "types.sh: forkserve never healthy" >&2; exit 1; }
 await_bare() { for _ in $(seq 1 600); do curl -sf -o /dev/null --data-binary @"$upload" "$1" && return 0; sleep 0.1; done; return 1; }

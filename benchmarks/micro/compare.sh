@@ -16,24 +16,9 @@ work=${2:-$(mktemp -d /tmp/forkserve-micro.XXXXXX)}
 benchmarks=${BENCHMARKS:-'io.forkserve.benchmarks.(HistogramObserve|CounterInc)Benchmark'}
 jmh_args=${JMH_ARGS:--wi 2 -w 1 -i 3 -r 1}
 
-# JMH allows one run per machine (/tmp/jmh.lock); wait for another run to end instead of failing.
-run_jmh() {
-  local log=$1 waited=0
-  shift
-  until java -jar "$jar" "$@" >"$log" 2>&1; do
-    if ! grep -q 'Unable to acquire the JMH lock' "$log" || ((waited >= 1800)); then
-      cat "$log" >&2
-      return 1
-    fi
-    ((waited == 0)) && echo "waiting for another JMH run to finish (/tmp/jmh.lock)"
-    sleep 10
-    waited=$((waited + 10))
-  done
-}
-
-if [[ ! -f "$jar" ]]; then
-  (cd "$root" && mvn -B -ntp -q -pl benchmarks -am package -DskipTests)
-fi
+# shellcheck source=../lib/jmh.sh
+. "$root/benchmarks/lib/jmh.sh"
+build_jmh_jar "$root"
 mkdir -p "$work"
 echo "cpus: $(nproc); java: $(java -version 2>&1 | head -1); results in $work"
 for round in $(seq 1 "$rounds"); do

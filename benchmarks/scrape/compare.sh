@@ -27,24 +27,9 @@ if ! "$py" -c 'import prometheus_client' 2>/dev/null; then
   echo "compare.sh: $py lacks prometheus_client (apt-get install python3-prometheus-client)" >&2
   exit 2
 fi
-# JMH allows one run per machine (/tmp/jmh.lock); wait for another run to end instead of failing.
-run_jmh() {
-  local log=$1 waited=0
-  shift
-  until java -jar "$jar" "$@" >"$log" 2>&1; do
-    if ! grep -q 'Unable to acquire the JMH lock' "$log" || ((waited >= 1800)); then
-      cat "$log" >&2
-      return 1
-    fi
-    ((waited == 0)) && echo "waiting for another JMH run to finish (/tmp/jmh.lock)"
-    sleep 10
-    waited=$((waited + 10))
-  done
-}
-
-if [[ ! -f "$jar" ]]; then
-  (cd "$root" && mvn -B -ntp -q -pl benchmarks -am package -DskipTests)
-fi
+# shellcheck source=../lib/jmh.sh
+. "$root/benchmarks/lib/jmh.sh"
+build_jmh_jar "$root"
 mkdir -p "$work"
 if [[ ! -d "$dir" ]]; then
   "$py" "$here/make_dir.py" "$dir" "$pids" "$series"

@@ -14,29 +14,21 @@ out="$root/bench-out/scrape"
 rounds="${ROUNDS:-5}"
 series="${SERIES:-2000}"
 mkdir -p "$out"
-if [[ ! -f "$jar" ]]; then
-  (cd "$root" && mvn -B -ntp -q -pl benchmarks -am package -DskipTests)
-fi
+# shellcheck source=../lib/jmh.sh
+. "$root/benchmarks/lib/jmh.sh"
+build_jmh_jar "$root"
 
-run_jmh() { # side json; waits while another JMH run holds /tmp/jmh.lock
-  local waited=0
-  until java -jar "$jar" JvmScrapeBenchmark -p jvm="$1" -p series="$series" \
-      -f 1 -wi 3 -w 1 -i 3 -r 1 -rf json -rff "$2" > "$2.log" 2>&1; do
-    if ! grep -q 'Unable to acquire the JMH lock' "$2.log" || ((waited >= 1800)); then
-      cat "$2.log" >&2
-      return 1
-    fi
-    sleep 10
-    waited=$((waited + 10))
-  done
+run_side() { # side json
+  run_jmh "$2.log" JvmScrapeBenchmark -p jvm="$1" -p series="$series" \
+    -f 1 -wi 3 -w 1 -i 3 -r 1 -rf json -rff "$2"
 }
 
 median_ms() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["primaryMetric"]["scorePercentiles"]["50.0"])' "$1"; }
 
 ratios=()
 for round in $(seq 1 "$rounds"); do
-  run_jmh off "$out/jvm-off-$round.json"
-  run_jmh on "$out/jvm-on-$round.json"
+  run_side off "$out/jvm-off-$round.json"
+  run_side on "$out/jvm-on-$round.json"
   off=$(median_ms "$out/jvm-off-$round.json")
   on=$(median_ms "$out/jvm-on-$round.json")
   ratio=$(python3 -c "print(round($on / $off, 3))")

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -78,7 +78,7 @@ class DocsIT {
         killGroup(shell.pid());
       }
     } finally {
-      deleteTree(dir);
+      MultiprocDirectory.deleteTree(dir);
     }
   }
 
@@ -145,13 +145,5 @@ class DocsIT {
             .start();
     assertTrue(kill.waitFor(30, TimeUnit.SECONDS), "kill " + signal + " -" + pgid + " hung");
     return kill.exitValue() == 0;
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -64,7 +65,7 @@ class FreshCloneIT {
   @AfterAll
   static void deleteWork() throws IOException {
     if (work != null) {
-      DocsIT.deleteTree(work);
+      MultiprocDirectory.deleteTree(work);
     }
   }
 

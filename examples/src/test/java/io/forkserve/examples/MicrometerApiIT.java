@@ -3,6 +3,7 @@ package io.forkserve.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.testsupport.ExpositionText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -12,11 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * of both are merged in {@code /metrics} with exact totals.
  */
 class MicrometerApiIT {
-  private static final Pattern SAMPLE = Pattern.compile("^(\\S+?(?:\\{[^}]*})?) (\\S+)$");
 
   @TempDir Path dir;
 
@@ -51,21 +48,21 @@ class MicrometerApiIT {
         assertEquals(200, call.get().statusCode(), call.get().body());
       }
       String ours = scrape(port);
-      Map<String, Double> merged = samples(ours);
-      assertEquals(40.0, merged.get("echo_requests_total{type=\"string\"}"), ours);
-      assertEquals(20.0, merged.get("echo_requests_total{type=\"number\"}"), ours);
-      assertEquals(60.0, merged.get("echo_latency_seconds_count"), ours);
-      assertEquals(60.0, merged.get("echo_input_size_bytes_bucket{le=\"+Inf\"}"), ours);
-      assertEquals(60.0, merged.get("echo_input_size_bytes_bucket{le=\"16.0\"}"), ours);
+      assertEquals(40.0, ExpositionText.value(ours, "echo_requests_total", "type", "string"));
+      assertEquals(20.0, ExpositionText.value(ours, "echo_requests_total", "type", "number"));
+      assertEquals(60.0, ExpositionText.value(ours, "echo_latency_seconds_count"));
+      assertEquals(60.0, ExpositionText.value(ours, "echo_input_size_bytes_bucket", "le", "+Inf"));
+      assertEquals(60.0, ExpositionText.value(ours, "echo_input_size_bytes_bucket", "le", "16.0"));
       // client_java, through the bridge: written within its 1 s interval.
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-      while (!Double.valueOf(60.0).equals(merged.get("echo_input_chars_count"))) {
+      while (!ExpositionText.has(ours, "echo_input_chars_count")
+          || ExpositionText.value(ours, "echo_input_chars_count") != 60.0) {
         assertTrue(System.nanoTime() < deadline, "client_java histogram never reached 60: " + ours);
         Thread.sleep(100); // polling a 1 s sampler; the condition is what ends the wait
         ours = scrape(port);
-        merged = samples(ours);
       }
-      assertEquals(60.0, merged.get("echo_input_chars_bucket{le=\"+Inf\"}"), ours);
+      assertEquals(60.0, ExpositionText.value(ours, "echo_input_chars_bucket", "le", "+Inf"));
+      Map<String, Double> merged = ExpositionText.samples(ours);
       List<Double> indexes = new ArrayList<>();
       merged.forEach(
           (series, value) -> {
@@ -116,17 +113,5 @@ class MicrometerApiIT {
             .redirectErrorStream(true);
     builder.environment().put("METRICS_MULTIPROC_DIR", dir.toString());
     return builder.start();
-  }
-
-  /** {@code series -> value} of a text exposition, labels as written. */
-  static Map<String, Double> samples(String text) {
-    Map<String, Double> samples = new TreeMap<>();
-    for (String line : text.split("\n")) {
-      Matcher m = SAMPLE.matcher(line);
-      if (!line.startsWith("#") && m.matches()) {
-        samples.put(m.group(1), Double.parseDouble(m.group(2)));
-      }
-    }
-    return samples;
   }
 }

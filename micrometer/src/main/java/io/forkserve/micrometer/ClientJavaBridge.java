@@ -18,9 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleConsumer;
 
 /**
@@ -58,7 +55,7 @@ public final class ClientJavaBridge implements AutoCloseable {
   private final Families families;
   private final GaugeMode gaugeMode;
   private final Map<String, double[]> last = new HashMap<>();
-  private final ScheduledExecutorService executor;
+  private final PeriodicPass passes;
 
   private ClientJavaBridge(
       PrometheusRegistry source, MetricsRegistry target, GaugeMode gaugeMode, Duration interval) {
@@ -68,15 +65,9 @@ public final class ClientJavaBridge implements AutoCloseable {
     if (interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException("interval must be positive: " + interval);
     }
-    this.executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "forkserve-client-java-bridge");
-              t.setDaemon(true);
-              return t;
-            });
-    long nanos = interval.toNanos();
-    executor.scheduleWithFixedDelay(this::copyQuietly, 0, nanos, TimeUnit.NANOSECONDS);
+    this.passes =
+        new PeriodicPass(
+            "forkserve-client-java-bridge", Duration.ZERO, interval, this::copyQuietly);
   }
 
   /** Copies {@code source} into {@code target} every second; gauges per live worker (pid). */
@@ -236,28 +227,12 @@ public final class ClientJavaBridge implements AutoCloseable {
   }
 
   private void error(String metric) {
-    try {
-      families
-          .counter(
-              ERRORS,
-              "client_java series the bridge could not copy, by metric.",
-              List.of("metric"),
-              List.of(metric))
-          .inc();
-    } catch (RuntimeException e) {
-      // Refused by the series limit: the failure stays uncounted, the pass goes on.
-    }
+    families.countError(ERRORS, "client_java series the bridge could not copy, by metric.", metric);
   }
 
   /** Stops the bridge after a last pass. */
   @Override
   public void close() {
-    executor.shutdown();
-    try {
-      executor.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    copyQuietly();
+    passes.close();
   }
 }

@@ -39,6 +39,18 @@ final class Families {
     return names.isEmpty() ? new UnlabelledCounter(counter) : counter.labels(array(values));
   }
 
+  /**
+   * Adds 1 to the series {@code metric} of the error counter {@code name} (label {@code metric}).
+   * A series the registry's limit refuses stays uncounted: counting a failure never fails.
+   */
+  void countError(String name, String help, String metric) {
+    try {
+      counter(name, help, List.of("metric"), List.of(metric)).inc();
+    } catch (RuntimeException e) {
+      // refused by the series limit: the failure stays uncounted, the pass goes on
+    }
+  }
+
   /** The series of gauge {@code name} in {@code mode} for these label values. */
   synchronized Gauge.Child gauge(
       String name, String help, GaugeMode mode, List<String> names, List<String> values) {

@@ -1,12 +1,8 @@
 package io.forkserve.micrometer;
 
-import io.forkserve.metrics.Counter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes the values of function-backed meters (gauges, function counters and timers, long task
@@ -35,19 +31,12 @@ final class Sampler implements AutoCloseable {
 
   private final List<Item> items = new CopyOnWriteArrayList<>();
   private final Families families;
-  private final ScheduledExecutorService executor;
+  private final PeriodicPass passes;
 
   Sampler(Families families, Duration interval) {
     this.families = families;
-    this.executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "forkserve-micrometer-sampler");
-              t.setDaemon(true);
-              return t;
-            });
-    long nanos = interval.toNanos();
-    executor.scheduleWithFixedDelay(this::sampleAll, nanos, nanos, TimeUnit.NANOSECONDS);
+    this.passes =
+        new PeriodicPass("forkserve-micrometer-sampler", interval, interval, this::sampleAll);
   }
 
   /** Adds {@code item} and samples it once now, so its series has a value at once. */
@@ -76,28 +65,15 @@ final class Sampler implements AutoCloseable {
   }
 
   private void errors(String metric) {
-    try {
-      Counter.Child errors =
-          families.counter(
-              SAMPLE_ERRORS,
-              "Samples of function-backed Micrometer meters that threw, by metric; skipped.",
-              List.of("metric"),
-              List.of(metric));
-      errors.inc();
-    } catch (RuntimeException e) {
-      // The error counter itself is refused (series limit): the failed sample stays skipped.
-    }
+    families.countError(
+        SAMPLE_ERRORS,
+        "Samples of function-backed Micrometer meters that threw, by metric; skipped.",
+        metric);
   }
 
   /** Stops the thread after a last pass. */
   @Override
   public void close() {
-    executor.shutdown();
-    try {
-      executor.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    sampleAll();
+    passes.close();
   }
 }

@@ -3,10 +3,13 @@ package io.forkserve.micrometer;
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.testsupport.ExpositionText;
+import io.forkserve.testsupport.SampleKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -16,9 +19,6 @@ import java.util.regex.Pattern;
 /** Text exposition reduced to families: name, type, sample suffixes and label names. */
 final class Families2Text {
   private static final Pattern TYPE = Pattern.compile("# TYPE (\\S+) (\\S+)");
-  private static final Pattern SAMPLE =
-      Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)})? (\\S+)");
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
   private Families2Text() {}
 
@@ -47,15 +47,12 @@ final class Families2Text {
         labels.put(current, new TreeSet<>());
         continue;
       }
-      Matcher s = SAMPLE.matcher(line);
-      if (current != null && !line.startsWith("#") && s.matches()) {
-        samples.get(current).add(s.group(1));
-        if (s.group(3) != null) {
-          Matcher l = LABEL.matcher(s.group(3));
-          while (l.find()) {
-            if (!java.util.List.of(ignored).contains(l.group(1))) {
-              labels.get(current).add(l.group(1));
-            }
+      if (current != null && !line.isEmpty() && !line.startsWith("#")) {
+        ExpositionText.Sample sample = ExpositionText.parseLine(line);
+        samples.get(current).add(sample.name());
+        for (String label : sample.labels().keySet()) {
+          if (!List.of(ignored).contains(label)) {
+            labels.get(current).add(label);
           }
         }
       }
@@ -67,13 +64,13 @@ final class Families2Text {
     return result;
   }
 
-  /** The value of the sample line starting {@code series + " "}, or NaN if none. */
+  /**
+   * The value of the sample {@code series} ({@code name{a="x"}}, labels in any order), or NaN
+   * when the exposition has no such sample.
+   */
   static double value(String text, String series) {
-    for (String line : text.split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Double.parseDouble(line.substring(series.length() + 1).trim());
-      }
-    }
-    return Double.NaN;
+    ExpositionText.Sample wanted = ExpositionText.parseLine(series + " 0");
+    Double value = ExpositionText.samples(text).get(SampleKeys.of(wanted.name(), wanted.labels()));
+    return value == null ? Double.NaN : value;
   }
 }

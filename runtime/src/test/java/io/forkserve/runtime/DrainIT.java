@@ -29,7 +29,12 @@ class DrainIT {
       JsonNode ready = body(server.get("/health/ready"), 200);
       assertEquals(1, ready.get("ready_workers").asInt());
       assertEquals(1, ready.get("min_ready_workers").asInt());
-      assertTrue(body(server.get("/health/live"), 200).has("control_loop_age_seconds"));
+      // the control loop starts just after the workers are ready: await its first turn
+      server.awaitWhileAlive(
+          () -> liveReports(server, "control_loop_age_seconds"),
+          io.forkserve.testsupport.Progress.stretched(Duration.ofSeconds(10)),
+          "/health/live reporting the control loop");
+      assertEquals("ok", body(server.get("/health/live"), 200).get("status").asText());
     }
   }
 
@@ -64,6 +69,15 @@ class DrainIT {
       assertTrue(
           server.stdout.stream().anyMatch(l -> l.contains("draining: not ready")),
           () -> "stdout " + server.stdout);
+    }
+  }
+
+  private static boolean liveReports(ServerProcess server, String field) {
+    try {
+      HttpResponse<String> live = server.get("/health/live");
+      return live.statusCode() == 200 && JSON.readTree(live.body()).has(field);
+    } catch (java.io.IOException e) {
+      return false;
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -67,17 +68,8 @@ class LifecycleIT {
           Duration.ofSeconds(5),
           "workers " + workers + " to exit");
     } finally {
-      deleteTree(leftBehind); // SIGKILL left the private metrics directory behind
-    }
-  }
-
-  static void deleteTree(Path dir) throws java.io.IOException {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+      if (leftBehind != null) { // SIGKILL left the private metrics directory behind
+        MultiprocDirectory.deleteTree(leftBehind);
       }
     }
   }
