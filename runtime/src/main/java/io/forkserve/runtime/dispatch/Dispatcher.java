@@ -92,6 +92,11 @@ public final class Dispatcher {
     return sum;
   }
 
+  /** Links registered (READY and not closed). */
+  int linkCount() {
+    return linkArray.length;
+  }
+
   void register(WorkerLink link) {
     synchronized (links) {
       links.add(link);
