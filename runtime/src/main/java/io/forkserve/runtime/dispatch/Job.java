@@ -86,7 +86,8 @@ public final class Job {
    */
   int socketBytes() {
     long bytes = 64L + body.remaining() + (headers == null ? 0 : headers.length);
-    bytes += (contentType == null ? 0 : contentType.length()) + (query == null ? 0 : query.length());
+    bytes += contentType == null ? 0 : contentType.length();
+    bytes += query == null ? 0 : query.length();
     for (Request.Part part : parts) {
       bytes += 64L + part.bytes().length + part.name().length();
     }
