@@ -36,6 +36,11 @@ async def predict(request: Request):
     return out
 
 
+@app.get("/health")
+def health():
+    return {"status": "ok"}
+
+
 @app.get("/metrics")
 def metrics():
     registry = CollectorRegistry()

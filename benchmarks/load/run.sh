@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Load test (wrk, 127.0.0.1 only, bounded duration): forkserve's echo API with 2 workers versus
 # the Python recipe (FastAPI + gunicorn, 2 uvicorn workers, prometheus_client multiprocess) and
-# the ceiling (bare Undertow + Jackson echo in one process), all in the same run; then the time
-# from bin/serve to /health 200 with 2 workers.
+# the ceiling (bare Undertow + Jackson echo in one process), all in the same run, with the resident
+# memory of each process after its load; then start-up against gunicorn (startup.sh, 3 rounds).
 #
 #   benchmarks/load/run.sh            # 10 s per target, 64 connections
 #   DURATION=30s CONNECTIONS=64 benchmarks/load/run.sh
@@ -107,6 +107,15 @@ measure() { # name url [pid...]: the pids (front first) are counted with COUNT=1
   count_report "$name" "$requests"
 }
 
+# rss NAME PID: resident memory (MB) of PID (the front, or gunicorn's master) and of each child
+rss() {
+  local name="$1" pid="$2" mb children=""
+  mb() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+  for child in $(pgrep -P "$pid"); do children="$children $(mb "$child")"; done
+  printf '%-34s RSS after the load: parent %s MB, workers%s MB\n' "$name" "$(mb "$pid")" \
+    "$children" | tee -a "$out/summary.txt"
+}
+
 : > "$out/summary.txt"
 printf '%-34s %12s %10s %10s\n' target req/s p50 p99 | tee -a "$out/summary.txt"
 
@@ -126,6 +135,7 @@ for round in $(seq 1 "$rounds"); do
     # shellcheck disable=SC2046
     measure "forkserve echo, 2 workers$suffix" "http://127.0.0.1:$port/predict" \
       "${pids[-1]}" $(worker_pids "${pids[-1]}")
+    rss "forkserve echo, 2 workers$suffix" "${pids[-1]}"
     kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
   fi
 
@@ -139,6 +149,7 @@ for round in $(seq 1 "$rounds"); do
     pids+=($!)
     await_url "http://127.0.0.1:$port/predict" POST
     measure "python recipe (gunicorn+uvicorn x2)$suffix" "http://127.0.0.1:$port/predict"
+    rss "python recipe (gunicorn+uvicorn x2)$suffix" "${pids[-1]}"
     kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
     rm -rf "$prom_dir"
   fi
@@ -155,7 +166,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 if [ "$rounds" != 1 ]; then # medians of the rounds, by target
-  awk '/ #[0-9]+ / && $0 !~ /^  / {
+  awk '/ #[0-9]+ / && $0 !~ /^  / && $0 !~ /RSS after/ {
          name = $0; sub(/ #[0-9]+ .*/, "", name)
          n = split(substr($0, index($0, "#")), f, " ")
          rps[name] = rps[name] " " f[2]; p99[name] = p99[name] " " ms(f[4])
@@ -172,17 +183,6 @@ if [ "$rounds" != 1 ]; then # medians of the rounds, by target
     done
 fi
 
-# 4. time from bin/serve to /health 200, 2 workers (3 runs)
+# 4. start-up to /health 200 against gunicorn, alternating rounds
 wanted startup || exit 0
-for run in 1 2 3; do
-  port=$(free_port)
-  start=$(date +%s%N)
-  "$root/bin/serve" --workers 2 --port "$port" > "$out/startup-$run.log" 2>&1 &
-  pid=$!
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" = 200 ]; do
-    sleep 0.01
-  done
-  end=$(date +%s%N)
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  printf 'startup to /health 200 (2 workers), run %d: %d ms\n' "$run" $(((end - start) / 1000000)) | tee -a "$out/summary.txt"
-done
+ROUNDS="${STARTUP_ROUNDS:-3}" "$here/startup.sh" | tee -a "$out/summary.txt"

@@ -2,6 +2,7 @@ package io.forkserve.runtime;
 
 import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.front.FrontHandlers;
+import io.forkserve.runtime.front.OpenAiRoute;
 import io.forkserve.runtime.front.ServerView;
 import io.forkserve.runtime.front.ServerView.Probe;
 import io.forkserve.runtime.front.StreamEncoding;
@@ -9,6 +10,8 @@ import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.Callback;
 import io.forkserve.worker.ServingApi;
 import io.forkserve.worker.launch.ApiClass;
+import io.forkserve.worker.openai.OpenAiChatApi;
+import io.forkserve.worker.openai.OpenAiEmbeddingApi;
 import io.undertow.server.HandlerWrapper;
 import java.io.PrintStream;
 import java.util.List;
@@ -85,7 +88,24 @@ final class ApiRuntime implements ServerView {
             : StreamEncoding.NDJSON;
     front.callbacks = callbacks;
     front.dispatcher = dispatcher;
+    front.openAi = openAiRoute(api);
     return front;
+  }
+
+  /** The OpenAI-compatible route an API of {@code api}'s kind is served on, or null. */
+  static OpenAiRoute openAiRoute(ServingApi<?, ?> api) {
+    if (api instanceof OpenAiChatApi) {
+      return OpenAiRoute.CHAT;
+    }
+    return api instanceof OpenAiEmbeddingApi ? OpenAiRoute.EMBEDDINGS : null;
+  }
+
+  /** Where requests reach this API: its path, or its OpenAI route (the model is its name). */
+  String servedPath() {
+    OpenAiRoute route = openAiRoute(api);
+    return route == null
+        ? config.settings.apiPath
+        : route.path() + " (model " + config.name + ")";
   }
 
   List<HandlerWrapper> middlewares() {

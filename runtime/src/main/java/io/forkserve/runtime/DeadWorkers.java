@@ -23,6 +23,9 @@ final class DeadWorkers {
    * RETRY_SECONDS and at the next burial, until it succeeds. A fold may be repeated any number
    * of times (see MetricsArchive), so a retry never counts a file twice. One line is logged per
    * pid when its fold first fails, one when it finally succeeds.
+   *
+   * The archive is attached after the workers were first spawned (ServerMetrics.openArchive);
+   * a worker buried before that waits in pending and is folded on attach.
    */
 
   private static final System.Logger LOG = System.getLogger(DeadWorkers.class.getName());
@@ -32,10 +35,10 @@ final class DeadWorkers {
   private final Set<Long> failedBefore = new LinkedHashSet<>();
   private final ScheduledExecutorService retries;
   private MetricsArchive archive;
+  private boolean closed;
   private boolean retryScheduled;
 
-  DeadWorkers(MetricsArchive archive) {
-    this.archive = archive;
+  DeadWorkers() {
     this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "forkserve-fold-retry");
       t.setDaemon(true);
@@ -48,10 +51,22 @@ final class DeadWorkers {
    * then clears the LMDB reader slot it may have left. A failure is logged once and retried.
    */
   synchronized void bury(long pid) {
-    if (archive == null) {
+    if (closed) {
       return;
     }
     pending.add(pid);
+    if (archive != null) {
+      foldPending();
+    }
+  }
+
+  /** Gives the archive to fold into, and folds the workers buried before. */
+  synchronized void attach(MetricsArchive archive) {
+    if (closed) {
+      archive.close();
+      return;
+    }
+    this.archive = archive;
     foldPending();
   }
 
@@ -93,6 +108,7 @@ final class DeadWorkers {
 
   /** Closes the archive; later calls to {@link #bury} do nothing (the server is stopping). */
   synchronized void close() {
+    closed = true;
     retries.shutdownNow();
     if (archive != null) {
       archive.close();

@@ -1,6 +1,7 @@
 package io.forkserve.runtime;
 
 import io.forkserve.runtime.dispatch.Dispatcher;
+import io.forkserve.runtime.front.OpenAiRoute;
 import io.forkserve.worker.ServingApi;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,7 +32,8 @@ final class InfoView {
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("api", api.getClass().getName());
     info.put("metadata", api.metadata());
-    info.put("api_path", settings.apiPath);
+    OpenAiRoute route = ApiRuntime.openAiRoute(api);
+    info.put("api_path", route == null ? settings.apiPath : route.path());
     info.put("streaming", api.isStreaming());
     info.put("healthy", pool.isHealthy());
     info.put("queue_depth", dispatcher.queueDepth());

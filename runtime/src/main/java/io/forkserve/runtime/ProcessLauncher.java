@@ -13,7 +13,8 @@ import java.util.function.IntConsumer;
 /** Starts workers as JVM processes of the same runtime and class path as the supervisor. */
 final class ProcessLauncher implements WorkerLauncher {
   /*
-   * Command line. java, --worker-jvm-opts, -cp of this JVM, the worker main class, then
+   * Command line. java, WorkerJvmOptions (the class-data archive, then --worker-jvm-opts), -cp
+   * of this JVM, the worker main class, then
    * key=value pairs: the visible settings (secrets never leave the supervisor) and the keys of
    * WorkerArgs, which WorkerMain reads by the same constants.
    *
@@ -65,7 +66,7 @@ final class ProcessLauncher implements WorkerLauncher {
   List<String> command(int index, String device, int workers, boolean printSetupTrace) {
     List<String> command = new ArrayList<>();
     command.add(Processes.javaCommand());
-    command.addAll(settings.workerJvmOpts);
+    command.addAll(WorkerJvmOptions.of(settings));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(WorkerArgs.MAIN_CLASS);

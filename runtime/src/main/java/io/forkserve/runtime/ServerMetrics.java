@@ -18,22 +18,23 @@ final class ServerMetrics {
   final FrontMetrics front;
   final DeadWorkers deadWorkers;
   private final MetricsRegistry registry;
-  private final MetricsArchive archive;
+  private MetricsArchive archive;
   private JvmMetrics jvm;
 
-  private ServerMetrics(MetricsDir dir, MetricsRegistry registry, MetricsArchive archive) {
+  private ServerMetrics(MetricsDir dir, MetricsRegistry registry) {
     this.dir = dir;
     this.registry = registry;
-    this.archive = archive;
     this.front = new FrontMetrics(registry);
-    this.deadWorkers = new DeadWorkers(archive);
+    this.deadWorkers = new DeadWorkers();
   }
 
   /**
    * Prepares the directory named by {@code PROMETHEUS_MULTIPROC_DIR} (or a private one), saying
-   * which on {@code out}; IllegalArgumentException with one line when it is unusable.
+   * which on {@code out}, and the front's registry: enough for workers to start. The archive and
+   * the JVM metrics come with {@link #openArchive}. IllegalArgumentException with one line when
+   * the directory is unusable.
    */
-  static ServerMetrics open(PrintStream out, boolean jvmMetrics) {
+  static ServerMetrics open(PrintStream out) {
     MetricsDir dir = MetricsDir.prepare(System.getenv(MetricsRegistry.ENV));
     out.println(
         "forkserve: metrics directory "
@@ -46,24 +47,33 @@ final class ServerMetrics {
       throw new IllegalArgumentException(
           "metrics directory " + dir.path + " is unusable: " + e.getMessage());
     }
-    ServerMetrics metrics;
+    return new ServerMetrics(dir, registry);
+  }
+
+  /**
+   * Opens the archive of dead workers (burying any that died before) and starts the front's
+   * process and JVM metrics unless {@code jvmMetrics} is false. The supervisor calls it once the
+   * workers are spawned: LMDB's and the management beans' start-up then overlaps the workers'.
+   * IllegalArgumentException with one line when the archive is unusable.
+   */
+  void openArchive(PrintStream out, boolean jvmMetrics) {
     try {
-      metrics = new ServerMetrics(dir, registry, MetricsArchive.open(dir.path));
+      archive = MetricsArchive.open(dir.path);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "metrics archive in " + dir.path + " is unusable: " + e.getMessage());
     }
+    deadWorkers.attach(archive);
     if (jvmMetrics) {
       try {
-        metrics.jvm = JvmMetrics.start(registry, JvmMetrics.FRONT);
+        jvm = JvmMetrics.start(registry, JvmMetrics.FRONT);
       } catch (RuntimeException e) {
         out.println("forkserve: no JVM metrics for the front: " + e.getMessage());
       }
     }
-    return metrics;
   }
 
-  /** A scraper merging the live files with the archive. */
+  /** A scraper merging the live files with the archive; after {@link #openArchive}. */
   DirectoryScraper scraper() {
     return new DirectoryScraper(dir.path, List.of(archive.newMergeSource()));
   }

@@ -39,7 +39,8 @@ public final class Settings {
     flag("max-file-size", "0", "largest file in a multipart upload (0: --max-payload)");
     flag("max-queue", "1024", "requests waiting for a worker before 503 + Retry-After");
     flag("devices", "cpu", "devices for workers, round-robin: cpu, or cuda:0,cuda:1 (or 0,1)");
-    flag("worker-jvm-opts", "-XX:+UseSerialGC -XX:-UsePerfData", "JVM options of workers");
+    // docs/operations.md, "Memory and start-up", says why these
+    flag("worker-jvm-opts", "-XX:+UseSerialGC -XX:-UsePerfData -Xms8m", "JVM options of workers");
     flag("api-key", null, "key clients must send in X-API-Key; prefer the env or --api-key-file");
     flag("api-key-file", null, "file holding the API key (one line; not shown in ps)");
     flag("worker-timeout", "60s", "a worker silent (no heartbeat) this long is killed, replaced");
@@ -442,6 +443,11 @@ public final class Settings {
       devices.add(device);
     }
     return devices;
+  }
+
+  /** Whether --worker-jvm-opts (or its variable) differs from the default. */
+  boolean customWorkerJvmOpts() {
+    return !workerJvmOpts.equals(splitOpts(DEFAULTS.get("worker-jvm-opts")));
   }
 
   private static List<String> splitOpts(String text) {

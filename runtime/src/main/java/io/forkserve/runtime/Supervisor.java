@@ -29,8 +29,9 @@ public final class Supervisor {
    * Start-up. The supervisor reads the config (ServeConfig: --config or the flags) and loads every
    * API class in its own process first (a bad entry or class name fails here, with one line),
    * prepares the metrics directory, and for each API (ApiRuntime) opens its queue and workers'
-   * socket and has its pool spawn every worker, then binds the HTTP port, so JVM start-up of the
-   * workers overlaps with the front's. A failure before every worker was ready once stops the
+   * socket and has its pool spawn every worker; only then opens the LMDB archive and the JVM
+   * metrics and binds the HTTP port, so the workers' JVM start-up (the longest step) overlaps
+   * all of the front's own. A failure before every worker was ready once stops the
    * server with the cause (exit 1).
    *
    * Parts. Each API has its own ApiRuntime: Dispatcher (queue), ProcessLauncher, WorkerSocket and
@@ -86,12 +87,18 @@ public final class Supervisor {
   public void start() throws InterruptedException {
     ServeConfig config = ServeConfig.load(settings);
     server = config.server;
+    if (server.customWorkerJvmOpts()) {
+      String refused = WorkerJvmOptions.refusal(server.workerJvmOpts);
+      if (refused != null) {
+        throw new IllegalArgumentException("--worker-jvm-opts is refused by java: " + refused);
+      }
+    }
     List<ApiRuntime> loaded = new ArrayList<>();
     for (ApiConfig api : config.apis) {
       loaded.add(new ApiRuntime(api, probes));
     }
     apis.loaded(loaded, server);
-    metrics = ServerMetrics.open(out, server.jvmMetrics);
+    metrics = ServerMetrics.open(out);
     for (ApiRuntime api : loaded) {
       Class<?> type = api.api.getClass();
       metrics.front.apiInfo(
@@ -102,6 +109,7 @@ public final class Supervisor {
       api.start(metrics, clock, out, loaded.size() > 1);
     }
     apis.poolsStarted(metrics.dir.path);
+    metrics.openArchive(out, server.jvmMetrics);
     startFront(loaded);
     loops.startSweeper();
     for (ApiRuntime api : loaded) {
@@ -112,7 +120,7 @@ public final class Supervisor {
           api.api.getClass().getName(),
           server.host,
           port(),
-          api.settings().apiPath,
+          api.servedPath(),
           workers,
           workers == 1 ? "" : "s");
     }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.Progress;
 import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +51,39 @@ class RequestTypesIT {
     }
     if (json != null) {
       json.close();
+    }
+  }
+
+  @Test
+  void aMultipartUploadTrickledPastTheTimeoutHasItsConnectionClosed() throws Exception {
+    Duration timeout = Duration.ofSeconds(2);
+    try (ServerProcess slow =
+        ServerProcess.start(
+                "--api", BytesApi.class.getName(),
+                "--workers", "1",
+                "--timeout", timeout.toMillis() + "ms")
+            .awaitHealthy()) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", slow.port()), 5000);
+        socket
+            .getOutputStream()
+            .write(
+                HostileConnectionsIT.ascii(
+                    "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+                        + "Content-Type: multipart/form-data; boundary=" + BOUNDARY + "\r\n\r\n"
+                        + "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"f\";"
+                        + " filename=\"f.bin\"\r\n\r\nabc"));
+        // a byte every 200 ms: the idle timeout never fires, only the request's deadline can
+        String reply =
+            HostileConnectionsIT.assertClosed(
+                socket,
+                true,
+                Progress.stretched(timeout.plusSeconds(20)),
+                "a multipart body trickled past --timeout");
+        assertTrue(reply.isEmpty() || reply.startsWith("HTTP/1.1 408"), reply);
+      }
+      HttpResponse<String> next = slow.post("/predict", "{\"a\": 1}");
+      assertEquals(200, next.statusCode(), next.body());
     }
   }
 

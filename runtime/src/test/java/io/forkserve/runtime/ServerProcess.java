@@ -84,6 +84,15 @@ public final class ServerProcess implements AutoCloseable {
     return new ServerProcess(builder.start(), host);
   }
 
+  /** Runs {@code command} (e.g. {@code bin/serve ...}) with extra environment, output captured. */
+  static ServerProcess run(List<String> command, Map<String, String> env) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().remove("METRICS_MULTIPROC_DIR");
+    builder.environment().remove("PROMETHEUS_MULTIPROC_DIR");
+    builder.environment().putAll(env);
+    return new ServerProcess(builder.start(), "127.0.0.1");
+  }
+
   static ServerProcess start(String... args) throws IOException {
     return start(Map.of(), args);
   }

@@ -28,13 +28,15 @@ public final class Tools {
           "prometheus", "prometheus",
           "wrk", "wrk",
           "mdb_dump", "lmdb-utils",
-          "haproxy", "haproxy");
+          "haproxy", "haproxy",
+          "node", "nodejs",
+          "curl", "curl");
 
   private Tools() {}
 
   /**
    * The path of {@code tool} (one of python3-prometheus-client, promtool, prometheus, wrk,
-   * mdb_dump, haproxy); skips the calling test when it is missing, or fails it under bin/test.
+   * mdb_dump, haproxy, node, curl); skips the calling test when it is missing, or fails it under bin/test.
    */
   public static Path require(String tool) {
     String pkg = PACKAGES.get(tool);

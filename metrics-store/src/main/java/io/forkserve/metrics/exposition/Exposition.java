@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /** Writes snapshots in an exposition format. Stateless and thread-safe. */
@@ -18,14 +19,9 @@ public final class Exposition {
   /** Writes {@code snapshots} to {@code out} (not closed, not compressed). */
   public static void write(MetricSnapshots snapshots, ExpositionFormat format, OutputStream out)
       throws IOException {
-    ByteSink sink = sinkFor(snapshots);
+    ByteSink sink = new ByteSink();
     write(snapshots, format, sink);
     sink.writeTo(out);
-  }
-
-  /** A sink sized for the snapshots: about 64 bytes a sample. */
-  static ByteSink sinkFor(MetricSnapshots snapshots) {
-    return new ByteSink(4096 + 64 * snapshots.sampleCount());
   }
 
   static void write(MetricSnapshots snapshots, ExpositionFormat format, ByteSink sink) {
@@ -50,9 +46,11 @@ public final class Exposition {
         sink.newline();
       }
       sink.ascii("# TYPE ").ascii(name).ascii(" ").ascii(type).newline();
+      NameCache names = new NameCache();
       for (Sample s : family.samples()) {
-        sink.ascii(s.name()).utf8(s.labels().exposition()).ascii(" ");
-        sink.value(s.value());
+        byte[] sampleName = names.utf8(s.name());
+        sink.bytes(sampleName, 0, sampleName.length).bytes(s.labels().expositionUtf8())
+            .ascii(" ").value(s.value());
         Exemplar e = s.exemplar();
         if (om && e != null) {
           sink.ascii(" # ").utf8(e.labels().exposition()).ascii(" ").value(e.value())
@@ -63,6 +61,25 @@ public final class Exposition {
     }
     if (om) {
       sink.ascii("# EOF").newline();
+    }
+  }
+
+  /** The UTF-8 bytes of a family's sample names, which are a few String instances. */
+  private static final class NameCache {
+    private final String[] names = new String[4];
+    private final byte[][] bytes = new byte[4][];
+    private int next;
+
+    byte[] utf8(String name) {
+      for (int i = 0; i < names.length; i++) {
+        if (names[i] == name) {
+          return bytes[i];
+        }
+      }
+      int i = next++ & (names.length - 1);
+      names[i] = name;
+      bytes[i] = name.getBytes(StandardCharsets.UTF_8);
+      return bytes[i];
     }
   }
 

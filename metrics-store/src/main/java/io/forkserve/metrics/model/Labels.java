@@ -1,5 +1,7 @@
 package io.forkserve.metrics.model;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -13,6 +15,7 @@ public final class Labels {
   private final String[] names;
   private final String[] values;
   private String exposition; // computed once; a racy single-check is safe for a String
+  private volatile byte[] expositionUtf8; // computed once; volatile publishes the contents
 
   private Labels(String[] names, String[] values) {
     this.names = names;
@@ -120,6 +123,19 @@ public final class Labels {
       exposition = e;
     }
     return e;
+  }
+
+  /**
+   * {@link #exposition()} as UTF-8, a read-only buffer from index 0 to its limit. The bytes are
+   * computed once and shared, so a scrape copies them instead of encoding them again.
+   */
+  public ByteBuffer expositionUtf8() {
+    byte[] b = expositionUtf8;
+    if (b == null) {
+      b = exposition().getBytes(StandardCharsets.UTF_8);
+      expositionUtf8 = b;
+    }
+    return ByteBuffer.wrap(b).asReadOnlyBuffer();
   }
 
   private String render() {

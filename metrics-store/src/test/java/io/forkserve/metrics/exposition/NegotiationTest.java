@@ -10,6 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import io.forkserve.metrics.model.Labels;
+import io.forkserve.metrics.model.MetricFamilySnapshot;
+import io.forkserve.metrics.model.MetricSnapshots;
+import io.forkserve.metrics.model.MetricType;
+import io.forkserve.metrics.model.Sample;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
@@ -122,6 +129,25 @@ class NegotiationTest {
     assertEquals(TEXT, r.format());
     assertEquals(r.bodyLength(), r.body().length);
     assertTrue(new String(r.body(), StandardCharsets.UTF_8).startsWith("# HELP jobs_total "));
+  }
+
+  @Test
+  void largeBodySpansPagesAndGunzipsToThePlainBody() throws Exception {
+    List<Sample> samples = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) { // about 300 KB of text: several pages
+      samples.add(new Sample("requests_total",
+          Labels.of(new String[] {"route"}, new String[] {"/api/v1/resource/" + i}), i + 0.5));
+    }
+    MetricSnapshots snapshots = new MetricSnapshots(List.of(
+        new MetricFamilySnapshot("requests", MetricType.COUNTER, "Requests.", samples)));
+    MetricsResponse plain = MetricsResponse.render(snapshots, null, null);
+    MetricsResponse gz = MetricsResponse.render(snapshots, null, "gzip");
+    assertTrue(plain.bodyBuffers().length > 1);
+    assertEquals(plain.bodyLength(), plain.body().length);
+    assertEquals(gz.bodyLength(), gz.body().length);
+    assertArrayEquals(plain.body(), gunzip(gz.body()));
+    String text = new String(plain.body(), StandardCharsets.UTF_8);
+    assertTrue(text.endsWith("requests_total{route=\"/api/v1/resource/4999\"} 4999.5\n"), text);
   }
 
   private static byte[] gunzip(byte[] body) throws IOException {

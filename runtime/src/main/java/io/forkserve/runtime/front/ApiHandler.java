@@ -4,7 +4,6 @@ import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.dispatch.Job;
 import io.forkserve.worker.Request;
 import io.forkserve.worker.channel.Outcome;
-import io.undertow.io.Receiver;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
@@ -12,6 +11,7 @@ import io.undertow.server.handlers.form.FormData;
 import io.undertow.server.handlers.form.FormDataParser;
 import io.undertow.server.handlers.form.FormParserFactory;
 import io.undertow.server.handlers.form.MultiPartParserDefinition;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
@@ -24,15 +24,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.xnio.XnioExecutor;
 
 /**
  * Terminal handler of the API route: reads the body without blocking (and without parsing it),
  * queues a {@link Job}, and leaves the exchange open for the worker's answer. The {@code --timeout}
  * deadline starts when the headers have arrived: a body still not complete by then is answered
- * 408 and its connection closed, so a client trickling a body cannot hold a connection longer.
+ * 408 and its connection closed, a multipart upload still not parsed has its connection closed
+ * ({@link BodyReader}), so a client trickling a body cannot hold a connection longer.
  */
 final class ApiHandler implements HttpHandler {
   /*
@@ -51,6 +49,14 @@ final class ApiHandler implements HttpHandler {
   private static final byte[] SHUTTING_DOWN =
       Outcome.errorBody(503, "server is shutting down, retry on another instance");
   private static final String MULTIPART = "multipart/form-data";
+
+  /**
+   * A body another handler has read and routed here (the OpenAI routes): it is queued as it is,
+   * answered in {@code encoding}, with the request's {@code deadline} on the dispatcher's clock.
+   */
+  record Routed(ByteBuffer body, StreamEncoding encoding, long deadline) {}
+
+  static final AttachmentKey<Routed> ROUTED = AttachmentKey.create(Routed.class);
 
   /** What the handler needs to know of the api and the limits. */
   record Options(
@@ -89,8 +95,13 @@ final class ApiHandler implements HttpHandler {
 
   @Override
   public void handleRequest(HttpServerExchange exchange) {
-    long deadline = dispatcher.deadlineFromNow();
     String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+    Routed routed = exchange.getAttachment(ROUTED);
+    if (routed != null) {
+      queue(exchange, routed.body(), contentType, List.of(), routed.deadline(), routed.encoding());
+      return;
+    }
+    long deadline = dispatcher.deadlineFromNow();
     String media = mediaType(contentType);
     if (options.rawRequests() && media.equals(MULTIPART)) {
       exchange.setMaxEntitySize(options.maxPayloadBytes());
@@ -107,34 +118,11 @@ final class ApiHandler implements HttpHandler {
               + ": this API takes JSON (application/json)");
       return;
     }
-    long left = deadline - dispatcher.clock().nanoTime();
-    AtomicBoolean bodyDone = new AtomicBoolean();
-    XnioExecutor.Key timer =
-        exchange
-            .getIoThread()
-            .executeAfter(() -> bodyTimedOut(exchange, bodyDone), left, TimeUnit.NANOSECONDS);
-    Receiver receiver = exchange.getRequestReceiver();
-    receiver.setMaxBufferSize((int) Math.min(Integer.MAX_VALUE, options.maxPayloadBytes()));
-    receiver.receiveFullBytes(
-        (ex, body) -> {
-          if (bodyDone.compareAndSet(false, true)) {
-            timer.remove();
-            queue(ex, ByteBuffer.wrap(body), contentType, List.of(), deadline);
-          }
-        },
-        (ex, e) -> {
-          if (bodyDone.compareAndSet(false, true)) {
-            timer.remove();
-            failed(ex, e);
-          }
-        });
-  }
-
-  private static void bodyTimedOut(HttpServerExchange exchange, AtomicBoolean bodyDone) {
-    if (bodyDone.compareAndSet(false, true)) {
-      exchange.setPersistent(false);
-      Errors.send(exchange, 408, "request body not received within --timeout");
-    }
+    BodyReader.readFull(
+        exchange,
+        options.maxPayloadBytes(),
+        deadline - dispatcher.clock().nanoTime(),
+        (ex, body) -> queue(ex, ByteBuffer.wrap(body), contentType, List.of(), deadline, null));
   }
 
   /** True for the media types a JSON api takes (see the class comment). */
@@ -159,22 +147,34 @@ final class ApiHandler implements HttpHandler {
 
   /** Parses a multipart upload on a blocking thread and queues its parts. */
   private void parseMultipart(HttpServerExchange exchange, String contentType, long deadline) {
+    BodyReader.Deadline bodyDeadline =
+        BodyReader.closeAfter(exchange, deadline - dispatcher.clock().nanoTime());
     List<Request.Part> parts;
     try (FormDataParser parser = forms.createParser(exchange)) {
       if (parser == null) {
+        bodyDeadline.cancel();
         exchange.setPersistent(false);
         Errors.send(exchange, 400, "malformed multipart body: no boundary in the content type");
         return;
       }
       exchange.startBlocking();
       FormData data = parser.parseBlocking();
+      if (!bodyDeadline.cancel()) {
+        return;
+      }
       parts = parts(data);
     } catch (MultiPartParserDefinition.FileTooLargeException e) {
+      if (!bodyDeadline.cancel()) {
+        return; // the deadline closed the connection
+      }
       exchange.setPersistent(false);
       Errors.send(
           exchange, 413, "a file is over the limit of " + options.maxFileBytes() + " bytes");
       return;
     } catch (RequestTooBigException e) {
+      if (!bodyDeadline.cancel()) {
+        return;
+      }
       exchange.setPersistent(false);
       Errors.send(
           exchange,
@@ -182,11 +182,14 @@ final class ApiHandler implements HttpHandler {
           "request body over the limit of " + options.maxPayloadBytes() + " bytes");
       return;
     } catch (IOException | RuntimeException e) {
+      if (!bodyDeadline.cancel()) {
+        return;
+      }
       exchange.setPersistent(false);
       Errors.send(exchange, 400, "malformed multipart body: " + e.getMessage());
       return;
     }
-    queue(exchange, ByteBuffer.allocate(0), contentType, parts, deadline);
+    queue(exchange, ByteBuffer.allocate(0), contentType, parts, deadline, null);
   }
 
   private static List<Request.Part> parts(FormData data) throws IOException {
@@ -215,10 +218,13 @@ final class ApiHandler implements HttpHandler {
       ByteBuffer body,
       String contentType,
       List<Request.Part> parts,
-      long deadline) {
+      long deadline,
+      StreamEncoding chosen) {
     StreamEncoding encoding =
-        StreamEncoding.forAccept(
-            exchange.getRequestHeaders().getFirst(Headers.ACCEPT), options.streamDefault());
+        chosen != null
+            ? chosen
+            : StreamEncoding.forAccept(
+                exchange.getRequestHeaders().getFirst(Headers.ACCEPT), options.streamDefault());
     Job job =
         new Job(
             dispatcher.nextId(),
@@ -241,18 +247,6 @@ final class ApiHandler implements HttpHandler {
       job.respond(503, SHUTTING_DOWN, true);
     } else if (!dispatcher.submit(job)) {
       job.respond(503, QUEUE_FULL, true);
-    }
-  }
-
-  private void failed(HttpServerExchange exchange, IOException e) {
-    exchange.setPersistent(false);
-    if (e instanceof RequestTooBigException || e instanceof Receiver.RequestToLargeException) {
-      Errors.send(
-          exchange,
-          413,
-          "request body over the limit of " + options.maxPayloadBytes() + " bytes");
-    } else {
-      Errors.send(exchange, 400, "could not read the request body: " + e.getMessage());
     }
   }
 

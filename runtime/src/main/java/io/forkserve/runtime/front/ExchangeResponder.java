@@ -89,6 +89,9 @@ final class ExchangeResponder implements Responder {
 
   /** Sends a whole JSON response. */
   static void send(HttpServerExchange exchange, int status, byte[] body, boolean retryAfter) {
+    if (status >= 400 && OpenAiErrors.wanted(exchange)) {
+      body = OpenAiErrors.reshape(status, body);
+    }
     exchange.setStatusCode(status);
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, JSON);
     if (retryAfter) {
@@ -144,7 +147,7 @@ final class ExchangeResponder implements Responder {
     exchange.startBlocking();
     exchange.setStatusCode(200);
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, encoding.contentType());
-    if (encoding == StreamEncoding.SSE) {
+    if (encoding.contentType().equals("text/event-stream")) {
       exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
     }
     int unacked = 0;

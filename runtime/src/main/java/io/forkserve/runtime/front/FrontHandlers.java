@@ -7,6 +7,8 @@ import io.forkserve.worker.Callback;
 import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
 import io.undertow.util.Methods;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +18,18 @@ import java.util.concurrent.Executor;
  * Assembles the front's handler chain:
  *
  * <pre>
- * RequestMetricsHandler -> user middlewares... -> PayloadLimitHandler -> Routes
+ * RequestMetricsHandler -> user middlewares... -> OpenAiErrors.Shape (with OpenAI APIs)
+ *   -> PayloadLimitHandler -> Routes
  *   /health, /health/live, /health/ready, /health/startup, /info, /metrics
  *               -> MethodHandler[GET, HEAD] -> HealthHandler | ProbeHandler
  *               | ApiKeyHandler (with --api-key) -> InfoHandler | MetricsHandler
  *   each API's path -> MethodHandler[POST] -> ApiKeyHandler (with --api-key)
  *               -> PayloadLimitHandler -> CallbackHandler (with callbacks) -> ApiHandler
  *               (one chain per API, each with that API's own Dispatcher)
+ *   /v1/chat/completions, /v1/embeddings (OpenAI APIs, instead of their paths)
+ *               -> MethodHandler[POST] -> ApiKeyHandler (X-API-Key or Bearer)
+ *               -> OpenAiHandler -> by model: CallbackHandler (with callbacks) -> ApiHandler
+ *   /v1/models -> MethodHandler[GET, HEAD] -> ApiKeyHandler -> ModelsHandler
  *   /admin/workers, /admin/reload -> AdminHandler (with --admin-token)
  *   logger mounts -> their handlers
  * </pre>
@@ -48,6 +55,9 @@ public final class FrontHandlers {
 
     public List<Callback> callbacks = List.of();
     public Dispatcher dispatcher;
+
+    /** The OpenAI-compatible route serving it (model: its name) instead of its path, or null. */
+    public OpenAiRoute openAi;
   }
 
   /** Everything the chain needs; fields are set by the supervisor before {@link #build}. */
@@ -130,8 +140,11 @@ public final class FrontHandlers {
       routes.put("/metrics", readOnly(new MetricsHandler(spec.scraper, this::sample)));
     }
     for (Api api : apis) {
-      routes.put(api.path, apiChain(api, spec.apiKey));
+      if (api.openAi == null) {
+        routes.put(api.path, apiChain(api, spec.apiKey));
+      }
     }
+    boolean openAi = addOpenAiRoutes(routes);
     if (spec.adminToken != null && !spec.adminToken.isEmpty()) {
       AdminHandler admin = new AdminHandler(spec.adminToken, spec.admin);
       routes.put(AdminHandler.WORKERS, admin);
@@ -143,6 +156,9 @@ public final class FrontHandlers {
       maxPayload = Math.max(maxPayload, api.maxPayloadBytes);
     }
     HttpHandler chain = new PayloadLimitHandler(maxPayload, new Routes(routes));
+    if (openAi) {
+      chain = new OpenAiErrors.Shape(chain);
+    }
     for (int i = spec.middlewares.size() - 1; i >= 0; i--) {
       chain = spec.middlewares.get(i).wrap(chain);
     }
@@ -176,6 +192,46 @@ public final class FrontHandlers {
   }
 
   private HttpHandler apiChain(Api api, String apiKey) {
+    HttpHandler chain = new PayloadLimitHandler(api.maxPayloadBytes, queueChain(api));
+    return new MethodHandler(Methods.POST, withKey(apiKey, false, chain));
+  }
+
+  /**
+   * Adds the OpenAI-compatible routes of the APIs that have one: each route dispatches by model
+   * (the API's name) to that API's queue chain, and {@code /v1/models} lists them all. Returns
+   * false when no API has one.
+   */
+  private boolean addOpenAiRoutes(Map<String, HttpHandler> routes) {
+    Map<OpenAiRoute, Map<String, OpenAiHandler.Target>> byRoute = new EnumMap<>(OpenAiRoute.class);
+    List<String> models = new ArrayList<>();
+    for (Api api : apis) {
+      if (api.openAi != null) {
+        byRoute
+            .computeIfAbsent(api.openAi, r -> new LinkedHashMap<>())
+            .put(api.name, new OpenAiHandler.Target(api, queueChain(api)));
+        models.add(api.name);
+      }
+    }
+    for (Map.Entry<OpenAiRoute, Map<String, OpenAiHandler.Target>> route : byRoute.entrySet()) {
+      HttpHandler handler = new OpenAiHandler(route.getKey(), route.getValue());
+      routes.put(
+          route.getKey().path(),
+          new MethodHandler(Methods.POST, withKey(spec.apiKey, true, handler)));
+    }
+    if (!models.isEmpty()) {
+      HttpHandler list = new ModelsHandler(models, System.currentTimeMillis() / 1000);
+      routes.put(OpenAiRoute.MODELS, readOnly(withKey(spec.apiKey, true, list)));
+    }
+    return !models.isEmpty();
+  }
+
+  /** {@code next} behind the API key check when {@code apiKey} is set. */
+  private static HttpHandler withKey(String apiKey, boolean bearer, HttpHandler next) {
+    return apiKey == null || apiKey.isEmpty() ? next : new ApiKeyHandler(apiKey, bearer, next);
+  }
+
+  /** The part of an API's chain that queues its requests: callbacks, then the ApiHandler. */
+  private HttpHandler queueChain(Api api) {
     Runnable cancelled = spec.metrics == null ? () -> {} : spec.metrics::streamCancelled;
     HttpHandler chain =
         new ApiHandler(
@@ -191,11 +247,7 @@ public final class FrontHandlers {
     if (!api.callbacks.isEmpty()) {
       chain = new CallbackHandler(api.callbacks, chain);
     }
-    chain = new PayloadLimitHandler(api.maxPayloadBytes, chain);
-    if (apiKey != null && !apiKey.isEmpty()) {
-      chain = new ApiKeyHandler(apiKey, chain);
-    }
-    return new MethodHandler(Methods.POST, chain);
+    return chain;
   }
 
   private void sample() {

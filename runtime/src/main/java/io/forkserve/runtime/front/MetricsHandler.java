@@ -148,7 +148,7 @@ final class MetricsHandler implements HttpHandler {
         exchange.getResponseHeaders().put(Headers.CONTENT_ENCODING, response.contentEncoding());
       }
       exchange.getResponseHeaders().put(Headers.VARY, "Accept, Accept-Encoding");
-      exchange.getResponseSender().send(response.bodyBuffer());
+      exchange.getResponseSender().send(response.bodyBuffers());
     } catch (RuntimeException e) {
       Errors.send(exchange, 500, "metrics scrape failed: " + e);
     }

@@ -5,6 +5,7 @@ import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Locale;
 
 /**
@@ -42,24 +43,33 @@ public final class EntryKey {
    * @throws IllegalArgumentException naming the defect
    */
   public static EntryKey parse(String json, MetricType type) {
+    return parse(json, type, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #parse(String, MetricType)}, passing the metric, sample and label names and the
+   * help through {@code shared} (which may return an equal instance seen before), so that the
+   * many keys of one family hold one copy of each.
+   */
+  public static EntryKey parse(String json, MetricType type, UnaryOperator<String> shared) {
     JsonCursor c = new JsonCursor(json);
     c.expect('[');
-    String metric = c.string();
+    String metric = shared.apply(c.string());
     c.expect(',');
-    String sample = c.string();
+    String sample = shared.apply(c.string());
     c.expect(',');
     List<String> pairs = c.stringObject();
     String help = DEFAULT_HELP;
     if (c.peek() == ',') {
       c.expect(',');
-      help = c.string();
+      help = shared.apply(c.string());
     }
     c.expect(']');
     c.end();
     String[] names = new String[pairs.size() / 2];
     String[] values = new String[names.length];
     for (int i = 0; i < names.length; i++) {
-      names[i] = pairs.get(2 * i);
+      names[i] = shared.apply(pairs.get(2 * i));
       values[i] = pairs.get(2 * i + 1);
     }
     Labels labels = Labels.of(names, values);
@@ -95,7 +105,7 @@ public final class EntryKey {
     if (unsigned.equals("inf") || unsigned.equals("infinity")) {
       return s.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
     }
-    if (!unsigned.isEmpty() && unsigned.matches("[0-9._e+-]+")) {
+    if (!unsigned.isEmpty() && isDecimalText(unsigned)) {
       try {
         return Double.parseDouble(s.replace("_", "")) + 0.0; // -0.0 and 0.0 are one bucket
       } catch (NumberFormatException e) {
@@ -103,6 +113,17 @@ public final class EntryKey {
       }
     }
     throw new IllegalArgumentException("le label is not a number: " + le);
+  }
+
+  /** {@code [0-9._e+-]+} without a regex: bounds are parsed once per key, 15 per series. */
+  private static boolean isDecimalText(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c == '.' || c == '_' || c == 'e' || c == '+' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The family name, e.g. {@code jobs}. */

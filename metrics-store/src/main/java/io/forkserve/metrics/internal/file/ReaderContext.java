@@ -19,11 +19,13 @@ import java.util.Map;
  */
 public final class ReaderContext {
   private static final int MAX_CACHED_KEYS = 1 << 20;
+  private static final int MAX_SHARED_STRINGS = 1 << 16;
 
   private final Map<MetricType, Map<String, EntryKey>> keys = new EnumMap<>(MetricType.class);
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private final Map<String, String> strings = new HashMap<>();
   private byte[] keyBytes = new byte[256];
   private static final int INITIAL = 64 * 1024;
   /** The largest read buffer kept between reads. */
@@ -88,12 +90,24 @@ public final class ReaderContext {
     return new String(keyBytes, 0, length, StandardCharsets.ISO_8859_1);
   }
 
+  /** One instance per distinct name or help text, so keys of one family share theirs. */
+  private String shared(String s) {
+    String known = strings.putIfAbsent(s, s);
+    if (known != null) {
+      return known;
+    }
+    if (strings.size() > MAX_SHARED_STRINGS) {
+      strings.clear(); // hostile files with ever new names: stay bounded
+    }
+    return s;
+  }
+
   /** The key {@code json} decoded for a file of {@code type}, from the cache when seen. */
   EntryKey key(String json, MetricType type) {
     Map<String, EntryKey> cache = keys.get(type);
     EntryKey key = cache.get(json);
     if (key == null) {
-      key = EntryKey.parse(json, type);
+      key = EntryKey.parse(json, type, this::shared);
       if (cache.size() >= MAX_CACHED_KEYS) {
         cache.clear();
       }

@@ -1,0 +1,126 @@
+package io.forkserve.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.forkserve.testsupport.Fixtures;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The JVM options and class-data archive a server's front and workers start with. */
+class StartupOptionsIT {
+  private static final String SECRET = "s3cret-key-never-in-argv";
+
+  @Test
+  void workerJvmOptionsReachTheWorkerButTheSecretsDoNot() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start(
+            Map.of("FORKSERVE_API_KEY", SECRET),
+            "--workers", "1",
+            "--worker-jvm-opts", "-XX:+UseSerialGC -Xss900k -Dforkserve.test.marker=startmem")) {
+      server.awaitHealthy();
+      long worker = onlyWorker(server);
+      List<String> argv = argv(worker);
+      assertTrue(argv.contains("-Xss900k"), argv::toString);
+      assertTrue(argv.contains("-Dforkserve.test.marker=startmem"), argv::toString);
+      assertFalse(String.join(" ", argv).contains(SECRET), argv::toString);
+      String environ = Files.readString(Path.of("/proc", Long.toString(worker), "environ"));
+      assertFalse(environ.contains(SECRET), "the worker's environment holds the API key");
+    }
+  }
+
+  @Test
+  void aWorkerJvmOptionJavaRefusesStopsStartUpWithOneLine() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start("--workers", "2", "--worker-jvm-opts", "-XX:+UseSerialGC -Xss1x")) {
+      assertEquals(Serve.EXIT_STARTUP, server.awaitExit(Duration.ofSeconds(30)));
+      assertEquals(
+          List.of(
+              "forkserve: --worker-jvm-opts is refused by java:"
+                  + " Invalid thread stack size: -Xss1x"),
+          server.stderr,
+          "stderr");
+      assertFalse(
+          server.stdout.stream().anyMatch(l -> l.contains("worker")),
+          "no worker was started: " + server.stdout);
+    }
+  }
+
+  /**
+   * bin/serve builds the archive when its directory has none for these jars, and front and
+   * workers map it; a corrupt archive under the same name, or one of other jars, still starts.
+   */
+  @Test
+  void binServeBuildsTheArchiveUsesItAndStartsWithoutAUsableOne(@TempDir Path cds)
+      throws Exception {
+    Map<String, String> env = Map.of("FORKSERVE_CDS_DIR", cds.toString());
+    Path archive;
+    try (ServerProcess server = binServe(env)) {
+      server.awaitHealthy();
+      assertTrue(
+          server.stderr.contains("forkserve: class-data archive built"), server.stderr::toString);
+      archive = onlyArchive(cds);
+      assertTrue(maps(server.process.pid()).contains(archive.toString()), "front maps " + archive);
+      long worker = onlyWorker(server);
+      assertTrue(argv(worker).contains("-XX:SharedArchiveFile=" + archive), argv(worker)::toString);
+      assertTrue(maps(worker).contains(archive.toString()), "worker maps " + archive);
+    }
+
+    // corrupt under its own name, and a stale one of other jars beside it
+    archive.toFile().setWritable(true);
+    Files.write(archive, "not an archive".getBytes(StandardCharsets.US_ASCII));
+    Path stale = cds.resolve("forkserve-0000000000000000.jsa");
+    Files.write(stale, "older jars".getBytes(StandardCharsets.US_ASCII));
+    try (ServerProcess server = binServe(env)) {
+      server.awaitHealthy();
+      assertEquals(200, server.post("/predict", "{\"input\": 1}").statusCode());
+      assertFalse(
+          server.stderr.stream().anyMatch(l -> l.contains("archive")), server.stderr::toString);
+      long worker = onlyWorker(server);
+      assertFalse(String.join(" ", argv(worker)).contains(stale.toString()), "stale one not used");
+      assertFalse(maps(worker).contains(archive.toString()), "the corrupt archive is not mapped");
+    }
+  }
+
+  private static ServerProcess binServe(Map<String, String> env) throws IOException {
+    Path root = Fixtures.projectRoot();
+    return ServerProcess.run(
+        List.of(
+            root.resolve("bin/serve").toString(),
+            "--port", "0", "--workers", "1", "--drain-delay", "0"),
+        env);
+  }
+
+  private static Path onlyArchive(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      List<Path> archives =
+          files.filter(p -> p.getFileName().toString().endsWith(".jsa")).toList();
+      assertEquals(1, archives.size(), archives::toString);
+      return archives.get(0);
+    }
+  }
+
+  private static long onlyWorker(ServerProcess server) {
+    List<ProcessHandle> children = server.process.children().toList();
+    assertEquals(1, children.size(), children::toString);
+    return children.get(0).pid();
+  }
+
+  private static List<String> argv(long pid) throws IOException {
+    byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+    return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
+  }
+
+  private static String maps(long pid) throws IOException {
+    return Files.readString(Path.of("/proc", Long.toString(pid), "maps"));
+  }
+}
