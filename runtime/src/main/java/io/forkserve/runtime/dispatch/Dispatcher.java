@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The front's one central queue of requests, from which every worker's link pulls. Thread-safe:
- * HTTP threads submit, link sender threads take, one sweeper thread times jobs out.
+ * HTTP threads submit (and send, see WorkerLink), links take, one sweeper thread times jobs out.
  */
 public final class Dispatcher {
   private final BlockingQueue<Job> queue;
@@ -21,6 +21,9 @@ public final class Dispatcher {
   private final AtomicLong ids = new AtomicLong();
   private final Set<WorkerLink> links = new CopyOnWriteArraySet<>();
   private volatile boolean accepting = true;
+
+  /** The registered links, for submit to walk without allocating. */
+  private volatile WorkerLink[] linkArray = new WorkerLink[0];
 
   /**
    * A queue holding at most {@code capacity} waiting jobs; jobs time out after {@code timeoutNanos}
@@ -47,9 +50,22 @@ public final class Dispatcher {
     return clock.nanoTime() + timeoutNanos;
   }
 
-  /** Queues {@code job}; false when the queue is full (the caller answers 503). */
+  /**
+   * Queues {@code job} and lets the links send what is queued on this thread if they can (see
+   * WorkerLink, "Inline sending"), starting at a link that changes from job to job; false when
+   * the queue is full (the caller answers 503).
+   */
   public boolean submit(Job job) {
-    return queue.offer(job);
+    if (!queue.offer(job)) {
+      return false;
+    }
+    WorkerLink[] ready = linkArray;
+    int n = ready.length;
+    int first = n == 0 ? 0 : (int) Long.remainderUnsigned(job.id, n);
+    for (int i = 0; i < n && !queue.isEmpty(); i++) {
+      ready[(first + i) % n].pump();
+    }
+    return true;
   }
 
   /** From now on the front answers new requests 503 (the server is shutting down). */
@@ -76,12 +92,23 @@ public final class Dispatcher {
     return sum;
   }
 
+  /** Links registered (READY and not closed). */
+  int linkCount() {
+    return linkArray.length;
+  }
+
   void register(WorkerLink link) {
-    links.add(link);
+    synchronized (links) {
+      links.add(link);
+      linkArray = links.toArray(new WorkerLink[0]);
+    }
   }
 
   void unregister(WorkerLink link) {
-    links.remove(link);
+    synchronized (links) {
+      links.remove(link);
+      linkArray = links.toArray(new WorkerLink[0]);
+    }
   }
 
   Job poll(long nanos) throws InterruptedException {

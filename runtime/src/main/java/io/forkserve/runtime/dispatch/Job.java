@@ -80,6 +80,21 @@ public final class Job {
     this.responder = responder;
   }
 
+  /**
+   * A bound on what this job's REQUESTS entry holds of the socket's send buffer until the worker
+   * reads it: its bytes, twice over (kernel buffers round up), plus a buffer's fixed cost.
+   */
+  int socketBytes() {
+    long bytes = 64L + body.remaining() + (headers == null ? 0 : headers.length);
+    bytes += contentType == null ? 0 : contentType.length();
+    bytes += query == null ? 0 : query.length();
+    for (Request.Part part : parts) {
+      bytes += 64L + part.bytes().length + part.name().length();
+    }
+    bytes += trace.length;
+    return (int) Math.min(Integer.MAX_VALUE / 2, 2 * bytes + 1024);
+  }
+
   /** Sets the trace and span ids sent with the request (see {@code Frames.putRequest}). */
   public void trace(byte[] trace) {
     this.trace = trace;

@@ -6,16 +6,20 @@ import io.forkserve.worker.channel.FrameWriter;
 import io.forkserve.worker.channel.Frames;
 import io.forkserve.worker.channel.Outcome;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The front's end of the channel to one worker (see {@link Frames} for the protocol): a sender
- * thread pulling batches from the {@link Dispatcher} while the worker has credit, and a reader
- * thread completing jobs from the worker's responses.
+ * The front's end of the channel to one worker (see {@link Frames} for the protocol): jobs from the
+ * {@link Dispatcher} sent while the worker has credit (by the thread that submitted them or that
+ * received the credit, or by a sender thread), and a reader thread completing jobs from the
+ * worker's responses.
  */
 public final class WorkerLink {
   /*
@@ -25,10 +29,23 @@ public final class WorkerLink {
    * before it takes a job from the queue, so a job is never held by a worker that has not asked
    * for it.
    *
-   * Batching. With credit n, the sender takes one job (blocking), then whatever else is queued,
-   * up to n. With max batch size b > 1 it keeps polling until the batch holds min(b, n) jobs or
+   * Batching (max batch size b > 1). With credit n, the sender takes one job (blocking), then
+   * whatever else is queued, up to n, and keeps polling until the batch holds min(b, n) jobs or
    * the batch timeout since the first job has passed. The whole set goes in one REQUESTS frame,
    * one write.
+   *
+   * Inline sending (b = 1, the default). A hand-off to a sender thread costs a wake-up and a
+   * context switch per request, which on a small machine is most of the hop. So the thread that
+   * makes a send possible sends: the HTTP IO thread that submitted a job (Dispatcher.submit
+   * pumps the links) and the reader that received credit both call pump(), which, holding
+   * sendLock, takes whatever is queued up to the credit and writes it in one REQUESTS frame. A
+   * pump that finds sendLock held returns at once; the holder checks the queue and the credit
+   * again after unlocking, so no job is left behind. Neither thread may block in a write (an IO
+   * thread serves other connections; a blocked reader could deadlock with a worker blocked
+   * writing its responses), so a pump writes only while the jobs the worker has not answered
+   * fit in half the socket's send buffer (Job.socketBytes bounds what each holds of it); a
+   * batch that does not fit is handed to the sender thread, which may block, and inline pumps
+   * wait until it has been written.
    *
    * Retiring. retire() stops the sender (it takes no more jobs; it is never interrupted, since
    * an interrupt during a write would close the channel; it notices within RETIRE_POLL_NANOS)
@@ -70,7 +87,7 @@ public final class WorkerLink {
   private final ConcurrentHashMap<Long, Job> pending = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong served =
       new java.util.concurrent.atomic.AtomicLong();
-  private int credits;
+  private volatile int credits;
   private volatile boolean closed;
   private volatile boolean retired;
   private volatile String goneCause;
@@ -85,6 +102,24 @@ public final class WorkerLink {
   private final FrameWriter writer;
 
   private final Object writeLock = new Object();
+
+  /** True when pump() sends (max batch size 1); else the sender thread polls the dispatcher. */
+  private final boolean inline;
+
+  /** Held by whoever takes jobs from the dispatcher for this link in inline mode. */
+  private final ReentrantLock sendLock = new ReentrantLock();
+
+  /** The batch of an inline pump, reused; under sendLock. */
+  private final List<Job> pumped = new ArrayList<>();
+
+  /** A batch too big for an inline write, for the sender thread; under this link's monitor. */
+  private List<Job> handoff;
+
+  /** What pending jobs may hold of the socket's send buffer (Job.socketBytes). */
+  private final AtomicLong unreadBytes = new AtomicLong();
+
+  /** The most unreadBytes an inline write may leave: half the socket's send buffer. */
+  private final long inlineBudget;
 
   private WorkerLink(
       SocketChannel channel,
@@ -105,6 +140,16 @@ public final class WorkerLink {
     this.batchTimeoutNanos = batchTimeoutNanos;
     this.listener = listener;
     this.writer = new FrameWriter(channel, 256 * 1024);
+    this.inline = this.maxBatchSize == 1;
+    this.inlineBudget = sendBufferBytes(channel) / 2;
+  }
+
+  private static int sendBufferBytes(SocketChannel channel) {
+    try {
+      return channel.getOption(StandardSocketOptions.SO_SNDBUF);
+    } catch (IOException | UnsupportedOperationException e) {
+      return 64 * 1024; // small enough for any Unix socket
+    }
   }
 
   /**
@@ -182,7 +227,7 @@ public final class WorkerLink {
    * pending job is answered: {@link #finish} may follow without failing a job.
    */
   public synchronized boolean drained() {
-    return retired && (!senderStarted || senderDone) && pending.isEmpty();
+    return retired && (!senderStarted || senderDone) && !sendLock.isLocked() && pending.isEmpty();
   }
 
   private synchronized boolean startSender() {
@@ -226,9 +271,11 @@ public final class WorkerLink {
     public void ready(long setupNanos) {
       dispatcher.register(WorkerLink.this);
       if (startSender()) {
-        sender = startThread("sender", WorkerLink.this::sendLoop);
+        Runnable loop = inline ? WorkerLink.this::handoffLoop : WorkerLink.this::sendLoop;
+        sender = startThread("sender", loop);
       }
       listener.ready(WorkerLink.this, setupNanos);
+      pump();
     }
 
     @Override
@@ -246,7 +293,7 @@ public final class WorkerLink {
         }
         return;
       }
-      Job job = pending.remove(id);
+      Job job = release(id);
       if (job == null) {
         return;
       }
@@ -274,9 +321,131 @@ public final class WorkerLink {
     }
   }
 
-  private synchronized void giveCredits(int n) {
-    credits += n;
-    notifyAll();
+  private void giveCredits(int n) {
+    synchronized (this) {
+      credits += n;
+      if (!inline) {
+        notifyAll(); // the sender waits for credit; an inline link's sender waits for a handoff
+      }
+    }
+    pump();
+  }
+
+  /** Removes job {@code id} from pending, no longer counting its socket bytes. */
+  private Job release(long id) {
+    Job job = pending.remove(id);
+    if (job != null && inline) {
+      unreadBytes.addAndGet(-job.socketBytes());
+    }
+    return job;
+  }
+
+  /**
+   * Inline mode: sends queued jobs on this thread while the worker has credit (see "Inline
+   * sending"); never blocks. Called by Dispatcher.submit, on credit, and when READY.
+   */
+  void pump() {
+    if (!inline) {
+      return;
+    }
+    while (credits > 0 && dispatcher.queueDepth() > 0 && !retired && !closed) {
+      if (!sendLock.tryLock()) {
+        return; // the holder checks again after unlocking
+      }
+      boolean handedOff;
+      try {
+        handedOff = pumpLocked();
+      } finally {
+        sendLock.unlock();
+      }
+      if (handedOff) {
+        return;
+      }
+    }
+  }
+
+  /** Under sendLock: takes and writes one batch; true when it went to the sender instead. */
+  private boolean pumpLocked() {
+    synchronized (this) {
+      if (handoff != null || retired || closed) {
+        return true;
+      }
+    }
+    List<Job> batch = pumped;
+    batch.clear();
+    dispatcher.drainTo(batch, credits);
+    batch.removeIf(job -> !job.isWaiting());
+    if (batch.isEmpty()) {
+      return false;
+    }
+    long bytes = 0;
+    for (Job job : batch) {
+      bytes += job.socketBytes();
+    }
+    if (unreadBytes.get() + bytes > inlineBudget) {
+      synchronized (this) {
+        handoff = new ArrayList<>(batch);
+        notifyAll();
+      }
+      batch.clear();
+      return true;
+    }
+    try {
+      send(batch);
+    } catch (IOException e) {
+      failUnsent(batch);
+    }
+    batch.clear();
+    return false;
+  }
+
+  /** Inline mode's sender: writes the batches pump() handed over, blocking if it must. */
+  private void handoffLoop() {
+    List<Job> batch = List.of();
+    try {
+      while (true) {
+        synchronized (this) {
+          while (handoff == null && !closed && !retired) {
+            wait();
+          }
+          if (handoff == null) {
+            break;
+          }
+          batch = handoff;
+        }
+        sendLock.lock();
+        try {
+          send(batch);
+        } finally {
+          synchronized (this) {
+            handoff = null;
+          }
+          sendLock.unlock();
+        }
+        batch = List.of();
+        pump();
+      }
+    } catch (InterruptedException | IOException e) {
+      // the reader sees the broken channel too and closes the link
+    }
+    synchronized (this) {
+      if (handoff != null) {
+        batch = handoff;
+        handoff = null;
+      }
+    }
+    failUnsent(batch);
+    senderDone = true;
+  }
+
+  /** Fails the jobs of a batch that could not be written. */
+  private void failUnsent(List<Job> batch) {
+    for (Job job : batch) {
+      if (!job.isDone()) {
+        release(job.id);
+        job.fail(503, workerGone());
+      }
+    }
   }
 
   private synchronized int awaitCredits() throws InterruptedException {
@@ -306,12 +475,7 @@ public final class WorkerLink {
     } catch (InterruptedException | IOException e) {
       // the reader sees the broken channel too and closes the link
     }
-    for (Job job : batch) {
-      if (!job.isDone()) {
-        pending.remove(job.id);
-        job.fail(503, workerGone());
-      }
-    }
+    failUnsent(batch);
     senderDone = true;
   }
 
@@ -352,6 +516,9 @@ public final class WorkerLink {
       Frames.beginRequests(writer, batch.size());
       for (Job job : batch) {
         pending.put(job.id, job);
+        if (inline) {
+          unreadBytes.addAndGet(job.socketBytes());
+        }
         if (streaming) {
           job.flow(new Flow(job.id));
         }
@@ -367,6 +534,9 @@ public final class WorkerLink {
       }
       Frames.endBatch(writer);
       writer.flush();
+    }
+    if (closed) {
+      failUnsent(batch); // close() may have failed pending before these were added
     }
   }
 

@@ -23,9 +23,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The worker's serving side: a reader thread decodes the front's frames (requests into a queue,
- * stream acks and cancels into {@link StreamFlows}); one serving thread, or {@code
- * maxConcurrency} of them, runs decode, predict and encode and writes the RESPONSES.
+ * The worker's serving side: one serving thread, or {@code maxConcurrency} of them, runs decode,
+ * predict and encode and writes the RESPONSES. A streaming or concurrent api has a reader thread
+ * that decodes the front's frames (requests into a queue, stream acks and cancels into {@link
+ * StreamFlows}); otherwise the one serving thread reads the frames itself.
  */
 final class ServingLoop<I, O> {
   /*
@@ -34,6 +35,14 @@ final class ServingLoop<I, O> {
    * before: the api needs no locking. With maxConcurrency n > 1 the reader queues requests one
    * by one, n threads serve one each (no batching), and each answer grants one credit back, so
    * the worker holds at most n. Writes go through writeLock either way.
+   *
+   * Direct reading. A plain api (not streaming, maxConcurrency 1) needs nothing read while it
+   * serves: CANCEL and STREAM_ACK only concern streams. Its serving thread reads the frames
+   * itself, so a request costs no hand-off between threads (no futex wake, no context switch):
+   * it blocks in the socket read while idle, and a burst of frames that arrived while it served
+   * comes in with one read. It holds back CREDIT and RESPONSES while a further frame is already
+   * buffered, as the queued case does (but for at most CREDIT_WINDOW_NANOS). An EOF ends it as it
+   * ends the reader.
    */
 
   private static final int NO_INPUT = -1;
@@ -90,6 +99,10 @@ final class ServingLoop<I, O> {
 
   /** Serves until the channel closes (then throws the EOF). */
   void run() throws IOException {
+    if (concurrency == 1 && !streaming) {
+      serveDirect();
+      return;
+    }
     Thread readerThread = new Thread(this::readLoop, "worker-reader");
     readerThread.setDaemon(true);
     readerThread.start();
@@ -172,16 +185,57 @@ final class ServingLoop<I, O> {
         return;
       }
       liveness.busy();
-      long start = System.nanoTime();
-      for (int from = 0; from < batch.size(); from += maxBatchSize) {
-        serveBatch(batch.subList(from, Math.min(batch.size(), from + maxBatchSize)));
-        if (System.nanoTime() - lastFlushNanos > Frames.CREDIT_WINDOW_NANOS) {
-          flush();
-        }
-      }
-      credit.served(batch.size(), System.nanoTime() - start);
-      grantAndFlush(credit.grant(), !queue.isEmpty());
+      serveFrame(batch, !queue.isEmpty());
     }
+  }
+
+  /** Reads and serves on this thread (see "Direct reading"); returns only by throwing. */
+  private void serveDirect() throws IOException {
+    List<Entry> frame = new ArrayList<>();
+    Frames.FromFront inbox =
+        new Frames.FromFront() {
+          @Override
+          public void request(long id, Request request, String trace) {
+            frame.add(new Entry(id, request, exemplar(trace)));
+          }
+
+          @Override
+          public void cancel(long id) {
+            flows.cancel(id);
+          }
+
+          @Override
+          public void streamAck(long id, int bytes) {
+            flows.ack(id, bytes);
+          }
+        };
+    while (true) {
+      liveness.idle();
+      ByteBuffer payload = reader.next();
+      Frames.decodeFromFront(reader.type(), payload, inbox);
+      if (frame.isEmpty()) {
+        continue;
+      }
+      liveness.busy();
+      serveFrame(frame, reader.hasBufferedFrame());
+      frame.clear();
+    }
+  }
+
+  /** Serves one REQUESTS frame in batches, grants credit, and flushes unless more is waiting. */
+  private void serveFrame(List<Entry> batch, boolean moreWaiting) throws IOException {
+    long start = System.nanoTime();
+    for (int from = 0; from < batch.size(); from += maxBatchSize) {
+      int to = Math.min(batch.size(), from + maxBatchSize);
+      serveBatch(batch.subList(from, to));
+      // Answers held for more than a window go out; the last batch's go with the CREDIT below.
+      if ((to < batch.size() || moreWaiting)
+          && System.nanoTime() - lastFlushNanos > Frames.CREDIT_WINDOW_NANOS) {
+        flush();
+      }
+    }
+    credit.served(batch.size(), System.nanoTime() - start);
+    grantAndFlush(credit.grant(), moreWaiting);
   }
 
   private void serveConcurrentQuietly() {
