@@ -40,7 +40,10 @@ final class ApiKeyHandler implements HttpHandler {
       }
     }
     if (given == null) {
-      Errors.send(exchange, 401, "missing X-API-Key header");
+      Errors.send(
+          exchange,
+          401,
+          bearer ? "missing X-API-Key or Authorization: Bearer header" : "missing X-API-Key header");
       return;
     }
     if (!MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8))) {

@@ -112,13 +112,15 @@ final class MetricsHandler implements HttpHandler {
 
   private void merge(Rendering rendering) {
     MetricSnapshots snapshots = null;
-    RuntimeException failure = null;
+    Throwable failure = null;
     try {
       synchronized (scraper) {
         beforeScrape.run();
         snapshots = scraper.scrape();
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too: left uncaught, it would leave this merge current and unfinished, and every
+      // later scrape would join it and wait forever.
       failure = e;
     }
     synchronized (lock) {
