@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.forkserve.metrics.archive.JvmOpens;
+import io.forkserve.metrics.internal.archive.JvmOpens;
 import io.forkserve.testsupport.Fixtures;
 import io.forkserve.testsupport.Progress;
 import java.io.BufferedReader;

@@ -1,7 +1,7 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.MetricFileWriter;
-import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.internal.file.MetricFileWriter;
+import io.forkserve.metrics.internal.file.MetricKey;
 import io.forkserve.metrics.model.MetricType;
 import java.util.List;
 import java.util.function.IntFunction;

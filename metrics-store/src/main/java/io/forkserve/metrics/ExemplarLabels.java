@@ -1,6 +1,6 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.ExemplarFile;
+import io.forkserve.metrics.internal.file.ExemplarFile;
 import java.util.regex.Pattern;
 
 /**

@@ -1,10 +1,10 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.FileLayout;
 import io.forkserve.metrics.file.FormatVersion;
-import io.forkserve.metrics.file.MappedValues;
-import io.forkserve.metrics.file.MetricFileWriter;
-import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.internal.file.FileLayout;
+import io.forkserve.metrics.internal.file.MappedValues;
+import io.forkserve.metrics.internal.file.MetricFileWriter;
+import io.forkserve.metrics.internal.file.MetricKey;
 import io.forkserve.metrics.model.MetricType;
 import java.nio.ByteBuffer;
 import java.util.List;

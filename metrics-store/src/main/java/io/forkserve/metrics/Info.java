@@ -1,8 +1,8 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.MappedValues;
-import io.forkserve.metrics.file.MetricFileWriter;
-import io.forkserve.metrics.file.MetricKey;
+import io.forkserve.metrics.internal.file.MappedValues;
+import io.forkserve.metrics.internal.file.MetricFileWriter;
+import io.forkserve.metrics.internal.file.MetricKey;
 import io.forkserve.metrics.model.MetricType;
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -1,9 +1,9 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.ExemplarFile;
 import io.forkserve.metrics.file.FormatVersion;
-import io.forkserve.metrics.file.MetricFileName;
-import io.forkserve.metrics.file.MetricFileWriter;
+import io.forkserve.metrics.internal.file.ExemplarFile;
+import io.forkserve.metrics.internal.file.MetricFileName;
+import io.forkserve.metrics.internal.file.MetricFileWriter;
 import io.forkserve.metrics.model.MetricType;
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.forkserve.metrics;
 
-import io.forkserve.metrics.file.MappedValues;
-import io.forkserve.metrics.file.MetricFileWriter;
+import io.forkserve.metrics.internal.file.MappedValues;
+import io.forkserve.metrics.internal.file.MetricFileWriter;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.function.IntFunction;

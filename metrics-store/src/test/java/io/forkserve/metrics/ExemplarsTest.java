@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.exposition.ExpositionFormat;
-import io.forkserve.metrics.file.MetricFileName;
+import io.forkserve.metrics.internal.file.MetricFileName;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.model.Exemplar;
 import io.forkserve.metrics.model.MetricFamilySnapshot;

@@ -1,6 +1,6 @@
 package io.forkserve.runtime;
 
-import io.forkserve.metrics.archive.JvmOpens;
+import io.forkserve.metrics.internal.archive.JvmOpens;
 import io.forkserve.runtime.front.FrontServer;
 import io.forkserve.runtime.internal.Clock;
 import java.util.Arrays;

@@ -1,10 +1,7 @@
 package io.forkserve.runtime;
 
-import io.forkserve.runtime.front.AdminActions;
 import io.forkserve.runtime.front.FrontHandlers;
 import io.forkserve.runtime.front.FrontServer;
-import io.forkserve.runtime.front.ServerView;
-import io.forkserve.runtime.front.ServerView.Probe;
 import io.forkserve.runtime.internal.Clock;
 import io.forkserve.worker.Callback;
 import io.undertow.Undertow;
@@ -19,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -28,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * worker and the HTTP front. {@link #start} blocks until every worker is ready or one failed; other
  * methods are thread-safe.
  */
-public final class Supervisor implements ServerView, AdminActions {
+public final class Supervisor {
   /*
    * Start-up. The supervisor reads the config (ServeConfig: --config or the flags) and loads every
    * API class in its own process first (a bad entry or class name fails here, with one line),
@@ -40,9 +36,10 @@ public final class Supervisor implements ServerView, AdminActions {
    * Parts. Each API has its own ApiRuntime: Dispatcher (queue), ProcessLauncher, WorkerSocket and
    * WorkerPool, so APIs share nothing but the front and the metrics directory. ProcessLauncher
    * starts and kills worker processes; WorkerSocket accepts their links; WorkerPool holds the
-   * slots and their state machine, driven by the control thread here; DeadWorkers folds an
-   * exited worker's files into the archive; FrontHandlers and FrontServer build and bind the
-   * front; InfoView is /info.
+   * slots and their state machine, driven by the control thread of SupervisionLoops; DeadWorkers
+   * folds an exited worker's files into the archive; FrontHandlers and FrontServer build and bind
+   * the front; ServerApis answers the front's view of every API (health, probes, /info) and its
+   * admin actions; InfoView is one API's /info. What stays here is wiring and the shut-down order.
    *
    * Shut-down. shutdown() (SIGTERM/SIGINT) first turns /health/ready (and /health) to 503 and
    * keeps serving for --drain-delay, so that load balancers and Kubernetes endpoints stop sending
@@ -53,11 +50,7 @@ public final class Supervisor implements ServerView, AdminActions {
    * parent process is gone (see WorkerMain).
    */
 
-  static final long SWEEP_MILLIS = 20;
-  static final long CONTROL_MILLIS = 50;
   static final long STOP_WAIT_SECONDS = 10;
-
-  private static final System.Logger LOG = System.getLogger(Supervisor.class.getName());
 
   private final Settings settings;
   private final Clock clock;
@@ -65,14 +58,14 @@ public final class Supervisor implements ServerView, AdminActions {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final ExecutorService blockingPool =
-      Executors.newCachedThreadPool(daemonThreads("forkserve-blocking"));
+      Executors.newCachedThreadPool(SupervisionLoops.daemonThreads("forkserve-blocking"));
   private final long startNanos;
   private final Probes probes;
+  private final ServerApis apis;
+  private final SupervisionLoops loops;
 
   private Settings server;
-  private volatile List<ApiRuntime> apis = List.of();
   private ServerMetrics metrics;
-  private volatile boolean poolsStarted;
   private volatile Undertow front;
 
   /** A supervisor for {@code settings}; progress lines go to {@code out}. */
@@ -82,6 +75,8 @@ public final class Supervisor implements ServerView, AdminActions {
     this.out = out;
     this.startNanos = clock.nanoTime();
     this.probes = new Probes(clock, settings.minReadyWorkers);
+    this.apis = new ServerApis(probes);
+    this.loops = new SupervisionLoops(apis::list, probes, clock, stopping::get);
   }
 
   /**
@@ -95,21 +90,21 @@ public final class Supervisor implements ServerView, AdminActions {
     for (ApiConfig api : config.apis) {
       loaded.add(new ApiRuntime(api, probes));
     }
-    apis = List.copyOf(loaded);
+    apis.loaded(loaded, server);
     metrics = ServerMetrics.open(out, server.jvmMetrics);
-    for (ApiRuntime api : apis) {
+    for (ApiRuntime api : loaded) {
       Class<?> type = api.api.getClass();
       metrics.front.apiInfo(
           api.name(), type.getName(), type.getPackage().getImplementationVersion());
     }
     FrontServer.probe(server.host, server.port);
-    for (ApiRuntime api : apis) {
-      api.start(metrics, clock, out, apis.size() > 1);
+    for (ApiRuntime api : loaded) {
+      api.start(metrics, clock, out, loaded.size() > 1);
     }
-    poolsStarted = true;
-    startFront();
-    startThread("forkserve-sweeper", this::sweepLoop);
-    for (ApiRuntime api : apis) {
+    apis.poolsStarted(metrics.dir.path);
+    startFront(loaded);
+    loops.startSweeper();
+    for (ApiRuntime api : loaded) {
       int workers = api.workers();
       out.printf(
           Locale.ROOT,
@@ -121,15 +116,15 @@ public final class Supervisor implements ServerView, AdminActions {
           workers,
           workers == 1 ? "" : "s");
     }
-    for (ApiRuntime api : apis) {
+    for (ApiRuntime api : loaded) {
       String fatal = api.pool().awaitStartup();
       if (fatal != null) {
         throw new IllegalStateException(
-            apis.size() == 1 ? fatal : "API " + api.name() + ": " + fatal);
+            loaded.size() == 1 ? fatal : "API " + api.name() + ": " + fatal);
       }
     }
-    startThread("forkserve-control", this::controlLoop);
-    for (ApiRuntime api : apis) {
+    loops.startControl(metrics.front);
+    for (ApiRuntime api : loaded) {
       for (Callback c : api.callbacks) {
         c.onServerStart();
       }
@@ -144,12 +139,29 @@ public final class Supervisor implements ServerView, AdminActions {
     return bound == null ? s.port : FrontServer.port(bound);
   }
 
-  private void startFront() {
+  /**
+   * Adds ({@code +1}) or removes ({@code -1}) one worker of every API, never going below one;
+   * ignored, with a line on stderr, while the server starts.
+   */
+  public void scaleBy(int delta) {
+    try {
+      apis.scaleBy(delta);
+    } catch (IllegalStateException e) {
+      System.err.println("forkserve: " + e.getMessage());
+    }
+  }
+
+  /** Starts a rolling restart of every API's workers. */
+  public void reload() {
+    apis.reload(null);
+  }
+
+  private void startFront(List<ApiRuntime> loaded) {
     FrontHandlers.Spec spec = new FrontHandlers.Spec();
     List<FrontHandlers.Api> routes = new ArrayList<>();
     List<HandlerWrapper> middlewares = new ArrayList<>();
     Map<String, HttpHandler> mounts = new LinkedHashMap<>();
-    for (ApiRuntime api : apis) {
+    for (ApiRuntime api : loaded) {
       routes.add(api.frontApi());
       middlewares.addAll(api.middlewares());
       mounts.putAll(api.loggers.mounts());
@@ -158,13 +170,13 @@ public final class Supervisor implements ServerView, AdminActions {
     spec.middlewares = middlewares;
     spec.mounts = mounts;
     spec.apiKey = server.apiKey;
-    spec.server = this;
+    spec.server = apis;
     spec.metrics = metrics.front;
     spec.scraper = metrics.scraper();
     spec.blockingPool = blockingPool;
     spec.clock = clock;
     spec.adminToken = server.adminToken;
-    spec.admin = this;
+    spec.admin = apis;
     front =
         FrontServer.start(
             server.host, server.port, FrontHandlers.build(spec).root(), frontLimits());
@@ -199,193 +211,6 @@ public final class Supervisor implements ServerView, AdminActions {
         cap);
   }
 
-  private void controlLoop() {
-    while (!stopping.get()) {
-      try {
-        probes.controlTurned();
-        long now = clock.nanoTime();
-        for (ApiRuntime api : apis) {
-          api.pool().control(now);
-          metrics.front.workerStates(api.name(), api.pool().slotStates());
-        }
-      } catch (RuntimeException e) {
-        // e.g. fork failing for lack of memory: keep supervising, try again next round
-        LOG.log(System.Logger.Level.WARNING, "supervision round failed", e);
-      }
-      if (!pause(CONTROL_MILLIS)) {
-        return;
-      }
-    }
-  }
-
-  private void sweepLoop() {
-    while (!stopping.get()) {
-      probes.sweepTurned();
-      for (ApiRuntime api : apis) {
-        api.dispatcher().sweep();
-      }
-      if (!pause(SWEEP_MILLIS)) {
-        return;
-      }
-    }
-  }
-
-  // --- ServerView and AdminActions ---
-
-  // The front (the only caller of ServerView) starts after the pool exists.
-
-  @Override
-  public boolean isHealthy() {
-    for (ApiRuntime api : apis) {
-      if (!api.isHealthy()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  @Override
-  public String unhealthyCause() {
-    for (ApiRuntime api : apis) {
-      String cause = api.unhealthyCause();
-      if (cause != null) {
-        return apis.size() == 1 ? cause : "API " + api.name() + ": " + cause;
-      }
-    }
-    return null;
-  }
-
-  @Override
-  public Probe live() {
-    return probes.live();
-  }
-
-  /** Ready when every API has enough ready workers and none drains; else the first that is not. */
-  @Override
-  public Probe ready() {
-    return worst(ApiRuntime::ready);
-  }
-
-  /** Started once every API's workers were all ready once. */
-  @Override
-  public Probe startup() {
-    return worst(ApiRuntime::startup);
-  }
-
-  private Probe worst(java.util.function.Function<ApiRuntime, Probe> probe) {
-    Probe last = new Probe(false, Map.of("status", "unavailable", "cause", "starting"));
-    for (ApiRuntime api : apis) {
-      last = probe.apply(api);
-      if (!last.ok()) {
-        return last;
-      }
-    }
-    return last;
-  }
-
-  @Override
-  public int readyWorkers() {
-    return apis.stream().mapToInt(ApiRuntime::readyWorkers).sum();
-  }
-
-  @Override
-  public int workers() {
-    return apis.stream().mapToInt(ApiRuntime::workers).sum();
-  }
-
-  @Override
-  public Map<String, ServerView> apis() {
-    Map<String, ServerView> views = new LinkedHashMap<>();
-    for (ApiRuntime api : apis) {
-      views.put(api.name(), api);
-    }
-    return views;
-  }
-
-  @Override
-  public void scaleTo(String api, int workers) {
-    startedPool(one(api), "scale").scaleTo(workers);
-  }
-
-  /**
-   * Adds ({@code +1}) or removes ({@code -1}) one worker of every API, never going below one;
-   * ignored, with a line on stderr, while the server starts.
-   */
-  public void scaleBy(int delta) {
-    try {
-      for (ApiRuntime api : apis) {
-        startedPool(api, "scale").scaleBy(delta);
-      }
-    } catch (IllegalStateException e) {
-      System.err.println("forkserve: " + e.getMessage());
-    }
-  }
-
-  /** Starts a rolling restart of every API's workers. */
-  public void reload() {
-    reload(null);
-  }
-
-  @Override
-  public void reload(String api) {
-    if (api != null) {
-      startedPool(one(api), "reload").reload();
-      return;
-    }
-    for (ApiRuntime each : apis) {
-      startedPool(each, "reload");
-    }
-    for (ApiRuntime each : apis) {
-      each.pool().reload();
-    }
-  }
-
-  /** The API named {@code name}; null names the only API. */
-  private ApiRuntime one(String name) {
-    List<ApiRuntime> all = apis;
-    if (name == null) {
-      if (all.size() != 1) {
-        throw new IllegalArgumentException(
-            "the server runs " + all.size() + " APIs; name one with api=NAME");
-      }
-      return all.get(0);
-    }
-    for (ApiRuntime api : all) {
-      if (api.name().equals(name)) {
-        return api;
-      }
-    }
-    throw new IllegalArgumentException("no API named " + name + "; see /info");
-  }
-
-  private WorkerPool startedPool(ApiRuntime api, String action) {
-    if (!poolsStarted || api.pool() == null) {
-      throw new IllegalStateException(
-          "the server is still starting; " + action + " it once it is ready");
-    }
-    return api.pool();
-  }
-
-  @Override
-  public Map<String, Object> info() {
-    List<ApiRuntime> all = apis;
-    List<Map<String, Object>> each = new ArrayList<>();
-    for (ApiRuntime api : all) {
-      each.add(api.info());
-    }
-    Map<String, Object> info = new LinkedHashMap<>();
-    if (all.size() == 1) {
-      info.putAll(each.get(0));
-      info.remove("name");
-    } else {
-      info.put("healthy", isHealthy());
-      info.put("settings", server.visible());
-      info.put("metrics_dir", metrics.dir.path.toString());
-    }
-    info.put("apis", each);
-    return info;
-  }
-
   // --- shutting down ---
 
   /**
@@ -398,8 +223,9 @@ public final class Supervisor implements ServerView, AdminActions {
       return;
     }
     boolean first = true;
-    boolean started = !apis.isEmpty();
-    for (ApiRuntime api : apis) {
+    List<ApiRuntime> all = apis.list();
+    boolean started = !all.isEmpty();
+    for (ApiRuntime api : all) {
       WorkerPool p = api.pool();
       if (p != null && !p.drain()) {
         first = false;
@@ -416,32 +242,24 @@ public final class Supervisor implements ServerView, AdminActions {
           "forkserve: draining: not ready, serving for %.1f s more (--drain-delay)%n",
           s.drainDelayNanos / 1e9);
       long drained = clock.nanoTime() + s.drainDelayNanos;
-      while (clock.nanoTime() - drained < 0 && !stopping.get() && pause(SWEEP_MILLIS)) {
+      while (clock.nanoTime() - drained < 0 && !stopping.get() && pause()) {
         // still serving; load balancers see /health/ready 503 and stop sending
       }
     }
-    if (poolsStarted) {
-      apis.forEach(api -> api.dispatcher().stopAccepting());
+    if (apis.poolsStarted()) {
+      all.forEach(api -> api.dispatcher().stopAccepting());
       long deadline = clock.nanoTime() + server.gracefulTimeoutNanos;
       out.printf(
           Locale.ROOT,
           "forkserve: shutting down: %d requests in progress, waiting up to %.1f s%n",
-          inProgress(),
+          apis.inProgress(),
           server.gracefulTimeoutNanos / 1e9);
-      while (inProgress() > 0 && clock.nanoTime() - deadline < 0 && pause(SWEEP_MILLIS)) {
+      while (apis.inProgress() > 0 && clock.nanoTime() - deadline < 0 && pause()) {
         // waiting for the last jobs
       }
     }
     stop();
     out.println("forkserve: stopped");
-  }
-
-  private int inProgress() {
-    int jobs = 0;
-    for (ApiRuntime api : apis) {
-      jobs += api.dispatcher().queueDepth() + api.dispatcher().inWorkers();
-    }
-    return jobs;
   }
 
   /**
@@ -465,8 +283,9 @@ public final class Supervisor implements ServerView, AdminActions {
   }
 
   private void stopAll() {
+    List<ApiRuntime> all = apis.list();
     List<List<WorkerLauncher.Handle>> workers = new ArrayList<>();
-    for (ApiRuntime api : apis) {
+    for (ApiRuntime api : all) {
       WorkerPool p = api.pool();
       workers.add(p == null ? List.of() : p.stop());
       if (p != null && p.isStarted()) {
@@ -475,14 +294,14 @@ public final class Supervisor implements ServerView, AdminActions {
         }
       }
     }
-    for (ApiRuntime api : apis) {
+    for (ApiRuntime api : all) {
       if (api.dispatcher() != null) {
         api.dispatcher().stopAccepting();
         api.dispatcher().failQueued("server is shutting down");
       }
     }
     for (int i = 0; i < workers.size(); i++) {
-      ProcessLauncher launcher = apis.get(i).launcher();
+      ProcessLauncher launcher = all.get(i).launcher();
       if (launcher != null && workers.get(i) != null) {
         launcher.stopAll(workers.get(i));
       }
@@ -490,7 +309,7 @@ public final class Supervisor implements ServerView, AdminActions {
     if (front != null) {
       front.stop();
     }
-    apis.forEach(ApiRuntime::closeSocket);
+    all.forEach(ApiRuntime::closeSocket);
     if (metrics != null) {
       metrics.close();
     }
@@ -499,7 +318,7 @@ public final class Supervisor implements ServerView, AdminActions {
   /** Immediate stop (a second signal): SIGKILL for every worker and its descendants. */
   public void kill() {
     stopping.set(true);
-    for (ApiRuntime api : apis) {
+    for (ApiRuntime api : apis.list()) {
       WorkerPool p = api.pool();
       if (p != null) {
         p.killAll();
@@ -515,26 +334,7 @@ public final class Supervisor implements ServerView, AdminActions {
     }
   }
 
-  /** Sleeps {@code millis}; false when interrupted. */
-  private static boolean pause(long millis) {
-    try {
-      Thread.sleep(millis);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private static void startThread(String name, Runnable body) {
-    daemonThreads(name).newThread(body).start();
-  }
-
-  private static ThreadFactory daemonThreads(String name) {
-    return body -> {
-      Thread thread = new Thread(body, name);
-      thread.setDaemon(true);
-      return thread;
-    };
+  private static boolean pause() {
+    return SupervisionLoops.pause(SupervisionLoops.SWEEP_MILLIS);
   }
 }

@@ -3,7 +3,7 @@ package io.forkserve.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.forkserve.metrics.archive.JvmOpens;
+import io.forkserve.metrics.internal.archive.JvmOpens;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -64,7 +64,7 @@ final class ArchiveSource implements MergeSource {
     if (keyBuffer == null) {
       keyBuffer = ByteBuffer.allocateDirect(env.maxKeySize());
     }
-    return MetricsArchive.isFolded(env.db(), txn, keyBuffer, fileName, fileKey, lastModified);
+    return ArchiveReader.isFolded(env.db(), txn, keyBuffer, fileName, fileKey, lastModified);
   }
 
   @Override
@@ -114,7 +114,7 @@ final class ArchiveSource implements MergeSource {
       byte[] bytes = new byte[key.remaining()];
       key.duplicate().get(bytes);
       ArchiveLayout.SeriesKey k = ArchiveLayout.SeriesKey.parse(ArchiveLayout.string(key));
-      d = new Decoded(ByteBuffer.wrap(bytes), k, MetricsArchive.json(k, value));
+      d = new Decoded(ByteBuffer.wrap(bytes), k, ArchiveReader.json(k, value));
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "metrics archive entry skipped: " + e.getMessage());
       d = null;

@@ -1,46 +1,18 @@
 package io.forkserve.metrics.archive;
 
-import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.directory.MultiprocDirectory;
-import io.forkserve.metrics.file.EntryKey;
-import io.forkserve.metrics.file.MetricFileException;
-import io.forkserve.metrics.file.MetricFileName;
-import io.forkserve.metrics.file.MetricFileReader;
-import io.forkserve.metrics.file.MetricKey;
-import io.forkserve.metrics.file.ReaderContext;
-import io.forkserve.metrics.file.SkipReason;
-import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.merge.MergeSource;
-import io.forkserve.metrics.model.Labels;
-import io.forkserve.metrics.model.MetricType;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
-import org.lmdbjava.Cursor;
-import org.lmdbjava.Dbi;
-import org.lmdbjava.GetOp;
-import org.lmdbjava.Txn;
 
 /**
  * The archive of dead processes' metrics: an LMDB environment in the metrics directory's {@value
@@ -48,6 +20,10 @@ import org.lmdbjava.Txn;
  * {@link #open} (after wiping the directory), calls {@link #fold} for each process confirmed
  * dead, and scrapes through {@link #newMergeSource}; any other process (e.g. {@code bin/metrics
  * merge}) uses {@link #openReadOnly}, which never creates, folds or deletes anything. Thread-safe.
+ *
+ * <p>This class holds the environment's life (open, damage, replace, reopen) and the protocol
+ * below; {@link ProcessFold} folds one process's files, {@link ArchiveWriter} writes the fold's
+ * records, {@link ArchiveReader} and {@link ArchiveSource} read them back.
  */
 public final class MetricsArchive implements Closeable {
   /*
@@ -101,16 +77,13 @@ public final class MetricsArchive implements Closeable {
   private final Path metricsDir;
   private final Path folder;
   private final boolean readOnly;
-  private final Clock clock;
   private final long initialMapSize;
-  private final ReaderContext context = new ReaderContext();
+  private final ProcessFold fold;
   private volatile int resets;
   private volatile String lastDamage = "";
   private volatile ArchiveEnv env;
   private Object envFileKey;
   private volatile FaultHook hook = stage -> {};
-  private ByteBuffer keyBuffer;
-  private ByteBuffer valueBuffer = ByteBuffer.allocateDirect(256);
 
   private MetricsArchive(Path metricsDir, boolean readOnly, Clock clock, ArchiveEnv env,
       long initialMapSize) {
@@ -118,8 +91,8 @@ public final class MetricsArchive implements Closeable {
     this.initialMapSize = initialMapSize;
     this.folder = metricsDir.resolve(MultiprocDirectory.ARCHIVE_FOLDER);
     this.readOnly = readOnly;
-    this.clock = clock;
     this.env = env;
+    this.fold = new ProcessFold(metricsDir, clock);
   }
 
   /**
@@ -192,49 +165,7 @@ public final class MetricsArchive implements Closeable {
     if (env == null) {
       throw new IllegalStateException("metrics archive closed: " + folder);
     }
-    List<Path> files = filesOf(id);
-    deleteLiveGauges(files);
-    deleteExemplars(id);
-    if (files.isEmpty()) {
-      return new FoldResult(id, List.of(), List.of(), List.of(), List.of());
-    }
-    FoldResult result = usableEnv().write(txn -> foldInTxn(txn, id, files));
-    hook.at(Stage.AFTER_COMMIT);
-    for (String name : result.deleted()) {
-      try {
-        Files.deleteIfExists(metricsDir.resolve(name));
-      } catch (IOException e) { // recorded: scrapes leave it out, the next fold retries
-        LOG.log(Level.WARNING, "cannot delete folded metrics file " + name + ": " + e);
-      }
-      hook.at(Stage.AFTER_DELETE);
-    }
-    return result;
-  }
-
-  /** Exemplars are not archived: a dead process's side file goes with its live gauges. */
-  private void deleteExemplars(String id) {
-    String name = MetricFileName.exemplarsName(id);
-    if (name == null) {
-      return;
-    }
-    Path path = metricsDir.resolve(name);
-    try {
-      Files.deleteIfExists(path);
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "cannot delete exemplar file " + path + ": " + e);
-    }
-  }
-
-  private static void deleteLiveGauges(List<Path> files) {
-    for (Path path : files) {
-      if (MetricFileName.parse(path.getFileName().toString()).isLive()) {
-        try {
-          Files.deleteIfExists(path);
-        } catch (IOException e) { // the fold's deletes after the commit retry it
-          LOG.log(Level.WARNING, "cannot delete live gauge file " + path + ": " + e);
-        }
-      }
-    }
+    return fold.fold(id, this::usableEnv, hook);
   }
 
   /** Clears LMDB reader slots left by dead processes; returns how many. Call after a death. */
@@ -257,32 +188,7 @@ public final class MetricsArchive implements Closeable {
     if (e == null) {
       return ArchiveContents.empty();
     }
-    Txn<ByteBuffer> txn = e.beginRead();
-    try {
-      List<ArchiveContents.Fold> folds = new ArrayList<>();
-      forEachWithPrefix(e.db(), txn, ArchiveLayout.FOLD_PREFIX, (k, v) -> {
-        try {
-          folds.add(fold(k, ArchiveLayout.string(v)));
-        } catch (RuntimeException x) {
-          throw new ArchiveDamagedException("metrics archive " + folder + ": bad fold record "
-              + ArchiveLayout.shown(k));
-        }
-      });
-      List<ArchiveContents.Series> series = new ArrayList<>();
-      forEachWithPrefix(e.db(), txn, ArchiveLayout.SERIES_PREFIX, (k, v) -> {
-        if (v.remaining() < ArchiveLayout.VALUE_LENGTH) {
-          throw new ArchiveDamagedException("metrics archive " + folder + ": series value of "
-              + v.remaining() + " bytes");
-        }
-        ArchiveLayout.SeriesKey key = ArchiveLayout.SeriesKey.parse(k);
-        v.order(ArchiveLayout.ORDER);
-        series.add(new ArchiveContents.Series(key.type, gaugeMode(key.rule), key.pid, json(key, v),
-            v.getDouble(ArchiveLayout.VALUE_OFFSET), v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET)));
-      });
-      return new ArchiveContents(folds, series, e.mapSize());
-    } finally {
-      e.endRead(txn);
-    }
+    return ArchiveReader.contents(e, folder);
   }
 
   @Override
@@ -424,246 +330,5 @@ public final class MetricsArchive implements Closeable {
   @FunctionalInterface
   interface FaultHook {
     void at(Stage stage);
-  }
-
-  /** True when {@code fileName} with this identity was folded (see the protocol above). */
-  static boolean isFolded(Dbi<ByteBuffer> db, Txn<ByteBuffer> txn, ByteBuffer keyBuffer,
-      String fileName, Object fileKey, FileTime lastModified) {
-    ByteBuffer v = db.get(txn, ArchiveLayout.put(keyBuffer,
-        ArchiveLayout.fileKey(fileName, fileKey)));
-    if (v == null) {
-      return false;
-    }
-    String mtime = ArchiveLayout.fields(ArchiveLayout.string(v)).get("mtime");
-    return mtime != null && Long.parseLong(mtime) >= lastModified.to(TimeUnit.NANOSECONDS);
-  }
-
-  private List<Path> filesOf(String id) {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(metricsDir, "*.db")) {
-      for (Path p : stream) {
-        MetricFileName name = MetricFileName.parse(p.getFileName().toString());
-        if (name != null && name.processId().equals(id)) { // with its stripe files
-          out.add(p);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + metricsDir, e);
-    }
-    Collections.sort(out);
-    return out;
-  }
-
-  /** The body of a fold's write transaction; runs again from scratch if the map was full. */
-  private FoldResult foldInTxn(Txn<ByteBuffer> txn, String id, List<Path> files) {
-    List<String> folded = new ArrayList<>();
-    List<String> already = new ArrayList<>();
-    List<String> deleted = new ArrayList<>();
-    List<String> left = new ArrayList<>();
-    for (Path path : files) {
-      String name = path.getFileName().toString();
-      MetricFileName fileName = MetricFileName.parse(name);
-      if (fileName.isLive()) {
-        deleted.add(name);
-        continue;
-      }
-      switch (foldFile(txn, path, fileName)) {
-        case FOLDED:
-          folded.add(name);
-          deleted.add(name);
-          break;
-        case ALREADY_FOLDED:
-          already.add(name);
-          deleted.add(name);
-          break;
-        case UNREADABLE:
-          left.add(name);
-          break;
-        default: // vanished: another folder took it
-          break;
-      }
-    }
-    recordFold(txn, id, folded, deleted.stream().filter(n -> !folded.contains(n)).toList());
-    hook.at(Stage.BEFORE_COMMIT);
-    return new FoldResult(id, folded, already, deleted, left);
-  }
-
-  private enum Outcome { FOLDED, ALREADY_FOLDED, UNREADABLE, VANISHED }
-
-  private Outcome foldFile(Txn<ByteBuffer> txn, Path path, MetricFileName fileName) {
-    String name = path.getFileName().toString();
-    BasicFileAttributes attrs;
-    try {
-      attrs = Files.readAttributes(path, BasicFileAttributes.class);
-    } catch (NoSuchFileException e) {
-      return Outcome.VANISHED;
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "cannot fold metrics file " + path + ": " + e);
-      return Outcome.UNREADABLE;
-    }
-    Dbi<ByteBuffer> db = env().db();
-    if (isFolded(db, txn, keyBuffer(), name, attrs.fileKey(), attrs.lastModifiedTime())) {
-      return Outcome.ALREADY_FOLDED;
-    }
-    MetricFileReader reader = new MetricFileReader(path, fileName);
-    try {
-      reader.read(context);
-    } catch (MetricFileException e) {
-      if (e.reason() == SkipReason.VANISHED) {
-        return Outcome.VANISHED;
-      }
-      if (e.reason() != SkipReason.EMPTY) { // an empty file holds nothing to lose
-        LOG.log(Level.WARNING, "cannot fold metrics file " + path + " (" + e.reason().label()
-            + "): " + e.detail() + "; left in place");
-        return Outcome.UNREADABLE;
-      }
-    }
-    for (int i = 0; i < reader.entryCount(); i++) {
-      if (MergeRule.forbidden(fileName.type(), reader.value(i))) {
-        continue; // as a scrape leaves it out (see DirectoryScraper)
-      }
-      addEntry(txn, fileName, reader.key(i), reader.value(i), reader.timestamp(i));
-    }
-    String record = "mtime=" + attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "\tsize="
-        + attrs.size() + "\tpid=" + fileName.processId() + "\tfold=" + (folds(txn) + 1);
-    db.put(txn, ArchiveLayout.put(keyBuffer(), ArchiveLayout.fileKey(name, attrs.fileKey())),
-        value(record));
-    return Outcome.FOLDED;
-  }
-
-  private void addEntry(Txn<ByteBuffer> txn, MetricFileName file, EntryKey key, double value,
-      double timestamp) {
-    MergeRule rule = file.mode() == null ? null : file.rule();
-    String json = json(key);
-    String seriesKey = ArchiveLayout.seriesKey(file.type(), rule,
-        rule == MergeRule.ALL ? file.id() : "", json, env().maxKeySize());
-    ByteBuffer k = ArchiveLayout.put(keyBuffer(), seriesKey);
-    ByteBuffer old = env().db().get(txn, k);
-    double v = value;
-    double t = timestamp;
-    if (old != null) {
-      old.order(ArchiveLayout.ORDER);
-      double[] merged = merge(file.rule(), old.getDouble(ArchiveLayout.VALUE_OFFSET),
-          old.getDouble(ArchiveLayout.TIMESTAMP_OFFSET), value, timestamp);
-      v = merged[0];
-      t = merged[1];
-    }
-    byte[] extra = ArchiveLayout.isHashed(seriesKey)
-        ? json.getBytes(StandardCharsets.UTF_8) : new byte[0];
-    ByteBuffer val = valueBuffer(ArchiveLayout.VALUE_LENGTH + extra.length);
-    val.putDouble(ArchiveLayout.VALUE_OFFSET, v).putDouble(ArchiveLayout.TIMESTAMP_OFFSET, t);
-    val.position(ArchiveLayout.VALUE_LENGTH);
-    val.put(extra).flip();
-    env().db().put(txn, k, val);
-  }
-
-  /**
-   * Combines an archived value and time with a folded one by the series' merge rule; returns the
-   * new value and time.
-   */
-  static double[] merge(MergeRule rule, double oldValue, double oldTime, double value,
-      double time) {
-    if (rule == MergeRule.MOSTRECENT) {
-      return MergeRule.isNewer(time, oldTime)
-          ? new double[] {value, time} : new double[] {oldValue, oldTime};
-    }
-    return new double[] {rule.combine(oldValue, value), rule == MergeRule.ALL ? time : 0.0};
-  }
-
-  /** The public name of an archived gauge rule: the plain (non-live) mode; null for non-gauges. */
-  private static GaugeMode gaugeMode(MergeRule rule) {
-    return rule == null ? null : GaugeMode.fromFileToken(rule.token());
-  }
-
-  private void recordFold(Txn<ByteBuffer> txn, String id, List<String> folded,
-      List<String> deletedOnly) {
-    long seq = folds(txn) + 1;
-    Dbi<ByteBuffer> db = env().db();
-    String record = "pid=" + id + "\tat=" + Instant.now(clock) + "\tfolded="
-        + String.join(",", folded) + "\tdeleted=" + String.join(",", deletedOnly);
-    db.put(txn, ArchiveLayout.put(keyBuffer(), ArchiveLayout.foldKey(seq)), value(record));
-    db.put(txn, ArchiveLayout.put(keyBuffer(), ArchiveLayout.META_FOLDS),
-        value(Long.toString(seq)));
-    db.put(txn, ArchiveLayout.put(keyBuffer(), ArchiveLayout.META_FORMAT),
-        value(ArchiveLayout.FORMAT));
-  }
-
-  private long folds(Txn<ByteBuffer> txn) {
-    ByteBuffer v = env().db().get(txn, ArchiveLayout.put(keyBuffer(), ArchiveLayout.META_FOLDS));
-    return v == null ? 0 : Long.parseLong(ArchiveLayout.string(v));
-  }
-
-  private ByteBuffer keyBuffer() {
-    if (keyBuffer == null) {
-      keyBuffer = ByteBuffer.allocateDirect(env().maxKeySize());
-    }
-    return keyBuffer;
-  }
-
-  private ByteBuffer valueBuffer(int length) {
-    if (valueBuffer.capacity() < length) {
-      valueBuffer = ByteBuffer.allocateDirect(Math.max(length, 2 * valueBuffer.capacity()));
-    }
-    valueBuffer.clear().limit(length);
-    return valueBuffer.order(ArchiveLayout.ORDER);
-  }
-
-  private ByteBuffer value(String text) {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer val = valueBuffer(bytes.length);
-    val.put(bytes).flip();
-    return val;
-  }
-
-  /** The entry key JSON as prometheus_client writes it. */
-  private static String json(EntryKey key) {
-    Labels labels = key.labels();
-    String[] names = new String[labels.size()];
-    String[] values = new String[labels.size()];
-    for (int i = 0; i < names.length; i++) {
-      names[i] = labels.name(i);
-      values[i] = labels.value(i);
-    }
-    return MetricKey.encode(key.metricName(), key.sampleName(), Arrays.asList(names),
-        Arrays.asList(values), key.help());
-  }
-
-  /** The JSON of a series: from the key, or from the value when the key is hashed. */
-  static String json(ArchiveLayout.SeriesKey key, ByteBuffer value) {
-    if (!key.hashed()) {
-      return key.jsonOrHash;
-    }
-    ByteBuffer rest = value.duplicate();
-    rest.position(ArchiveLayout.VALUE_LENGTH);
-    return ArchiveLayout.string(rest);
-  }
-
-  private static ArchiveContents.Fold fold(String key, String record) {
-    Map<String, String> f = ArchiveLayout.fields(record);
-    return new ArchiveContents.Fold(Long.parseLong(key.substring(key.indexOf('\t') + 1)),
-        f.getOrDefault("pid", ""), Instant.parse(f.get("at")), names(f.get("folded")),
-        names(f.get("deleted")));
-  }
-
-  private static List<String> names(String csv) {
-    return csv == null || csv.isEmpty() ? List.of() : List.of(csv.split(","));
-  }
-
-  /** Calls {@code each} with every key starting with {@code prefix} and its value, in order. */
-  static void forEachWithPrefix(Dbi<ByteBuffer> db, Txn<ByteBuffer> txn, String prefix,
-      BiConsumer<String, ByteBuffer> each) {
-    ByteBuffer start = ByteBuffer.allocateDirect(prefix.length());
-    ArchiveLayout.put(start, prefix);
-    try (Cursor<ByteBuffer> c = db.openCursor(txn)) {
-      boolean found = c.get(start, GetOp.MDB_SET_RANGE);
-      while (found) {
-        String k = ArchiveLayout.string(c.key());
-        if (!k.startsWith(prefix)) {
-          return;
-        }
-        each.accept(k, c.val());
-        found = c.next();
-      }
-    }
   }
 }

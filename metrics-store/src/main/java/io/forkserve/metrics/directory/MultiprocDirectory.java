@@ -1,7 +1,7 @@
 package io.forkserve.metrics.directory;
 
-import io.forkserve.metrics.file.FileLayout;
-import io.forkserve.metrics.file.MetricFileName;
+import io.forkserve.metrics.internal.file.FileLayout;
+import io.forkserve.metrics.internal.file.MetricFileName;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

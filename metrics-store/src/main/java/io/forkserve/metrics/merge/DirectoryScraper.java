@@ -1,13 +1,13 @@
 package io.forkserve.metrics.merge;
 
 import io.forkserve.metrics.directory.MultiprocDirectory;
-import io.forkserve.metrics.file.EntryKey;
-import io.forkserve.metrics.file.MetricFileException;
-import io.forkserve.metrics.file.MetricFileName;
-import io.forkserve.metrics.file.MetricFileReader;
-import io.forkserve.metrics.file.ReaderContext;
-import io.forkserve.metrics.file.SkipReason;
 import io.forkserve.metrics.internal.MergeRule;
+import io.forkserve.metrics.internal.file.EntryKey;
+import io.forkserve.metrics.internal.file.MetricFileException;
+import io.forkserve.metrics.internal.file.MetricFileName;
+import io.forkserve.metrics.internal.file.MetricFileReader;
+import io.forkserve.metrics.internal.file.ReaderContext;
+import io.forkserve.metrics.internal.file.SkipReason;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
@@ -143,7 +143,7 @@ public final class DirectoryScraper {
   }
 
   /** The files skipped by the last scrape, with reasons. */
-  public List<SkippedFile> lastSkipped() {
+  List<SkippedFile> lastSkipped() {
     return lastSkipped;
   }
 

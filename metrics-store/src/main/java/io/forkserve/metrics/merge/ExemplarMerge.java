@@ -1,10 +1,10 @@
 package io.forkserve.metrics.merge;
 
-import io.forkserve.metrics.file.EntryKey;
-import io.forkserve.metrics.file.ExemplarFile;
-import io.forkserve.metrics.file.MetricFileException;
-import io.forkserve.metrics.file.MetricFileName;
 import io.forkserve.metrics.internal.FloatFormat;
+import io.forkserve.metrics.internal.file.EntryKey;
+import io.forkserve.metrics.internal.file.ExemplarFile;
+import io.forkserve.metrics.internal.file.MetricFileException;
+import io.forkserve.metrics.internal.file.MetricFileName;
 import io.forkserve.metrics.model.Exemplar;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricFamilySnapshot;

@@ -1,8 +1,8 @@
 package io.forkserve.metrics.merge;
 
-import io.forkserve.metrics.file.EntryKey;
 import io.forkserve.metrics.internal.FloatFormat;
 import io.forkserve.metrics.internal.MergeRule;
+import io.forkserve.metrics.internal.file.EntryKey;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricType;

@@ -7,7 +7,7 @@ import static io.forkserve.metrics.archive.ArchiveTesting.scrapeText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.forkserve.metrics.file.EntryKey;
+import io.forkserve.metrics.internal.file.EntryKey;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.testsupport.Processes;
 import java.nio.file.Path;

@@ -17,7 +17,7 @@ import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.Stripes;
 import io.forkserve.metrics.Summary;
 import io.forkserve.metrics.directory.MultiprocDirectory;
-import io.forkserve.metrics.file.EntryKey;
+import io.forkserve.metrics.internal.file.EntryKey;
 import io.forkserve.metrics.model.MetricType;
 import io.forkserve.testsupport.Fixtures;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
-import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.internal.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

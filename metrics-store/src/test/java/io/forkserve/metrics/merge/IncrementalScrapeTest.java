@@ -2,7 +2,7 @@ package io.forkserve.metrics.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.internal.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -3,7 +3,7 @@ package io.forkserve.metrics.merge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.internal.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
 import io.forkserve.testsupport.Progress;
 import io.forkserve.testsupport.Tools;

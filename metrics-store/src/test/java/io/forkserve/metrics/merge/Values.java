@@ -1,6 +1,6 @@
 package io.forkserve.metrics.merge;
 
-import io.forkserve.metrics.file.SkipReason;
+import io.forkserve.metrics.internal.file.SkipReason;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
 import io.forkserve.metrics.model.Sample;

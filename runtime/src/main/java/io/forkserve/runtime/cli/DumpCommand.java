@@ -2,11 +2,11 @@ package io.forkserve.runtime.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.forkserve.metrics.file.EntryKey;
-import io.forkserve.metrics.file.MetricFileException;
-import io.forkserve.metrics.file.MetricFileName;
-import io.forkserve.metrics.file.MetricFileReader;
-import io.forkserve.metrics.file.ReaderContext;
+import io.forkserve.metrics.internal.file.EntryKey;
+import io.forkserve.metrics.internal.file.MetricFileException;
+import io.forkserve.metrics.internal.file.MetricFileName;
+import io.forkserve.metrics.internal.file.MetricFileReader;
+import io.forkserve.metrics.internal.file.ReaderContext;
 import io.forkserve.metrics.model.Labels;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package io.forkserve.runtime.cli;
 
-import io.forkserve.metrics.archive.JvmOpens;
+import io.forkserve.metrics.internal.archive.JvmOpens;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;

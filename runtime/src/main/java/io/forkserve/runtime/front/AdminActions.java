@@ -1,6 +1,6 @@
 package io.forkserve.runtime.front;
 
-/** What the admin endpoint may ask of the server; implemented by the supervisor. Thread-safe. */
+/** What the admin endpoint may ask of the server (implemented by ServerApis). Thread-safe. */
 public interface AdminActions {
   /**
    * Sets the number of workers of API {@code api} (null: the only API); throws

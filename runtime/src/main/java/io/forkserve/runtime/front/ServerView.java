@@ -2,7 +2,7 @@ package io.forkserve.runtime.front;
 
 import java.util.Map;
 
-/** What the front shows of the server's state; implemented by the supervisor. Thread-safe. */
+/** What the front shows of the state of the server, or of one of its APIs. Thread-safe. */
 public interface ServerView {
   /** True when every worker has finished setup and last reported itself healthy. */
   boolean isHealthy();

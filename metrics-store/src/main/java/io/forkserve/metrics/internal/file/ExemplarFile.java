@@ -1,4 +1,4 @@
-package io.forkserve.metrics.file;
+package io.forkserve.metrics.internal.file;
 
 import java.io.Closeable;
 import java.io.IOException;

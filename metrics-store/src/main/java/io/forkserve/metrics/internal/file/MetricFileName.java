@@ -1,4 +1,4 @@
-package io.forkserve.metrics.file;
+package io.forkserve.metrics.internal.file;
 
 import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.MetricType;

@@ -1,4 +1,4 @@
-package io.forkserve.metrics.archive;
+package io.forkserve.metrics.internal.archive;
 
 /**
  * The JVM options lmdbjava (the metrics archive) needs on Java 17: {@code bin/serve} and

@@ -1,9 +1,10 @@
-package io.forkserve.metrics.file;
+package io.forkserve.metrics.internal.file;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.testsupport.PyFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,12 @@
-package io.forkserve.metrics.file;
+package io.forkserve.metrics.internal.file;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.forkserve.testsupport.Fixtures;
 import io.forkserve.metrics.testsupport.PyFile;
+import io.forkserve.testsupport.Fixtures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

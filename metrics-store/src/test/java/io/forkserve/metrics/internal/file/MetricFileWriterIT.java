@@ -1,7 +1,8 @@
-package io.forkserve.metrics.file;
+package io.forkserve.metrics.internal.file;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.testsupport.Processes;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,9 @@
-package io.forkserve.metrics.file;
+package io.forkserve.metrics.internal.file;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.testsupport.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;

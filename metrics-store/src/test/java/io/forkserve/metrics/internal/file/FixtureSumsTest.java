@@ -1,4 +1,4 @@
-package io.forkserve.metrics.file;
+package io.forkserve.metrics.internal.file;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
-package io.forkserve.metrics.file;
+package io.forkserve.metrics.internal.file;
 
+import io.forkserve.metrics.file.FormatVersion;
 import java.nio.ByteOrder;
 
 /**
