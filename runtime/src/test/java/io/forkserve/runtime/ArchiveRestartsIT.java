@@ -57,7 +57,8 @@ class ArchiveRestartsIT {
                     "--workers", Integer.toString(WORKERS),
                     "--max-requests", "8",
                     "--max-requests-jitter", "0",
-                    "--worker-jvm-opts", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto")
+                    "--worker-jvm-opts",
+                    "-XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1")
                 .awaitHealthy();
         Load load = new Load(server, 4, "{\"input\":1}")) {
       AtomicBoolean running = new AtomicBoolean(true);

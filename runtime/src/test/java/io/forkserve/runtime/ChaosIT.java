@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * requests, workers are killed with SIGKILL, a corrupt and a foreign file lie in the metrics
  * directory and {@code bin/metrics merge} reads it; then the invariants a user relies on are
  * checked through PromQL and the client's own counts. Run length: system property {@code
- * forkserve.chaos.seconds} or variable {@code FORKSERVE_CHAOS_SECONDS} (default 40).
+ * forkserve.chaos.seconds} or variable {@code FORKSERVE_CHAOS_SECONDS}; 20 s in CI (six kills,
+ * and the load goes on until a worker is recycled), {@code benchmarks/chaos/run.sh} soaks.
  */
 class ChaosIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -64,7 +65,7 @@ class ChaosIT {
   static Duration runLength() {
     String value = System.getProperty("forkserve.chaos.seconds");
     if (value == null) {
-      value = System.getenv().getOrDefault("FORKSERVE_CHAOS_SECONDS", "40");
+      value = System.getenv().getOrDefault("FORKSERVE_CHAOS_SECONDS", "20");
     }
     return Duration.ofSeconds(Long.parseLong(value.trim()));
   }

@@ -32,11 +32,13 @@ class ExemplarsIT {
 
   @Test
   void prometheusStoresTheTraceIdsOfOurRequests() throws Exception {
+    // Prometheus starts while the workers do: it needs only the front's port
     try (ServerProcess server =
             ServerProcess.start("--api", ScriptedApi.class.getName(), "--workers", "2")
-                .awaitHealthy();
+                .awaitListening();
         PrometheusServer prometheus =
             PrometheusServer.start(tmp, "127.0.0.1:" + server.port())) {
+      server.awaitHealthy();
       Instant start = Instant.now().minusSeconds(5);
       Set<String> traces = new HashSet<>();
       for (int i = 0; i < 20; i++) {

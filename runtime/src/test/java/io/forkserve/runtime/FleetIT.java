@@ -61,124 +61,18 @@ class FleetIT {
     List<Thread> clients = new ArrayList<>();
     List<Outcome> outcomes = new CopyOnWriteArrayList<>();
     boolean[] loading = {true};
-    try (FleetNetwork net = FleetNetwork.create(MEMBERS);
-        FleetHaproxy haproxy =
-            FleetHaproxy.start(
-                work, deploy("haproxy/haproxy.cfg"), net.hub, addresses());
-        PrometheusServer prometheus = startPrometheus(net, haproxy)) {
+    try (FleetNetwork net = FleetNetwork.create(MEMBERS)) {
+      // the members boot while HAProxy and Prometheus start: neither needs them up to start
+      long startAll = System.nanoTime();
       try {
-        long startAll = System.nanoTime();
         for (int i = 0; i < MEMBERS; i++) {
           members.set(i, startMember(net, i));
         }
-        for (ServerProcess m : members) {
-          awaitReady(m, Progress.stretched(Duration.ofMinutes(3)));
+        try (FleetHaproxy haproxy =
+                FleetHaproxy.start(work, deploy("haproxy/haproxy.cfg"), net.hub, addresses());
+            PrometheusServer prometheus = startPrometheus(net, haproxy)) {
+          runFleet(members, clients, outcomes, loading, startAll, net, haproxy, prometheus);
         }
-        Duration startup = Duration.ofNanos(System.nanoTime() - startAll);
-        Duration settle = Progress.scaled(startup, 1, Duration.ofSeconds(20));
-        ServerProcess.await(
-            () -> allRouting(haproxy, 0, 1, 2), settle, "HAProxy routing to all three");
-
-        long loadStart = System.nanoTime();
-        Instant loadStartedAt = Instant.now();
-        for (int c = 0; c < CLIENTS; c++) {
-          Thread t = new Thread(() -> load(haproxy.port, outcomes, loading), "fleet-client-" + c);
-          t.setDaemon(true);
-          t.start();
-          clients.add(t);
-        }
-        awaitServed(outcomes, FleetHaproxy.server(0), 30, loadStart, loading);
-        awaitServed(outcomes, FleetHaproxy.server(1), 30, loadStart, loading);
-        awaitServed(outcomes, FleetHaproxy.server(2), 30, loadStart, loading);
-
-        // SIGTERM member 0: HAProxy stops routing to it before it closes; nothing fails
-        ServerProcess drained = members.get(0);
-        long term = System.nanoTime();
-        System.out.println("FleetIT: SIGTERM to member 0 at " + Instant.now());
-        drained.process.destroy();
-        assertEquals(0, drained.awaitExit(DRAIN.plusSeconds(30)), "drained member's exit");
-        long exited = System.nanoTime();
-        Long stopped = haproxy.stoppedRouting(FleetHaproxy.server(0), term);
-        assertNotNull(stopped, "HAProxy still routed to the drained member: " + haproxy.changes);
-        assertTrue(stopped < exited, "HAProxy stopped routing only after the member exited");
-        assertTrue(
-            haproxy.logged("forkserve/m0 is DOWN, reason: Layer7 wrong status, code: 503"),
-            "HAProxy took the drained member out for its /health/ready 503, not its closing");
-        assertTrue(
-            outcomes.stream()
-                .filter(o -> o.server().equals(FleetHaproxy.server(0)))
-                .allMatch(o -> o.start() < exited),
-            "a request reached the drained member after it exited");
-        awaitServed(outcomes, FleetHaproxy.server(2), 20, term, loading);
-        assertNoFailures(outcomes, o -> true, "during the drain");
-        checkRecordingRules(prometheus, outcomes, loadStartedAt, "after the drain");
-
-        // kill -9 member 1, supervisor and workers: only what it held fails
-        ServerProcess killed = members.get(1);
-        List<ProcessHandle> tree = new ArrayList<>(killed.process.descendants().toList());
-        tree.add(0, killed.process.toHandle());
-        long kill = System.nanoTime();
-        System.out.println("FleetIT: kill -9 of member 1 at " + Instant.now());
-        tree.forEach(ProcessHandle::destroyForcibly);
-        killed.awaitExit(Duration.ofSeconds(10));
-        // SIGKILL is not instant: until the process is gone its listening socket still takes
-        // connections, and requests HAProxy sends there die with it
-        long gone = System.nanoTime();
-        ServerProcess.await(
-            () -> haproxy.stoppedRouting(FleetHaproxy.server(1), kill) != null,
-            Duration.ofSeconds(10),
-            "HAProxy to route around the killed member");
-        long routedAround = haproxy.stoppedRouting(FleetHaproxy.server(1), kill);
-        // fall 2 x inter 0.5 s, plus one check timeout (1 s): the config's check interval
-        Duration allowed = Progress.stretched(Duration.ofSeconds(3));
-        assertTrue(
-            routedAround - kill <= allowed.toNanos(),
-            "HAProxy routed around the killed member after "
-                + (routedAround - kill) / 1e9
-                + " s, more than "
-                + allowed);
-        awaitServed(outcomes, FleetHaproxy.server(2), 20, kill, loading);
-        List<Outcome> lost = outcomes.stream().filter(o -> !o.ok()).toList();
-        assertTrue(lost.size() <= CLIENTS, "more failures than requests in flight: " + lost);
-        for (Outcome o : lost) {
-          assertTrue(
-              o.start() < gone && o.end() > kill,
-              "a request it did not hold failed (killed at " + kill + ", gone " + gone + "): " + o);
-        }
-        String instance1 = FleetNetwork.address(1) + ":" + FleetNetwork.MEMBER_PORT;
-        awaitValue(prometheus, "up{instance=\"" + instance1 + "\"}", 0, settle, "up 0");
-        assertEquals(
-            1.0,
-            prometheus.scalar(
-                "up{instance=\"" + FleetNetwork.address(2) + ":8000\"}", Instant.now()));
-        assertTrue(
-            prometheus.scalar("sum(" + RATE + "{route=\"/predict\"})", Instant.now()) > 0,
-            "the fleet's request rate continues");
-        checkRecordingRules(prometheus, outcomes, loadStartedAt, "after the kill");
-
-        // member 1 comes back: HAProxy routes to it again, Prometheus sees up 1
-        long restart = System.nanoTime();
-        members.set(1, startMember(net, 1));
-        awaitReady(members.get(1), Progress.scaled(startup, 5, Duration.ofMinutes(1)));
-        awaitServed(outcomes, FleetHaproxy.server(1), 20, restart, loading);
-        awaitValue(prometheus, "up{instance=\"" + instance1 + "\"}", 1, settle, "up 1 again");
-        awaitScrapes(prometheus, instance1, 3, settle);
-        loading[0] = false;
-        for (Thread t : clients) {
-          t.join(Progress.stretched(Duration.ofSeconds(30)).toMillis());
-        }
-        checkRecordingRules(prometheus, outcomes, loadStartedAt, "after the restart");
-        checkResets(prometheus, instance1);
-        assertTrue(lost.size() == outcomes.stream().filter(o -> !o.ok()).count(),
-            "requests failed after the kill: " + outcomes.stream().filter(o -> !o.ok()).toList());
-      } catch (AssertionError | Exception e) {
-        Files.copy( // the whole log, one line per request, kept for the failure's reader
-            work.resolve("haproxy.log"),
-            Path.of("target", "FleetIT-haproxy.log"),
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        throw new AssertionError(
-            e.getMessage() + "\nhaproxy: " + haproxy.log() + "\nprometheus: " + prometheus.log(),
-            e);
       } finally {
         loading[0] = false;
         for (ServerProcess m : members) {
@@ -189,6 +83,129 @@ class FleetIT {
           }
         }
       }
+    }
+  }
+
+  /** The scenario once the members, HAProxy and Prometheus are started: drain, kill, restart. */
+  private void runFleet(
+      List<ServerProcess> members,
+      List<Thread> clients,
+      List<Outcome> outcomes,
+      boolean[] loading,
+      long startAll,
+      FleetNetwork net,
+      FleetHaproxy haproxy,
+      PrometheusServer prometheus)
+      throws Exception {
+    try {
+      for (ServerProcess m : members) {
+        awaitReady(m, Progress.stretched(Duration.ofMinutes(3)));
+      }
+      Duration startup = Duration.ofNanos(System.nanoTime() - startAll);
+      Duration settle = Progress.scaled(startup, 1, Duration.ofSeconds(20));
+      ServerProcess.await(
+          () -> allRouting(haproxy, 0, 1, 2), settle, "HAProxy routing to all three");
+
+      long loadStart = System.nanoTime();
+      Instant loadStartedAt = Instant.now();
+      for (int c = 0; c < CLIENTS; c++) {
+        Thread t = new Thread(() -> load(haproxy.port, outcomes, loading), "fleet-client-" + c);
+        t.setDaemon(true);
+        t.start();
+        clients.add(t);
+      }
+      awaitServed(outcomes, FleetHaproxy.server(0), 30, loadStart, loading);
+      awaitServed(outcomes, FleetHaproxy.server(1), 30, loadStart, loading);
+      awaitServed(outcomes, FleetHaproxy.server(2), 30, loadStart, loading);
+
+      // SIGTERM member 0: HAProxy stops routing to it before it closes; nothing fails
+      ServerProcess drained = members.get(0);
+      long term = System.nanoTime();
+      System.out.println("FleetIT: SIGTERM to member 0 at " + Instant.now());
+      drained.process.destroy();
+      assertEquals(0, drained.awaitExit(DRAIN.plusSeconds(30)), "drained member's exit");
+      long exited = System.nanoTime();
+      Long stopped = haproxy.stoppedRouting(FleetHaproxy.server(0), term);
+      assertNotNull(stopped, "HAProxy still routed to the drained member: " + haproxy.changes);
+      assertTrue(stopped < exited, "HAProxy stopped routing only after the member exited");
+      assertTrue(
+          haproxy.logged("forkserve/m0 is DOWN, reason: Layer7 wrong status, code: 503"),
+          "HAProxy took the drained member out for its /health/ready 503, not its closing");
+      assertTrue(
+          outcomes.stream()
+              .filter(o -> o.server().equals(FleetHaproxy.server(0)))
+              .allMatch(o -> o.start() < exited),
+          "a request reached the drained member after it exited");
+      awaitServed(outcomes, FleetHaproxy.server(2), 20, term, loading);
+      assertNoFailures(outcomes, o -> true, "during the drain");
+      checkRecordingRules(prometheus, outcomes, loadStartedAt, "after the drain");
+
+      // kill -9 member 1, supervisor and workers: only what it held fails
+      ServerProcess killed = members.get(1);
+      List<ProcessHandle> tree = new ArrayList<>(killed.process.descendants().toList());
+      tree.add(0, killed.process.toHandle());
+      long kill = System.nanoTime();
+      System.out.println("FleetIT: kill -9 of member 1 at " + Instant.now());
+      tree.forEach(ProcessHandle::destroyForcibly);
+      killed.awaitExit(Duration.ofSeconds(10));
+      // SIGKILL is not instant: until the process is gone its listening socket still takes
+      // connections, and requests HAProxy sends there die with it
+      long gone = System.nanoTime();
+      ServerProcess.await(
+          () -> haproxy.stoppedRouting(FleetHaproxy.server(1), kill) != null,
+          Duration.ofSeconds(10),
+          "HAProxy to route around the killed member");
+      long routedAround = haproxy.stoppedRouting(FleetHaproxy.server(1), kill);
+      // fall 2 x inter 0.5 s, plus one check timeout (1 s): the config's check interval
+      Duration allowed = Progress.stretched(Duration.ofSeconds(3));
+      assertTrue(
+          routedAround - kill <= allowed.toNanos(),
+          "HAProxy routed around the killed member after "
+              + (routedAround - kill) / 1e9
+              + " s, more than "
+              + allowed);
+      awaitServed(outcomes, FleetHaproxy.server(2), 20, kill, loading);
+      List<Outcome> lost = outcomes.stream().filter(o -> !o.ok()).toList();
+      assertTrue(lost.size() <= CLIENTS, "more failures than requests in flight: " + lost);
+      for (Outcome o : lost) {
+        assertTrue(
+            o.start() < gone && o.end() > kill,
+            "a request it did not hold failed (killed at " + kill + ", gone " + gone + "): " + o);
+      }
+      String instance1 = FleetNetwork.address(1) + ":" + FleetNetwork.MEMBER_PORT;
+      awaitValue(prometheus, "up{instance=\"" + instance1 + "\"}", 0, settle, "up 0");
+      assertEquals(
+          1.0,
+          prometheus.scalar(
+              "up{instance=\"" + FleetNetwork.address(2) + ":8000\"}", Instant.now()));
+      assertTrue(
+          prometheus.scalar("sum(" + RATE + "{route=\"/predict\"})", Instant.now()) > 0,
+          "the fleet's request rate continues");
+      checkRecordingRules(prometheus, outcomes, loadStartedAt, "after the kill");
+
+      // member 1 comes back: HAProxy routes to it again, Prometheus sees up 1
+      long restart = System.nanoTime();
+      members.set(1, startMember(net, 1));
+      awaitReady(members.get(1), Progress.scaled(startup, 5, Duration.ofMinutes(1)));
+      awaitServed(outcomes, FleetHaproxy.server(1), 20, restart, loading);
+      awaitValue(prometheus, "up{instance=\"" + instance1 + "\"}", 1, settle, "up 1 again");
+      awaitScrapes(prometheus, instance1, 3, settle);
+      loading[0] = false;
+      for (Thread t : clients) {
+        t.join(Progress.stretched(Duration.ofSeconds(30)).toMillis());
+      }
+      checkRecordingRules(prometheus, outcomes, loadStartedAt, "after the restart");
+      checkResets(prometheus, instance1);
+      assertTrue(lost.size() == outcomes.stream().filter(o -> !o.ok()).count(),
+          "requests failed after the kill: " + outcomes.stream().filter(o -> !o.ok()).toList());
+    } catch (AssertionError | Exception e) {
+      Files.copy( // the whole log, one line per request, kept for the failure's reader
+          work.resolve("haproxy.log"),
+          Path.of("target", "FleetIT-haproxy.log"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      throw new AssertionError(
+          e.getMessage() + "\nhaproxy: " + haproxy.log() + "\nprometheus: " + prometheus.log(),
+          e);
     }
   }
 

@@ -57,8 +57,10 @@ class SecurityIT {
   static void start() throws Exception {
     server =
         ServerProcess.start("--api", HostileLabelsApi.class.getName(), "--workers", "1")
-            .awaitHealthy();
+            .awaitListening();
+    // Prometheus starts while the worker does: it needs only the front's port
     prometheus = PrometheusServer.start(tmp, "127.0.0.1:" + server.port());
+    server.awaitHealthy();
   }
 
   @AfterAll

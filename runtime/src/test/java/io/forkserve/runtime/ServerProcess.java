@@ -28,6 +28,12 @@ import java.util.regex.Pattern;
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern SERVING = Pattern.compile("on http://[^:]+:(\\d+)/");
 
+  /**
+   * The front's JVM flags: bin/serve's default {@code FORKSERVE_JVM_OPTS}, so the tests run the
+   * front as users do (and do not pay for G1 in every server the suite starts).
+   */
+  static final List<String> FRONT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
+
   /** Start-up may take this long before it counts as a hang (a busy 2-core machine included). */
   private static final Duration START_LIMIT = Duration.ofMinutes(3);
 
@@ -68,7 +74,7 @@ public final class ServerProcess implements AutoCloseable {
       List<String> prefix, String host, Map<String, String> env, String... args)
       throws IOException {
     List<String> command = new ArrayList<>(prefix);
-    command.addAll(Processes.javaCommand(Serve.class.getName(), args));
+    command.addAll(Processes.javaCommand(FRONT_JVM_FLAGS, Serve.class.getName(), args));
     if (!List.of(args).contains("--port")) {
       command.add("--port");
       command.add("0");

@@ -98,8 +98,10 @@ class WorkerFaultsIT {
                 "1600ms",
                 "--crash-loop-restarts",
                 "4",
+                // wide enough that 4 failures fall in it however slowly a busy machine starts
+                // workers (at load 40, with 60 s, the loop came only after 7 failures)
                 "--crash-loop-window",
-                "60s")
+                "600s")
             .awaitHealthy()) {
       Files.writeString(missing, "");
       long victim = pidOf(server, 0);

@@ -56,7 +56,8 @@ public final class Processes {
    * stdout and stderr go to {@code log}.
    */
   public static Process startJava(Path log, Class<?> main, String... args) throws IOException {
-    List<String> quick = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+    List<String> quick =
+        List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto");
     return new ProcessBuilder(javaCommand(quick, main.getName(), args))
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
