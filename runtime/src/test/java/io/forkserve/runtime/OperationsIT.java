@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.Progress;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -87,16 +88,10 @@ class OperationsIT {
       load.awaitResponses(20);
       Set<Long> first = pids(server);
       signal(server, "HUP");
-      ServerProcess.await(
-          () -> reloads(server) == 2 && disjoint(first, pids(server)) && healthy(server),
-          Duration.ofSeconds(30),
-          "SIGHUP to replace both workers");
+      awaitReplaced(server, first, 2, "SIGHUP to replace both workers");
       Set<Long> second = pids(server);
       assertEquals(202, admin(server, "/admin/reload").statusCode());
-      ServerProcess.await(
-          () -> reloads(server) == 4 && disjoint(second, pids(server)) && healthy(server),
-          Duration.ofSeconds(30),
-          "admin reload to replace both workers");
+      awaitReplaced(server, second, 4, "admin reload to replace both workers");
       load.awaitResponses(load.outcomes.size() + 20);
       load.stop();
       assertTrue(load.errors.isEmpty(), () -> "client errors: " + load.errors);
@@ -240,6 +235,25 @@ class OperationsIT {
   static int inProgress(ServerProcess server) {
     JsonNode info = info(server);
     return info.get("queue_depth").asInt() + info.get("in_workers").asInt();
+  }
+
+  /**
+   * Waits for a rolling reload: the reload count follows the workers replaced one by one, so the
+   * wait lasts while it grows (each step may take as long as the measured start-up, several times
+   * over), then for the old processes to be gone and the server healthy.
+   */
+  private static void awaitReplaced(
+      ServerProcess server, Set<Long> old, int reloads, String what) {
+    Progress.awaitCount(
+        () -> reloads(server),
+        reloads,
+        Progress.stretched(Progress.scaled(server.startup(), 5, Duration.ofSeconds(30))),
+        () -> !server.process.isAlive(),
+        what);
+    server.awaitWhileAlive(
+        () -> disjoint(old, pids(server)) && healthy(server),
+        Progress.stretched(Duration.ofSeconds(30)),
+        what + " and the old workers to be gone");
   }
 
   static int reloads(ServerProcess server) {
