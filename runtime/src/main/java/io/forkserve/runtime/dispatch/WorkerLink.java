@@ -20,6 +20,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link Dispatcher} sent while the worker has credit (by the thread that submitted them or that
  * received the credit, or by a sender thread), and a reader thread completing jobs from the
  * worker's responses.
+ *
+ * <p>Why one class of over 600 lines: it is one concept, the credit protocol of one link. The
+ * credit is taken only by senders and added only by the reader, inline pumps and the sender thread
+ * share one send lock and one queue, and retiring depends on both sides' state at once; split
+ * into a sender and a reader class, every invariant in the comment below would span two classes
+ * sharing their private state.
  */
 public final class WorkerLink {
   /*
