@@ -4,14 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.worker.Callback;
-import io.forkserve.worker.Request;
-import io.forkserve.worker.RequestInfo;
 import io.forkserve.worker.ServingApi;
 import io.forkserve.worker.WorkerContext;
 import io.forkserve.worker.channel.FrameReader;
 import io.forkserve.worker.channel.FrameWriter;
 import io.forkserve.worker.channel.Frames;
 import io.forkserve.worker.jvm.JvmMetrics;
+import io.forkserve.worker.launch.ApiClass;
 import io.forkserve.worker.launch.WorkerArgs;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -107,7 +106,7 @@ public final class WorkerMain {
     MetricsRegistry registry = null;
     long setupNanos = 0;
     try {
-      api = ApiLoader.instantiate(apiClass, jar);
+      api = ApiClass.instantiate(apiClass, jar);
       sendHello(writer, index, maxBatchSize, api);
       registry = openRegistry(settings.getOrDefault(WorkerArgs.METRICS_FORMAT, "v2"));
       openRegistry = registry;
@@ -187,31 +186,11 @@ public final class WorkerMain {
         ProcessHandle.current().pid(),
         concurrency > 1 ? concurrency : CreditWindow.initial(maxBatchSize),
         api.isStreaming(),
-        overridesAuthorize(api) || api.wantsHeaders(),
+        ApiClass.wantsHeaders(api),
         api.streamFormat() == ServingApi.StreamFormat.SSE,
-        takesRawRequests(api),
+        ApiClass.takesRawRequests(api),
         api.getClass().getName());
     writer.flush();
-  }
-
-  /** True when {@code api}'s class overrides {@link ServingApi#authorize}. */
-  public static boolean overridesAuthorize(ServingApi<?, ?> api) {
-    try {
-      return api.getClass().getMethod("authorize", RequestInfo.class).getDeclaringClass()
-          != ServingApi.class;
-    } catch (NoSuchMethodException e) {
-      return false;
-    }
-  }
-
-  /** True when {@code api}'s class overrides {@link ServingApi#decodeRequest(Request)}. */
-  public static boolean takesRawRequests(ServingApi<?, ?> api) {
-    try {
-      return api.getClass().getMethod("decodeRequest", Request.class).getDeclaringClass()
-          != ServingApi.class;
-    } catch (NoSuchMethodException e) {
-      return false;
-    }
   }
 
   private static MetricsRegistry openRegistry(String format) {
