@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -77,6 +81,38 @@ class PublicApiTest {
   }
 
   @Test
+  void publicSignaturesOfTheApi_nameNoInternalType() throws Exception {
+    Set<String> leaks = new TreeSet<>();
+    ClassLoader loader = PublicApiTest.class.getClassLoader();
+    for (String name : publicTypes()) {
+      Class<?> type = Class.forName(binaryName(name), false, loader);
+      List<String> members = new ArrayList<>();
+      for (Method m : type.getDeclaredMethods()) {
+        if (exposed(m.getModifiers()) && !m.isSynthetic()) {
+          members.add(m.toGenericString());
+        }
+      }
+      for (Constructor<?> c : type.getDeclaredConstructors()) {
+        if (exposed(c.getModifiers())) {
+          members.add(c.toGenericString());
+        }
+      }
+      for (Field f : type.getDeclaredFields()) {
+        if (exposed(f.getModifiers())) {
+          members.add(f.toGenericString());
+        }
+      }
+      members.add(type.getGenericSuperclass() + " " + List.of(type.getGenericInterfaces()));
+      for (String member : members) {
+        if (member.contains(".internal.")) {
+          leaks.add(name + ": " + member);
+        }
+      }
+    }
+    assertEquals(Set.of(), leaks, "public API naming .internal types: users could not call it");
+  }
+
+  @Test
   void apiList_isSorted() {
     assertEquals(List.copyOf(new TreeSet<>(API)), API);
   }
@@ -106,6 +142,22 @@ class PublicApiTest {
     }
     assertTrue(result.contains(Counter.class.getCanonicalName()), "scan found " + result);
     return result;
+  }
+
+  /** Public or protected: callable or overridable from outside. */
+  private static boolean exposed(int modifiers) {
+    return Modifier.isPublic(modifiers) || Modifier.isProtected(modifiers);
+  }
+
+  /** {@code a.B.C} as the class loader names it, {@code a.B$C}. */
+  private static String binaryName(String canonical) {
+    String[] parts = canonical.split("\\.");
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < parts.length; i++) {
+      boolean nested = i > 0 && Character.isUpperCase(parts[i - 1].charAt(0));
+      out.append(i == 0 ? "" : nested ? "$" : ".").append(parts[i]);
+    }
+    return out.toString();
   }
 
   /** Public, and so is every class it is nested in. */

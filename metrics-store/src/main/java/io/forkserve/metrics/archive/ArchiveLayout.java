@@ -1,5 +1,6 @@
 package io.forkserve.metrics.archive;
 
+import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.model.MetricType;
 import java.nio.ByteBuffer;
@@ -77,12 +78,15 @@ final class ArchiveLayout {
   static final class SeriesKey {
     final MetricType type;
     final MergeRule rule;
+    /** The rule as users name it: the plain (non-live) gauge mode; null for non-gauges. */
+    final GaugeMode mode;
     final String pid;
     final String jsonOrHash;
 
     private SeriesKey(MetricType type, MergeRule rule, String pid, String jsonOrHash) {
       this.type = type;
       this.rule = rule;
+      this.mode = rule == null ? null : GaugeMode.fromFileToken(rule.token());
       this.pid = pid;
       this.jsonOrHash = jsonOrHash;
     }

@@ -1,6 +1,5 @@
 package io.forkserve.metrics.archive;
 
-import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.internal.MergeRule;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -58,7 +57,7 @@ final class ArchiveReader {
         ArchiveLayout.SeriesKey key = ArchiveLayout.SeriesKey.parse(k);
         v.order(ArchiveLayout.ORDER);
         boolean sum = MergeRule.of(key.type, key.rule) == MergeRule.SUM; // time: the remainder
-        series.add(new ArchiveContents.Series(key.type, gaugeMode(key.rule), key.pid, json(key, v),
+        series.add(new ArchiveContents.Series(key.type, key.mode, key.pid, json(key, v),
             v.getDouble(ArchiveLayout.VALUE_OFFSET),
             sum ? 0.0 : v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET)));
       });
@@ -94,11 +93,6 @@ final class ArchiveReader {
         found = c.next();
       }
     }
-  }
-
-  /** The public name of an archived gauge rule: the plain (non-live) mode; null for non-gauges. */
-  private static GaugeMode gaugeMode(MergeRule rule) {
-    return rule == null ? null : GaugeMode.fromFileToken(rule.token());
   }
 
   private static ArchiveContents.Fold fold(String key, String record) {

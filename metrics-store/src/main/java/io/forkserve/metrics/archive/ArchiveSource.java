@@ -89,12 +89,12 @@ final class ArchiveSource implements MergeSource {
           double value = v.getDouble(ArchiveLayout.VALUE_OFFSET);
           double time = v.getDouble(ArchiveLayout.TIMESTAMP_OFFSET);
           if (d.sum) { // the remainder of an exact sum: one more entry of the same series
-            sink.accept(d.key.type, d.key.rule, d.key.pid, d.json, value, 0.0);
+            sink.accept(d.key.type, d.key.mode, d.key.pid, d.json, value, 0.0);
             if (time != 0.0) {
-              sink.accept(d.key.type, d.key.rule, d.key.pid, d.json, time, 0.0);
+              sink.accept(d.key.type, d.key.mode, d.key.pid, d.json, time, 0.0);
             }
           } else {
-            sink.accept(d.key.type, d.key.rule, d.key.pid, d.json, value, time);
+            sink.accept(d.key.type, d.key.mode, d.key.pid, d.json, value, time);
           }
         }
         found = c.next();

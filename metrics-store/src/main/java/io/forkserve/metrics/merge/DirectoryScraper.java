@@ -1,5 +1,6 @@
 package io.forkserve.metrics.merge;
 
+import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.internal.MergeRule;
 import io.forkserve.metrics.internal.file.EntryKey;
@@ -275,7 +276,7 @@ public final class DirectoryScraper {
     }
   }
 
-  private int sourceSlot(MetricType type, MergeRule mode, String pid, String json) {
+  private int sourceSlot(MetricType type, GaugeMode mode, String pid, String json) {
     SourceSlot known = sourceSlotsByInstance.get(json);
     if (known != null && known.type == type && known.mode == mode && known.pid.equals(pid)) {
       return known.slot;
@@ -288,12 +289,14 @@ public final class DirectoryScraper {
     return slot;
   }
 
-  private int sourceSlotById(MetricType type, MergeRule mode, String pid, String json) {
+  private int sourceSlotById(MetricType type, GaugeMode mode, String pid, String json) {
     String id = type + "|" + mode + "|" + pid + "|" + json;
     Integer slot = sourceSlots.get(id);
     if (slot == null) {
       try {
-        slot = table.slotFor(type, MergeRule.of(type, mode), pid, EntryKey.parse(json, type));
+        MergeRule rule = MergeRule.of(type, mode == null ? null : MergeRule.ofGaugeMode(
+            mode.fileToken())); // a live mode merges as its plain twin
+        slot = table.slotFor(type, rule, pid, EntryKey.parse(json, type));
       } catch (IllegalArgumentException e) {
         warnOnce(id, "merge source entry dropped: " + e.getMessage());
         slot = -1;
@@ -364,11 +367,11 @@ public final class DirectoryScraper {
   /** The slot of one source entry, valid for the key instance it is cached under. */
   private static final class SourceSlot {
     final MetricType type;
-    final MergeRule mode;
+    final GaugeMode mode;
     final String pid;
     final int slot;
 
-    SourceSlot(MetricType type, MergeRule mode, String pid, int slot) {
+    SourceSlot(MetricType type, GaugeMode mode, String pid, int slot) {
       this.type = type;
       this.mode = mode;
       this.pid = pid;

@@ -1,6 +1,6 @@
 package io.forkserve.metrics.merge;
 
-import io.forkserve.metrics.internal.MergeRule;
+import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.model.MetricType;
 import java.nio.file.attribute.FileTime;
 
@@ -35,12 +35,12 @@ public interface MergeSource {
   @FunctionalInterface
   interface EntrySink {
     /**
-     * One entry as a file would hold it: the file's type, its gauge merge rule (gauges only;
-     * ignored for other types) and ID, the JSON key ({@code [metric, sample, {labels}, help]}),
+     * One entry as a file would hold it: the file's type, its gauge mode (gauges only, null for
+     * other types; a live mode merges as its plain twin) and ID, the JSON key ({@code [metric, sample, {labels}, help]}),
      * value and timestamp (Unix seconds; 0 unless a mostrecent gauge was set). An entry whose
      * key does not decode for its type is dropped with a warning.
      */
     void accept(
-        MetricType type, MergeRule rule, String pid, String key, double value, double timestamp);
+        MetricType type, GaugeMode mode, String pid, String key, double value, double timestamp);
   }
 }

@@ -2,7 +2,7 @@ package io.forkserve.metrics.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.forkserve.metrics.internal.MergeRule;
+import io.forkserve.metrics.GaugeMode;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
 import io.forkserve.metrics.model.MetricType;
@@ -165,7 +165,7 @@ class MergeRulesTest {
     FileBytes.v2().add(key, 1.5).writeTo(dir.resolve("counter_1.db"));
     MergeSource archive = sink -> {
       sink.accept(MetricType.COUNTER, null, "archive", key, 10.0, 0.0);
-      sink.accept(MetricType.GAUGE, MergeRule.SUM, "archive", gauge("g", "x"), 2.0, 0.0);
+      sink.accept(MetricType.GAUGE, GaugeMode.LIVESUM, "archive", gauge("g", "x"), 2.0, 0.0);
       sink.accept(MetricType.COUNTER, null, "archive", "not json", 99.0, 0.0);
     };
     DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive));
