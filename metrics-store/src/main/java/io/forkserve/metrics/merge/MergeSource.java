@@ -36,9 +36,9 @@ public interface MergeSource {
   interface EntrySink {
     /**
      * One entry as a file would hold it: the file's type, its gauge mode (gauges only, null for
-     * other types; a live mode merges as its plain twin) and ID, the JSON key ({@code [metric, sample, {labels}, help]}),
-     * value and timestamp (Unix seconds; 0 unless a mostrecent gauge was set). An entry whose
-     * key does not decode for its type is dropped with a warning.
+     * other types; a live mode merges as its plain twin) and ID, the JSON key ({@code [metric,
+     * sample, {labels}, help]}), value and timestamp (Unix seconds; 0 unless a mostrecent gauge
+     * was set). An entry whose key does not decode for its type is dropped with a warning.
      */
     void accept(
         MetricType type, GaugeMode mode, String pid, String key, double value, double timestamp);
