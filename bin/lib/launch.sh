@@ -17,6 +17,11 @@ forkserve_launch() {
   fi
   java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
   cp="${jars[0]}:$lib/*"
+  opts="${forkserve_default_opts:-}"
+  if [ -n "${FORKSERVE_JVM_OPTS+set}" ]; then
+    forkserve_check_opts "$java_bin" FORKSERVE_JVM_OPTS "$FORKSERVE_JVM_OPTS"
+    opts="$FORKSERVE_JVM_OPTS"
+  fi
   # glibc gives each thread that allocates its own malloc arena (64 MB of address space each, some
   # of it touched); two keep the resident memory of the front and its workers (which inherit it)
   # small. Set MALLOC_ARENA_MAX to raise it.
@@ -28,11 +33,6 @@ forkserve_launch() {
       # Workers get the same archive through forkserve.cds.archive (ProcessLauncher).
       cds_opts=("-XX:SharedArchiveFile=$archive" "-Dforkserve.cds.archive=$archive")
     fi
-  fi
-  opts="${forkserve_default_opts:-}"
-  if [ -n "${FORKSERVE_JVM_OPTS+set}" ]; then
-    forkserve_check_opts "$java_bin" FORKSERVE_JVM_OPTS "$FORKSERVE_JVM_OPTS"
-    opts="$FORKSERVE_JVM_OPTS"
   fi
   # shellcheck disable=SC2086
   exec "$java_bin" "${cds_opts[@]}" $opts \

@@ -7,7 +7,10 @@ import java.util.Arrays;
 
 /** {@code bin/serve}: parses flags, starts a {@link Supervisor} and serves until killed. */
 public final class Serve {
+  /** A wrong setting: a flag, variable, config value or JVM option (as bin/lib/launch.sh). */
   static final int EXIT_USAGE = 2;
+
+  /** Start-up failed otherwise: the port, the metrics directory, the API class, a worker. */
   static final int EXIT_STARTUP = 1;
 
   private Serve() {}
@@ -41,6 +44,9 @@ public final class Serve {
     }
     try {
       supervisor.start();
+    } catch (WrongSettingException e) {
+      System.err.println("forkserve: " + e.getMessage());
+      System.exit(EXIT_USAGE);
     } catch (IllegalArgumentException | IllegalStateException e) {
       System.err.println("forkserve: " + e.getMessage());
       System.exit(EXIT_STARTUP);

@@ -82,15 +82,21 @@ public final class Supervisor {
 
   /**
    * Starts everything and waits until every worker is ready. Throws IllegalStateException with a
-   * one-line message when start-up fails (the caller stops and exits).
+   * one-line message when start-up fails (the caller stops and exits), a WrongSettingException
+   * when the config or the worker JVM options are wrong.
    */
   public void start() throws InterruptedException {
-    ServeConfig config = ServeConfig.load(settings);
+    ServeConfig config;
+    try {
+      config = ServeConfig.load(settings);
+    } catch (IllegalArgumentException e) {
+      throw new WrongSettingException(e.getMessage());
+    }
     server = config.server;
     if (server.customWorkerJvmOpts()) {
       String refused = WorkerJvmOptions.refusal(server.workerJvmOpts);
       if (refused != null) {
-        throw new IllegalArgumentException("--worker-jvm-opts is refused by java: " + refused);
+        throw new WrongSettingException("--worker-jvm-opts is refused by java: " + refused);
       }
     }
     List<ApiRuntime> loaded = new ArrayList<>();

@@ -50,6 +50,7 @@ public final class ServerProcess implements AutoCloseable {
   private volatile Duration startup;
 
   private final String host;
+  private final List<Thread> pumps = new CopyOnWriteArrayList<>();
 
   private ServerProcess(Process process, String host) {
     this.process = process;
@@ -121,6 +122,7 @@ public final class ServerProcess implements AutoCloseable {
               }
             });
     thread.setDaemon(true);
+    pumps.add(thread);
     thread.start();
   }
 
@@ -218,6 +220,9 @@ public final class ServerProcess implements AutoCloseable {
     Duration limit = Progress.stretched(idleLimit);
     if (!process.waitFor(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
       fail("server did not exit within " + limit + "; stderr " + stderr);
+    }
+    for (Thread pump : pumps) { // its last lines; bounded, as a worker may hold the pipe open
+      pump.join(Progress.stretched(Duration.ofSeconds(2)).toMillis());
     }
     return process.exitValue();
   }

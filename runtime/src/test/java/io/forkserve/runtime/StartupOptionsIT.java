@@ -42,7 +42,7 @@ class StartupOptionsIT {
   void aWorkerJvmOptionJavaRefusesStopsStartUpWithOneLine() throws Exception {
     try (ServerProcess server =
         ServerProcess.start("--workers", "2", "--worker-jvm-opts", "-XX:+UseSerialGC -Xss1x")) {
-      assertEquals(Serve.EXIT_STARTUP, server.awaitExit(Duration.ofSeconds(30)));
+      assertEquals(Serve.EXIT_USAGE, server.awaitExit(Duration.ofSeconds(30)));
       assertEquals(
           List.of(
               "forkserve: --worker-jvm-opts is refused by java:"
@@ -52,6 +52,23 @@ class StartupOptionsIT {
       assertFalse(
           server.stdout.stream().anyMatch(l -> l.contains("worker")),
           "no worker was started: " + server.stdout);
+    }
+  }
+
+  /** The front's own options, checked by bin/serve: the same exit and one line. */
+  @Test
+  void aFrontJvmOptionJavaRefusesStopsBinServeWithOneLine(@TempDir Path cds) throws Exception {
+    try (ServerProcess server =
+        binServe(Map.of("FORKSERVE_JVM_OPTS", "-Xss1x", "FORKSERVE_CDS_DIR", cds.toString()))) {
+      assertEquals(Serve.EXIT_USAGE, server.awaitExit(Duration.ofSeconds(30)));
+      assertEquals(
+          List.of("forkserve: FORKSERVE_JVM_OPTS is refused by java:"
+              + " Invalid thread stack size: -Xss1x"),
+          server.stderr,
+          "stderr");
+      try (Stream<Path> built = Files.list(cds)) {
+        assertEquals(List.of(), built.toList(), "no class-data archive built first");
+      }
     }
   }
 
