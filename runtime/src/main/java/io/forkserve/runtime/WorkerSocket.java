@@ -102,7 +102,7 @@ final class WorkerSocket implements WorkerLink.Listener {
         if (!sockets.isOpen()) {
           return;
         }
-        if (!closed && !pause(backoff.failed(e.getMessage()))) {
+        if (!closed && !SupervisionLoops.pause(backoff.failed(e.getMessage()))) {
           return;
         }
         continue;
@@ -190,16 +190,6 @@ final class WorkerSocket implements WorkerLink.Listener {
       channel.close();
     } catch (IOException e) {
       // nothing left to release
-    }
-  }
-
-  private static boolean pause(long millis) {
-    try {
-      Thread.sleep(millis);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 

@@ -36,31 +36,21 @@ final class BodyReader {
       long maxBytes,
       long nanosLeft,
       BiConsumer<HttpServerExchange, byte[]> onBody) {
-    AtomicBoolean done = new AtomicBoolean();
-    XnioExecutor.Key timer =
-        exchange
-            .getIoThread()
-            .executeAfter(
-                () -> {
-                  if (done.compareAndSet(false, true)) {
-                    exchange.setPersistent(false);
-                    Errors.send(exchange, 408, "request body not received within --timeout");
-                  }
-                },
-                Math.max(0, nanosLeft),
-                TimeUnit.NANOSECONDS);
+    Deadline deadline =
+        arm(
+            exchange,
+            nanosLeft,
+            () -> Errors.send(exchange, 408, "request body not received within --timeout"));
     Receiver receiver = exchange.getRequestReceiver();
     receiver.setMaxBufferSize((int) Math.min(Integer.MAX_VALUE, maxBytes));
     receiver.receiveFullBytes(
         (ex, body) -> {
-          if (done.compareAndSet(false, true)) {
-            timer.remove();
+          if (deadline.cancel()) {
             onBody.accept(ex, body);
           }
         },
         (ex, e) -> {
-          if (done.compareAndSet(false, true)) {
-            timer.remove();
+          if (deadline.cancel()) {
             failed(ex, e, maxBytes);
           }
         });
@@ -68,7 +58,7 @@ final class BodyReader {
 
   /** A deadline for blocking reads: see {@link #closeAfter}. */
   interface Deadline {
-    /** Stops the timer; false when the deadline has already closed the connection. */
+    /** Stops the timer; false when the deadline has already fired. */
     boolean cancel();
   }
 
@@ -77,6 +67,14 @@ final class BodyReader {
    * nanosLeft}: for bodies read by blocking reads on another thread.
    */
   static Deadline closeAfter(HttpServerExchange exchange, long nanosLeft) {
+    return arm(exchange, nanosLeft, () -> IoUtils.safeClose(exchange.getConnection()));
+  }
+
+  /**
+   * Runs {@code onExpiry} on the exchange's IO thread after {@code nanosLeft}, with the connection
+   * no longer persistent, unless the returned deadline is cancelled first: one CAS decides.
+   */
+  private static Deadline arm(HttpServerExchange exchange, long nanosLeft, Runnable onExpiry) {
     AtomicBoolean done = new AtomicBoolean();
     XnioExecutor.Key timer =
         exchange
@@ -85,7 +83,7 @@ final class BodyReader {
                 () -> {
                   if (done.compareAndSet(false, true)) {
                     exchange.setPersistent(false);
-                    IoUtils.safeClose(exchange.getConnection());
+                    onExpiry.run();
                   }
                 },
                 Math.max(0, nanosLeft),
