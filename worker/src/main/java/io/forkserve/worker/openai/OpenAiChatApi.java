@@ -59,24 +59,15 @@ public abstract class OpenAiChatApi extends ServingApi<ChatRequest, Object> {
   public final Object predict(ChatRequest request) throws Exception {
     int limit = limit(request);
     StringBuilder text = new StringBuilder();
-    int[] count = {0};
-    generate(
-        request,
-        token -> {
-          if (count[0] >= limit) {
-            return false;
-          }
-          text.append(token);
-          return ++count[0] < limit;
-        });
+    int count = generateUpTo(request, limit, text::append);
     ObjectNode message = JSON.objectNode().put("role", "assistant").put("content", text.toString());
     ObjectNode choice = JSON.objectNode().put("index", 0);
     choice.set("message", message);
     choice.putNull("logprobs");
-    choice.put("finish_reason", count[0] >= limit ? "length" : "stop");
+    choice.put("finish_reason", finishReason(count, limit));
     ObjectNode completion = header(newId(), request, "chat.completion");
     completion.putArray("choices").add(choice);
-    completion.set("usage", usage(promptTokens(request), count[0]));
+    completion.set("usage", usage(promptTokens(request), count));
     return completion;
   }
 
@@ -94,21 +85,18 @@ public abstract class OpenAiChatApi extends ServingApi<ChatRequest, Object> {
     String id = newId();
     emit.accept(chunk(id, request, JSON.objectNode().put("role", "assistant").put("content", ""),
         null));
-    int[] count = {0};
-    generate(
-        request,
-        token -> {
-          if (count[0] >= limit) {
-            return false;
-          }
-          emit.accept(chunk(id, request, JSON.objectNode().put("content", token), null));
-          return ++count[0] < limit;
-        });
-    emit.accept(chunk(id, request, JSON.objectNode(), count[0] >= limit ? "length" : "stop"));
+    int count =
+        generateUpTo(
+            request,
+            limit,
+            token -> {
+              emit.accept(chunk(id, request, JSON.objectNode().put("content", token), null));
+            });
+    emit.accept(chunk(id, request, JSON.objectNode(), finishReason(count, limit)));
     if (request.includeUsage()) {
       ObjectNode last = header(id, request, "chat.completion.chunk");
       last.putArray("choices");
-      last.set("usage", usage(promptTokens(request), count[0]));
+      last.set("usage", usage(promptTokens(request), count));
       emit.accept(last);
     }
   }
@@ -117,6 +105,30 @@ public abstract class OpenAiChatApi extends ServingApi<ChatRequest, Object> {
   @Override
   public final Object encodeResponse(Object output) {
     return output;
+  }
+
+  /**
+   * Runs {@link #generate}, passing {@code onToken} at most {@code limit} tokens (the sink says
+   * stop at the limit, and ignores a model that goes on); returns how many it passed.
+   */
+  private int generateUpTo(ChatRequest request, int limit, Consumer<String> onToken)
+      throws Exception {
+    int[] count = {0};
+    generate(
+        request,
+        token -> {
+          if (count[0] >= limit) {
+            return false;
+          }
+          onToken.accept(token);
+          return ++count[0] < limit;
+        });
+    return count[0];
+  }
+
+  /** OpenAI's {@code finish_reason}: {@code length} when the limit cut the answer. */
+  private static String finishReason(int count, int limit) {
+    return count >= limit ? "length" : "stop";
   }
 
   private int limit(ChatRequest request) {
