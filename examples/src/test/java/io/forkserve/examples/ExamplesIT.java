@@ -80,24 +80,12 @@ class ExamplesIT {
               HttpResponse.BodyHandlers.ofString());
       assertEquals(400, bad.statusCode());
     } finally {
-      server.destroy();
-      if (!server.waitFor(Progress.stretched(Duration.ofSeconds(30)).toMillis(), MILLISECONDS)) {
-        server.destroyForcibly();
-        throw new AssertionError("the server ignored SIGTERM");
-      }
+      stop(server);
     }
   }
 
+  /** The examples jar's API with {@code args}, on a free port, from the module's folder. */
   static Process serve(String... args) throws IOException {
-    Path runtime = Fixtures.projectRoot().resolve("runtime/target");
-    String runtimeJar;
-    try (Stream<Path> jars = Files.list(runtime)) {
-      runtimeJar =
-          jars.filter(p -> p.getFileName().toString().matches("forkserve-runtime-.*\\.jar"))
-              .findFirst()
-              .orElseThrow()
-              .toString();
-    }
     Path examplesJar;
     try (Stream<Path> jars = Files.list(Path.of("target"))) {
       examplesJar =
@@ -110,17 +98,45 @@ class ExamplesIT {
               .findFirst()
               .orElseThrow();
     }
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--jar", examplesJar.toString(), "--port", "0"));
+    return serveRuntime(Path.of("").toAbsolutePath(), all);
+  }
+
+  /**
+   * The runtime's {@code Serve} with {@code args}, run in {@code dir} on the runtime module's jar
+   * and libraries as bin/serve runs it; stdout and stderr joined, no metrics directory inherited.
+   */
+  static Process serveRuntime(Path dir, List<String> args) throws IOException {
+    Path runtime = Fixtures.projectRoot().resolve("runtime/target");
+    String runtimeJar;
+    try (Stream<Path> jars = Files.list(runtime)) {
+      runtimeJar =
+          jars.filter(p -> p.getFileName().toString().matches("forkserve-runtime-.*\\.jar"))
+              .findFirst()
+              .orElseThrow()
+              .toString();
+    }
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(List.of(JvmOpens.OPTIONS.split(" ")));
     command.add("-cp");
     command.add(runtimeJar + File.pathSeparator + runtime.resolve("lib") + File.separator + "*");
     command.add("io.forkserve.runtime.Serve");
-    command.addAll(List.of(args));
-    command.addAll(List.of("--jar", examplesJar.toString(), "--port", "0"));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    command.addAll(args);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     builder.environment().remove("METRICS_MULTIPROC_DIR");
     return builder.start();
+  }
+
+  /** SIGTERM; fails unless the server exits within 30 s (stretched by the measured slowdown). */
+  static void stop(Process server) throws InterruptedException {
+    server.destroy();
+    if (!server.waitFor(Progress.stretched(Duration.ofSeconds(30)).toMillis(), MILLISECONDS)) {
+      server.destroyForcibly();
+      throw new AssertionError("the server ignored SIGTERM");
+    }
   }
 
   /** Reads the server's output until it is ready; returns its port. */

@@ -8,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.forkserve.metrics.internal.archive.JvmOpens;
 import io.forkserve.testsupport.Fixtures;
 import io.forkserve.testsupport.Progress;
 import io.forkserve.testsupport.Tools;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -29,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,38 +53,14 @@ class OpenAiIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (server == null) {
-      return;
-    }
-    server.destroy();
-    if (!server.waitFor(Progress.stretched(Duration.ofSeconds(30)).toMillis(), MILLISECONDS)) {
-      server.destroyForcibly();
-      throw new AssertionError("the server ignored SIGTERM");
+    if (server != null) {
+      ExamplesIT.stop(server);
     }
   }
 
   /** {@code bin/serve --config FILE --port 0} from the project root, as the docs run it. */
   static Process serveConfig(String config) throws IOException {
-    Path runtime = ROOT.resolve("runtime/target");
-    String runtimeJar;
-    try (Stream<Path> jars = Files.list(runtime)) {
-      runtimeJar =
-          jars.filter(p -> p.getFileName().toString().matches("forkserve-runtime-.*\\.jar"))
-              .findFirst()
-              .orElseThrow()
-              .toString();
-    }
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(List.of(JvmOpens.OPTIONS.split(" ")));
-    command.add("-cp");
-    command.add(runtimeJar + File.pathSeparator + runtime.resolve("lib") + File.separator + "*");
-    command.add("io.forkserve.runtime.Serve");
-    command.addAll(List.of("--config", config, "--port", "0"));
-    ProcessBuilder builder =
-        new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
-    builder.environment().remove("METRICS_MULTIPROC_DIR");
-    return builder.start();
+    return ExamplesIT.serveRuntime(ROOT, List.of("--config", config, "--port", "0"));
   }
 
   static String base() {

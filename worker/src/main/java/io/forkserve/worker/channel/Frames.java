@@ -15,6 +15,11 @@ import java.util.Map;
  * of {@link FrameLayout}. The front ({@code runtime/}) and the worker ({@code worker/}) both use
  * it; neither reads or writes frame bytes elsewhere. Stateless; writers and readers belong to their
  * callers' threads.
+ *
+ * <p>Why one class of over 500 lines: it is the one home of the frame bytes (the front and the
+ * worker used to decode frames each on their own). Each frame kind is a short encode/decode pair over the
+ * offsets of {@link FrameLayout}; split by kind, the shared header handling and the checks that
+ * bound a hostile length would be written once per class, and FramesTest tests it as one codec.
  */
 public final class Frames {
   /*

@@ -27,6 +27,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * predict and encode and writes the RESPONSES. A streaming or concurrent api has a reader thread
  * that decodes the front's frames (requests into a queue, stream acks and cancels into {@link
  * StreamFlows}); otherwise the one serving thread reads the frames itself.
+ *
+ * <p>Why one class of over 500 lines: the three ways of serving (batched, concurrent, direct read)
+ * share the write lock, the credit window, the queue and the flush rule described below, and
+ * each request's decode, predict and encode report through the same stage metrics; a class per
+ * mode would share all of that state. The parts with their own state are already apart ({@link
+ * CreditWindow}, {@link StreamFlows}, {@link Liveness}, {@link StageMetrics}).
  */
 final class ServingLoop<I, O> {
   /*
