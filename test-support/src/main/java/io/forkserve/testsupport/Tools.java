@@ -36,7 +36,7 @@ public final class Tools {
 
   /**
    * The path of {@code tool} (one of python3-prometheus-client, promtool, prometheus, wrk,
-   * mdb_dump, haproxy, node, curl); skips the calling test when it is missing, or fails it under bin/test.
+   * mdb_dump, haproxy, node, curl); when it is missing, {@link #unavailable}.
    */
   public static Path require(String tool) {
     String pkg = PACKAGES.get(tool);
@@ -45,13 +45,20 @@ public final class Tools {
     }
     Path path = locate(tool);
     if (path == null) {
-      String why = tool + " is missing (Debian package " + pkg + "; bin/test installs it)";
-      if ("1".equals(System.getenv(REQUIRE_ENV))) {
-        Assertions.fail(why + " and " + REQUIRE_ENV + "=1");
-      }
-      Assumptions.abort(why);
+      unavailable(tool + " is missing (Debian package " + pkg + "; bin/test installs it)");
     }
     return path;
+  }
+
+  /**
+   * Ends the calling test for want of something this machine lacks ({@code why}): skipped when run
+   * by hand, failed under bin/test ({@code FORKSERVE_REQUIRE_TOOLS=1}). The one home of that rule.
+   */
+  public static void unavailable(String why) {
+    if ("1".equals(System.getenv(REQUIRE_ENV))) {
+      Assertions.fail(why + " and " + REQUIRE_ENV + "=1");
+    }
+    Assumptions.abort(why);
   }
 
   private static Path locate(String tool) {

@@ -28,11 +28,6 @@ final class DeployTree {
     return root().resolve("deploy").resolve(relative);
   }
 
-  /** True when the suite runs under bin/test, which installs every tool the tests need. */
-  static boolean underBinTest() {
-    return "1".equals(System.getenv("FORKSERVE_REQUIRE_TOOLS"));
-  }
-
   /** What a finished command printed (stdout and stderr together) and its exit code. */
   record Result(int exit, String output) {}
 
