@@ -259,7 +259,7 @@ public final class MetricsRegistry implements Closeable {
       return exemplars.slot(key);
     } catch (IOException | RuntimeException e) {
       exemplarsFailed = true;
-      System.getLogger(MetricsRegistry.class.getName()).log(System.Logger.Level.WARNING,
+      LOG.log(System.Logger.Level.WARNING,
           "exemplars off for this process: cannot write " + path + ": " + e);
       return null;
     }
