@@ -1,11 +1,10 @@
 package io.forkserve.benchmarks;
 
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** Temporary multiprocess directories for the writer benchmarks. */
 final class BenchDirs {
@@ -22,21 +21,8 @@ final class BenchDirs {
 
   /** Deletes {@code dir} and everything in it; null is ignored. */
   static void delete(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(BenchDirs::deleteOne);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void deleteOne(Path path) {
-    try {
-      Files.delete(path);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    if (dir != null) {
+      MultiprocDirectory.deleteTree(dir);
     }
   }
 }
