@@ -3,8 +3,11 @@ package io.forkserve.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Progress;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
@@ -16,13 +19,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-class SocketDirTest {
+/**
+ * The socket directory's clean-up against other processes holding (or having held) their locks:
+ * those servers are helper JVMs, so this is a process test.
+ */
+class SocketDirIT {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang guard, not a deadline
   void aLiveServersDirectoryIsLeftAloneAndItsSocketNeverConnectedTo(@TempDir Path parent)
@@ -91,27 +99,18 @@ class SocketDirTest {
   /** True when another process cannot take the lock (this JVM still holds it). */
   private static boolean lockedByThisJvm(Path lockFile) throws Exception {
     Process probe =
-        new ProcessBuilder(
-                java(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                TryLock.class.getName(),
-                lockFile.toString())
+        new ProcessBuilder(Processes.javaCommand(TryLock.class.getName(), lockFile.toString()))
             .redirectErrorStream(true)
             .start();
     String answer = firstLine(probe);
-    probe.waitFor();
+    assertTrue(probe.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(), MILLISECONDS),
+        "the lock probe did not exit");
     return "busy".equals(answer);
   }
 
   private static Process holdLock(Path lockFile) throws Exception {
     Process owner =
-        new ProcessBuilder(
-                java(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                HoldLock.class.getName(),
-                lockFile.toString())
+        new ProcessBuilder(Processes.javaCommand(HoldLock.class.getName(), lockFile.toString()))
             .redirectErrorStream(true)
             .start();
     assertEquals("locked", firstLine(owner));
@@ -122,10 +121,6 @@ class SocketDirTest {
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     return out.readLine();
-  }
-
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   private static void old(Path dir) throws Exception {
