@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.testsupport.PyFile;
+import io.forkserve.testsupport.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -37,7 +39,9 @@ class DiskFullIT {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "writer did not exit");
+    assertTrue(
+        p.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(), TimeUnit.MILLISECONDS),
+        "writer did not exit");
     String out = Files.readString(log);
     assertEquals(0, p.exitValue(), out);
     assertTrue(out.contains("grow failed after ") && out.contains("cannot grow metrics file"), out);
