@@ -3,10 +3,13 @@ package io.forkserve.testsupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +20,34 @@ import org.junit.jupiter.api.Test;
 class PackageCyclesTest {
   @Test
   void mainSourcesOfEveryModule_haveNoPackageCycle() throws Exception {
+    PackageGraph graph = mainSources();
+    assertTrue(graph.edges.containsKey("io.forkserve.runtime"), graph.edges.keySet().toString());
+    assertTrue(
+        graph.edges.get("io.forkserve.runtime").contains("io.forkserve.metrics.merge"),
+        graph.edges.get("io.forkserve.runtime").toString());
+    assertEquals(List.of(), graph.cycles(), "packages that depend on each other");
+  }
+
+  /**
+   * The front and the worker share the frame codec ({@code worker.channel}) by design; the runtime
+   * never reaches into the worker process's own internals (issue 9).
+   */
+  @Test
+  void theRuntime_namesNoWorkerInternals() throws Exception {
+    Map<String, Set<String>> edges = mainSources().edges;
+    Set<String> reaching = new TreeSet<>();
+    edges.forEach(
+        (from, to) -> {
+          if (from.startsWith("io.forkserve.runtime")
+              && to.contains("io.forkserve.worker.internal")) {
+            reaching.add(from);
+          }
+        });
+    assertTrue(edges.get("io.forkserve.worker.internal").contains("io.forkserve.worker.channel"));
+    assertEquals(Set.of(), reaching, "runtime packages that import worker.internal");
+  }
+
+  private static PackageGraph mainSources() throws IOException {
     PackageGraph graph = new PackageGraph();
     int modules = 0;
     try (Stream<Path> dirs = Files.list(Fixtures.projectRoot())) {
@@ -28,11 +59,7 @@ class PackageCyclesTest {
       }
     }
     assertTrue(modules >= 6, "read " + modules + " modules");
-    assertTrue(graph.edges.containsKey("io.forkserve.runtime"), graph.edges.keySet().toString());
-    assertTrue(
-        graph.edges.get("io.forkserve.runtime").contains("io.forkserve.metrics.merge"),
-        graph.edges.get("io.forkserve.runtime").toString());
-    assertEquals(List.of(), graph.cycles(), "packages that depend on each other");
+    return graph;
   }
 
   @Test
