@@ -110,6 +110,19 @@ class LifecycleIT {
     }
   }
 
+  /** A wrong setting exits 2 whether it is a flag or a value in the --config file. */
+  @Test
+  void badConfigValueStopsWithOneLineAsABadFlagDoes(@TempDir Path tmp) throws Exception {
+    Path config =
+        Files.writeString(
+            tmp.resolve("serve.yaml"),
+            "apis:\n  - name: echo\n    class: io.forkserve.worker.EchoApi\n    timeout: soon\n");
+    try (ServerProcess server = ServerProcess.start("--config", config.toString())) {
+      assertEquals(Serve.EXIT_USAGE, server.awaitExit(Duration.ofSeconds(20)));
+      assertOneLine(server, "soon");
+    }
+  }
+
   @Test
   void setupFailureStopsTheServerNamingTheCause() throws Exception {
     try (ServerProcess server =
