@@ -19,6 +19,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=lib/load.sh
+. "$root/benchmarks/lib/load.sh"
 py=/usr/bin/python3
 jar="$root/benchmarks/target/benchmarks.jar"
 work=${1:-$(mktemp -d /tmp/forkserve-scaling.XXXXXX)}
@@ -34,7 +36,6 @@ fi
 server=""
 cleanup() { [[ -n "$server" ]] && kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 echo "cpus: $(nproc)"
 printf '%-24s %12s %10s\n' "echo, workers" "req/s" "p99"

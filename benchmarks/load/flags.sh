@@ -11,15 +11,15 @@
 #   ROUNDS=6 DURATION=5s benchmarks/load/flags.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../lib/load.sh
+. "$root/benchmarks/lib/load.sh"
 here="$root/benchmarks/load"
 out="$root/bench-out/flags"
 rounds="${ROUNDS:-4}"
 duration="${DURATION:-10s}"
-py=/usr/bin/python3
 old_opts="-XX:+UseSerialGC -XX:-UsePerfData"
 mkdir -p "$out"
 
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mb() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 # one SIDE ROUND: prints "SIDE ROUND req/s front_MB worker_MB worker_MB"
@@ -53,7 +53,6 @@ for round in $(seq 1 "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then order="old new"; else order="new old"; fi
   for side in $order; do one "$side" "$round" | tee -a "$out/rounds.txt"; done
 done
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 for side in old new; do
   printf '%s: median %s req/s, front %s MB, worker %s MB\n' "$side" \
     "$(awk -v s="$side" '$1 == s {print $3}' "$out/rounds.txt" | median)" \

@@ -10,6 +10,8 @@
 #   ROUNDS=6 DURATION=20s benchmarks/load/jvm-metrics.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../lib/load.sh
+. "$root/benchmarks/lib/load.sh"
 here="$root/benchmarks/load"
 out="$root/bench-out/load"
 duration="${DURATION:-10s}"
@@ -23,7 +25,6 @@ server=""
 cleanup() { [ -z "$server" ] || kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # CPU seconds (utime + stime, 100 ticks/s) of the threads named forkserve-jvm-m* of the server
 # and its workers.

@@ -17,6 +17,8 @@
 # Results: one line per round and the ratio on stdout; raw wrk output in bench-out/multi-api/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../lib/load.sh
+. "$root/benchmarks/lib/load.sh"
 here="$root/benchmarks/load"
 out="$root/bench-out/multi-api"
 duration="${DURATION:-10s}"
@@ -31,7 +33,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 await_health() {
   curl -sf -o /dev/null --retry 300 --retry-connrefused --retry-delay 1 --retry-all-errors "$1" || {

@@ -10,6 +10,8 @@
 # Results on stdout (median of the rounds and the ratio); raw numbers in bench-out/openai/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../lib/load.sh
+. "$root/benchmarks/lib/load.sh"
 out="$root/bench-out/openai"
 rounds="${ROUNDS:-3}"
 tokens="${TOKENS:-50000}"
@@ -24,7 +26,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 cd "$root"
 bin/serve --config examples/openai.yaml --port "$port" > "$out/server.log" 2>&1 &

@@ -15,6 +15,8 @@
 set -euo pipefail
 if [ "${1:-}" = jvm-metrics ]; then exec "$(dirname "$0")/jvm-metrics.sh"; fi
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../lib/load.sh
+. "$root/benchmarks/lib/load.sh"
 here="$root/benchmarks/load"
 out="$root/bench-out/load"
 duration="${DURATION:-10s}"
@@ -47,7 +49,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 await_url() { # url [method]
   for _ in $(seq 1 300); do

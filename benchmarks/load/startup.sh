@@ -12,6 +12,8 @@
 #   ROUNDS=9 benchmarks/load/startup.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../lib/load.sh
+. "$root/benchmarks/lib/load.sh"
 here="$root/benchmarks/load"
 out="$root/bench-out/startup"
 rounds="${ROUNDS:-5}"
@@ -24,7 +26,6 @@ if [ ${#examples[@]} -eq 0 ]; then
   examples=("$root"/examples/target/forkserve-examples-*-SNAPSHOT.jar)
 fi
 
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # timed NAME PORT CMD...: runs CMD in the background, prints the ms to /health 200, stops it
 timed() {
@@ -44,7 +45,7 @@ timed() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print a / b}'; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+median_ms() { median | awk '{print int($1)}'; }  # whole milliseconds
 
 port=$(free_port)
 "$root/bin/serve" --help > /dev/null  # builds the class-data archive if this build has none
@@ -67,10 +68,10 @@ for round in $(seq 1 "$rounds"); do
   printf '%d %d %d %d %d\n' "$round" "$echo_ms" "$py_ms" "$cls_ms" "$setup_ms" \
     | tee -a "$out/rounds.txt"
 done
-e=$(awk '{print $2}' "$out/rounds.txt" | median)
-p=$(awk '{print $3}' "$out/rounds.txt" | median)
-c=$(awk '{print $4 - $5}' "$out/rounds.txt" | median)
-s=$(awk '{print $5}' "$out/rounds.txt" | median)
+e=$(awk '{print $2}' "$out/rounds.txt" | median_ms)
+p=$(awk '{print $3}' "$out/rounds.txt" | median_ms)
+c=$(awk '{print $4 - $5}' "$out/rounds.txt" | median_ms)
+s=$(awk '{print $5}' "$out/rounds.txt" | median_ms)
 printf 'to /health 200, median of %d alternating rounds (ms):\n' "$rounds"
 printf '  forkserve echo, 2 workers                %6d  (%.2fx gunicorn)\n' "$e" "$(ratio "$e" "$p")"
 printf '  gunicorn + 2 uvicorn workers             %6d\n' "$p"

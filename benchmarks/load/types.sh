@@ -11,6 +11,8 @@
 # Results: a table on stdout (median of the rounds and the ratio), raw output in bench-out/types/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=../lib/load.sh
+. "$root/benchmarks/lib/load.sh"
 here="$root/benchmarks/load"
 out="$root/bench-out/types"
 duration="${DURATION:-5s}"
@@ -18,7 +20,6 @@ rounds="${ROUNDS:-3}"
 connections="${CONNECTIONS:-64}"
 threads="${THREADS:-2}"
 tokens_repeat="${TOKENS_REPEAT:-25000}" # x 8 words = 200,000 tokens per stream
-py=/usr/bin/python3
 jar="$root/examples/target/forkserve-examples-0.1.0-SNAPSHOT.jar"
 mkdir -p "$out"
 command -v wrk >/dev/null || { echo "types.sh: needs wrk (apt-get install wrk)" >&2; exit 1; }
@@ -29,9 +30,7 @@ fi
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 await_health() { for _ in $(seq 1 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; return 1; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 upload="$out/upload.bin"
 head -c 102400 /dev/urandom > "$upload"
