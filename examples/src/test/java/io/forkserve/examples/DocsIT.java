@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.forkserve.metrics.directory.MultiprocDirectory;
+import io.forkserve.testsupport.Fixtures;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@link ShellBlocks}), against the real servers the page itself starts.
  */
 class DocsIT {
-  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  static final Path ROOT = Fixtures.projectRoot();
   /** The ports the pages' commands use, as written: 18080 for bin/serve, 19464 for bin/metrics. */
   static final List<Integer> PORTS = List.of(18080, 19464);
   /** A page whose commands print nothing for this long is taken as hung. */
