@@ -1,9 +1,9 @@
 package io.forkserve.metrics.directory;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,7 +21,10 @@ class MultiprocDirectoryIT {
     if (root) {
       // root writes through permission bits; the immutable attribute stops it.
       Processes.Result r = Processes.exec(new byte[0], "chattr", "+i", dir.toString());
-      assumeTrue(r.exit() == 0, "chattr +i unavailable: cannot make a dir unwritable as root");
+      if (r.exit() != 0) {
+        Tools.unavailable("chattr +i unavailable (" + r.stderr().strip()
+            + "): cannot make a dir unwritable as root");
+      }
     } else {
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
     }
