@@ -181,6 +181,13 @@ abstract class StripedSeries {
     return cs == null ? 1 : (int) Arrays.stream(cs).filter(c -> c != null).count();
   }
 
+  /** The thread that owns cell {@code i} (0 to STRIPES - 1), or null. Test seam. */
+  final Thread owner(int i) {
+    Cell[] cs = cells;
+    Cell c = i == 0 ? main : cs == null ? null : cs[i];
+    return c == null ? null : c.owner;
+  }
+
   /** The least power of two at least {@code cores}, clamped to [4, 16]. */
   static int stripes(int cores) {
     return Math.min(16, Math.max(4, Integer.highestOneBit(Math.max(1, cores - 1)) << 1));

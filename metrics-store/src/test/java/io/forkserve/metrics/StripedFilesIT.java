@@ -1,6 +1,7 @@
 package io.forkserve.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
@@ -14,8 +15,11 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Stripe files ({@code TYPE_PIDsN.db}) of two processes' IDs, written in format v1: Debian's
  * python3-prometheus-client MultiProcessCollector sums them with the main files, to the totals
- * the test computes, and our DirectoryScraper gives the same samples.
+ * the test computes, and our DirectoryScraper gives the same samples. Once with additions forced
+ * into every stripe, once with the cells that many threads wrote themselves.
  */
 class StripedFilesIT {
   @TempDir Path dir;
@@ -66,6 +71,64 @@ class StripedFilesIT {
       assertEquals(6 * (1 + extra), files.count());
     }
 
+    assertPythonAndWeRead(expected);
+  }
+
+  @Test
+  void pythonSumsTheCellsThatManyThreadsWrote() throws Exception {
+    Tools.require("python3-prometheus-client");
+    int threads = 2 * StripedSeries.STRIPES + 1; // more than the owned cells: the shared one too
+    int perThread = 5_000;
+    try (MetricsRegistry r =
+        MetricsRegistry.builder(dir).pid(9_000_013).formatVersion(FormatVersion.V1).open()) {
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
+          .register(r).labels("a");
+      CountDownLatch alive = new CountDownLatch(threads);
+      CountDownLatch added = new CountDownLatch(threads);
+      CountDownLatch exit = new CountDownLatch(1);
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread w = new Thread(() -> {
+          try {
+            alive.countDown();
+            alive.await();
+            for (int i = 0; i < perThread; i++) {
+              c.inc();
+              h.observe(0.5);
+            }
+            added.countDown();
+            exit.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        w.start();
+        workers.add(w);
+      }
+      added.await();
+      exit.countDown();
+      for (Thread w : workers) {
+        w.join();
+      }
+    }
+    double n = (double) threads * perThread;
+    Map<String, Double> expected = new TreeMap<>();
+    expected.put(SampleKeys.of("jobs_total", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_count", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_sum", "r", "a"), n * 0.5);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertTrue(files.anyMatch(
+          f -> f.getFileName().toString().equals("counter_9000013s" + StripedSeries.STRIPES
+              + ".db")), "the shared cell's file is missing");
+    }
+    assertPythonAndWeRead(expected);
+  }
+
+  private void assertPythonAndWeRead(Map<String, Double> expected) throws Exception {
     String python = PythonExposition.scrape(dir);
     assertEquals(expected, ExpositionText.samples(python), python);
 
