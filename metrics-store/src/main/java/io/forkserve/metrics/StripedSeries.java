@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntFunction;
 
 /**
@@ -29,16 +30,16 @@ abstract class StripedSeries {
    * - Fast path: the calling thread owns cell 0. One load of `owner`, a compare with the current
    *   thread, then the opaque add. No allocation, no thread-local. The first thread that adds to
    *   a child claims cell 0 by one compare-and-set on its `owner`.
-   * - Other threads take their probe (a thread-local int) and look at cell
-   *   `probe & (STRIPES - 1)`: their own, they add there; unowned (or not created yet: created
-   *   first, see below), they claim it by compare-and-set and add there; another thread's, they
-   *   rehash the probe (xorshift) and look again, MAX_TRIES times, then add to the shared cell
-   *   by a compare-and-set loop. So every add lands exactly once, and no owned cell is ever
-   *   written by a thread other than its owner. A thread keeps the probe that found a cell, so it
-   *   finds the same cell index first in every child.
-   * - Ownership ends with the thread: on one shared-cell add in 64, the adder checks whether the
-   *   owner of the cell its probe points at has terminated and, if so, takes the cell over by
-   *   compare-and-set. Thread.isAlive() returning false makes every write of the terminated
+   * - Other threads look at cells 0 to STRIPES-1 in turn, starting at their thread id modulo
+   *   STRIPES (no thread-local: distinct threads start at distinct cells, so a thread usually
+   *   finds its own at the first look). Their own, they add there. Else they claim the first
+   *   unowned cell they saw (created first if missing, see below) by compare-and-set and add
+   *   there; when every cell has another owner, or the claim is lost, they add to the shared
+   *   cell by a compare-and-set loop. So every add lands exactly once, and no owned cell is ever
+   *   written by a thread other than its owner.
+   * - Ownership ends with the thread: on one shared-cell add in 64 (by ThreadLocalRandom), the
+   *   adder checks whether the owner of a random cell has terminated and, if so, takes the cell
+   *   over by compare-and-set. Thread.isAlive() returning false makes every write of the terminated
    *   thread visible (JLS 17.4.4), so the new owner continues from its last value.
    * - Cell N >= 1 of a child is created on first use under this object's monitor: the registry
    *   appends all the child's keys to TYPE_PIDsN.db (one file per type and N, shared by all
@@ -55,10 +56,7 @@ abstract class StripedSeries {
   /** Owned cells per child, the main file's included: a power of two, at least 4, at most 16. */
   static final int STRIPES = stripes(Runtime.getRuntime().availableProcessors());
 
-  private static final int MAX_TRIES = 3;
   private static final int TAKE_OVER_EVERY = 64;
-  private static final ThreadLocal<int[]> PROBE =
-      ThreadLocal.withInitial(() -> new int[] {seed()});
 
   private final Cell main;
   private final IntFunction<MetricFileWriter.Slots> stripeSlots;
@@ -93,28 +91,34 @@ abstract class StripedSeries {
     if (cs == null) {
       cs = initCells();
     }
-    int[] probe = PROBE.get();
-    int h = probe[0];
-    for (int tries = 0; tries < MAX_TRIES; tries++) {
-      int i = h & (STRIPES - 1);
-      Cell c = cs[i] != null ? cs[i] : cell(i);
-      Thread owner = c.owner;
-      if (owner == me || (owner == null && c.claim(null, me))) {
+    int start = (int) me.getId();
+    int free = -1;
+    for (int k = 0; k < STRIPES; k++) {
+      int i = (start + k) & (STRIPES - 1);
+      Cell c = cs[i];
+      Thread owner = c == null ? null : c.owner;
+      if (owner == me) {
         c.addOwned(value, delta);
-        if (tries > 0) {
-          probe[0] = h; // moved: start here next time
-        }
         return;
       }
-      h = next(h);
+      if (owner == null && free < 0) {
+        free = i;
+      }
     }
-    probe[0] = h;
+    if (free >= 0) {
+      Cell c = cs[free] != null ? cs[free] : cell(free);
+      if (c.claim(null, me)) {
+        c.addOwned(value, delta);
+        return;
+      }
+    }
     Cell shared = cs[STRIPES] != null ? cs[STRIPES] : cell(STRIPES);
     shared.addShared(value, delta);
-    if ((h & (TAKE_OVER_EVERY - 1)) == 0) {
-      Cell c = cs[h & (STRIPES - 1)];
+    int r = ThreadLocalRandom.current().nextInt();
+    if ((r & (TAKE_OVER_EVERY - 1)) == 0) {
+      Cell c = cs[(r >>> 16) & (STRIPES - 1)];
       Thread owner = c == null ? null : c.owner;
-      if (owner != null && owner != me && !owner.isAlive()) {
+      if (owner != null && !owner.isAlive()) {
         c.claim(owner, me);
       }
     }
@@ -191,18 +195,6 @@ abstract class StripedSeries {
   /** The least power of two at least {@code cores}, clamped to [4, 16]. */
   static int stripes(int cores) {
     return Math.min(16, Math.max(4, Integer.highestOneBit(Math.max(1, cores - 1)) << 1));
-  }
-
-  private static int next(int h) {
-    h ^= h << 13;
-    h ^= h >>> 17;
-    h ^= h << 5;
-    return h;
-  }
-
-  private static int seed() {
-    int h = System.identityHashCode(Thread.currentThread()) * 0x9E3779B9;
-    return h == 0 ? 1 : h;
   }
 
   /** One file's mapping, the child's value offsets in it, and the thread that writes them. */
