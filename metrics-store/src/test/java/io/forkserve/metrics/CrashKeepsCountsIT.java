@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.forkserve.testsupport.ExpositionText;
 import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.PythonExposition;
-import io.forkserve.testsupport.SampleKeys;
 import io.forkserve.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,12 +49,7 @@ class CrashKeepsCountsIT {
       assertTrue(files.filter(f -> f.getFileName().toString().startsWith("counter_")).count() > 1,
           "the threads wrote only the main file");
     }
-    Map<String, Double> expected = new TreeMap<>();
-    expected.put(SampleKeys.of("jobs_total", "r", "a"), n);
-    expected.put(SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), n);
-    expected.put(SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n);
-    expected.put(SampleKeys.of("lat_count", "r", "a"), n);
-    expected.put(SampleKeys.of("lat_sum", "r", "a"), n * 0.5);
+    Map<String, Double> expected = StripedFilesIT.jobsAndLatency(n);
     String python = PythonExposition.scrape(dir);
     Map<String, Double> samples = ExpositionText.samples(python);
     samples.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));

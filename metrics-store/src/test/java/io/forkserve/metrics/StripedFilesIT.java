@@ -15,11 +15,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,47 +82,32 @@ class StripedFilesIT {
           .labels("a");
       Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
           .register(r).labels("a");
-      CountDownLatch alive = new CountDownLatch(threads);
-      CountDownLatch added = new CountDownLatch(threads);
-      CountDownLatch exit = new CountDownLatch(1);
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        Thread w = new Thread(() -> {
-          try {
-            alive.countDown();
-            alive.await();
-            for (int i = 0; i < perThread; i++) {
-              c.inc();
-              h.observe(0.5);
-            }
-            added.countDown();
-            exit.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
-        w.start();
-        workers.add(w);
-      }
-      added.await();
-      exit.countDown();
-      for (Thread w : workers) {
-        w.join();
-      }
+      AliveThreads.run(threads, () -> {
+        for (int i = 0; i < perThread; i++) {
+          c.inc();
+          h.observe(0.5);
+        }
+      }, () -> { });
     }
     double n = (double) threads * perThread;
-    Map<String, Double> expected = new TreeMap<>();
-    expected.put(SampleKeys.of("jobs_total", "r", "a"), n);
-    expected.put(SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), n);
-    expected.put(SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n);
-    expected.put(SampleKeys.of("lat_count", "r", "a"), n);
-    expected.put(SampleKeys.of("lat_sum", "r", "a"), n * 0.5);
+    Map<String, Double> expected = jobsAndLatency(n);
     try (Stream<Path> files = Files.list(dir)) {
       assertTrue(files.anyMatch(
           f -> f.getFileName().toString().equals("counter_9000013s" + StripedSeries.STRIPES
               + ".db")), "the shared cell's file is missing");
     }
     assertPythonAndWeRead(expected);
+  }
+
+  /** Samples of a counter {@code jobs} and a histogram {@code lat} (bucket 1), n times 0.5. */
+  static Map<String, Double> jobsAndLatency(double n) {
+    Map<String, Double> expected = new TreeMap<>();
+    expected.put(SampleKeys.of("jobs_total", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_count", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_sum", "r", "a"), n * 0.5);
+    return expected;
   }
 
   private void assertPythonAndWeRead(Map<String, Double> expected) throws Exception {

@@ -171,45 +171,25 @@ class StripedSeriesTest {
           .labels("a");
       Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
           .register(r).labels("a");
-      CountDownLatch started = new CountDownLatch(threads);
-      CountDownLatch added = new CountDownLatch(threads);
-      CountDownLatch exit = new CountDownLatch(1);
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        Thread w = new Thread(() -> {
-          try {
-            started.countDown();
-            started.await(); // all alive before anyone adds: no cell is taken over
-            for (int i = 0; i < perThread; i++) {
-              c.inc();
-              h.observe(2.0);
-            }
-            added.countDown();
-            exit.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
-        w.start();
-        workers.add(w);
-      }
-      added.await();
-      double n = (double) threads * perThread;
-      assertEquals(n, c.get());
-      assertEquals(n * 2.0, h.sum());
-      // At most STRIPES threads own a cell of the child, so the others used the shared cell.
-      assertTrue(files().contains("counter_" + PID + "s" + StripedSeries.STRIPES + ".db"),
-          files().toString());
-      assertEquals(Map.of(
-          SampleKeys.of("jobs_total", "r", "a"), n,
-          SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), 0.0,
-          SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n,
-          SampleKeys.of("lat_count", "r", "a"), n,
-          SampleKeys.of("lat_sum", "r", "a"), n * 2.0), ours());
-      exit.countDown();
-      for (Thread w : workers) {
-        w.join();
-      }
+      AliveThreads.run(threads, () -> {
+        for (int i = 0; i < perThread; i++) {
+          c.inc();
+          h.observe(2.0);
+        }
+      }, () -> {
+        double n = (double) threads * perThread;
+        assertEquals(n, c.get());
+        assertEquals(n * 2.0, h.sum());
+        // At most STRIPES threads own a cell of the child, so the others used the shared cell.
+        assertTrue(files().contains("counter_" + PID + "s" + StripedSeries.STRIPES + ".db"),
+            files().toString());
+        assertEquals(Map.of(
+            SampleKeys.of("jobs_total", "r", "a"), n,
+            SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), 0.0,
+            SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n,
+            SampleKeys.of("lat_count", "r", "a"), n,
+            SampleKeys.of("lat_sum", "r", "a"), n * 2.0), ours());
+      });
     }
   }
 
