@@ -25,6 +25,18 @@ final class AliveThreads {
     void run() throws Exception;
   }
 
+  /** Each of {@code threads} threads adds 1 to {@code c} and observes {@code value} in h, n times. */
+  static void incAndObserve(
+      int threads, int n, Counter.Child c, Histogram.Child h, double value, Check whileAlive)
+      throws Exception {
+    run(threads, () -> {
+      for (int i = 0; i < n; i++) {
+        c.inc();
+        h.observe(value);
+      }
+    }, whileAlive);
+  }
+
   static void run(int threads, Runnable body, Check whileAlive) throws Exception {
     long limitMs = Progress.stretched(LIMIT).toMillis();
     CountDownLatch alive = new CountDownLatch(threads);

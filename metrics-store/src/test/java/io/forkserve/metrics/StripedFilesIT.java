@@ -82,12 +82,7 @@ class StripedFilesIT {
           .labels("a");
       Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
           .register(r).labels("a");
-      AliveThreads.run(threads, () -> {
-        for (int i = 0; i < perThread; i++) {
-          c.inc();
-          h.observe(0.5);
-        }
-      }, () -> { });
+      AliveThreads.incAndObserve(threads, perThread, c, h, 0.5, () -> { });
     }
     double n = (double) threads * perThread;
     Map<String, Double> expected = jobsAndLatency(n);

@@ -171,12 +171,7 @@ class StripedSeriesTest {
           .labels("a");
       Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
           .register(r).labels("a");
-      AliveThreads.run(threads, () -> {
-        for (int i = 0; i < perThread; i++) {
-          c.inc();
-          h.observe(2.0);
-        }
-      }, () -> {
+      AliveThreads.incAndObserve(threads, perThread, c, h, 2.0, () -> {
         double n = (double) threads * perThread;
         assertEquals(n, c.get());
         assertEquals(n * 2.0, h.sum());
