@@ -44,8 +44,10 @@ abstract class StripedSeries {
    * - Cell N >= 1 of a child is created on first use under this object's monitor: the registry
    *   appends all the child's keys to TYPE_PIDsN.db (one file per type and N, shared by all
    *   children), then a copy of the array with the new cell is published by a volatile store.
-   *   If the registry cannot create it (closed), the cell is in memory: its adds count in get()
-   *   and not in the files, as for any series whose file cannot be written.
+   *   If the registry cannot create it (closed, full disk), the cell is in memory: its adds
+   *   count in get() and not in the files, as for any series whose file cannot be written. A
+   *   child whose main file could not be written keeps all its cells in memory: its series stays
+   *   unrecorded, rather than recorded later from some threads only.
    * - A crash loses nothing: every add is in the mapping when add() returns, and the mapping is
    *   the file's page cache. Readers in other processes see each file as any other; get() sums
    *   the cells with acquire loads.
@@ -59,6 +61,7 @@ abstract class StripedSeries {
   private static final int TAKE_OVER_EVERY = 64;
 
   private final Cell main;
+  private final boolean unrecorded;
   private final IntFunction<MetricFileWriter.Slots> stripeSlots;
   private volatile Cell[] cells; // null until another thread adds: [0] main, [STRIPES] shared
 
@@ -68,6 +71,7 @@ abstract class StripedSeries {
    */
   StripedSeries(MetricFileWriter.Slots main, IntFunction<MetricFileWriter.Slots> stripeSlots) {
     this.main = new Cell(main);
+    this.unrecorded = main.inMemory();
     this.stripeSlots = stripeSlots;
   }
 
@@ -141,17 +145,21 @@ abstract class StripedSeries {
     }
     Cell c;
     try {
-      c = new Cell(stripeSlots.apply(i));
+      c = new Cell(unrecorded ? inMemory() : stripeSlots.apply(i));
     } catch (RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
           "cannot create metrics stripe " + i + ", its values are not recorded: " + e);
-      c = new Cell(MetricFileWriter.Slots.inMemory(main.offsets.length, FormatVersion.V1));
+      c = new Cell(inMemory());
     }
     Cell[] next = Arrays.copyOf(cs, cs.length);
     next[i] = c;
     cells = next;
     return c;
+  }
+
+  private MetricFileWriter.Slots inMemory() {
+    return MetricFileWriter.Slots.inMemory(main.offsets.length, FormatVersion.V1);
   }
 
   /**
