@@ -52,6 +52,11 @@ public final class Counter {
     return children.labels(labelValues);
   }
 
+  /** The unlabelled series; IllegalStateException when the counter has label names. */
+  public Child unlabelled() {
+    return children.unlabelled();
+  }
+
   /** Increments the unlabelled series by 1. */
   public void inc() {
     children.unlabelled().inc();

@@ -1,6 +1,7 @@
 package io.forkserve.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Stripe files ({@code TYPE_PIDsN.db}) of two processes' IDs, written in format v1: Debian's
  * python3-prometheus-client MultiProcessCollector sums them with the main files, to the totals
- * the test computes, and our DirectoryScraper gives the same samples.
+ * the test computes, and our DirectoryScraper gives the same samples. Once with additions forced
+ * into every stripe, once with the cells that many threads wrote themselves.
  */
 class StripedFilesIT {
   @TempDir Path dir;
@@ -66,6 +68,44 @@ class StripedFilesIT {
       assertEquals(6 * (1 + extra), files.count());
     }
 
+    assertPythonAndWeRead(expected);
+  }
+
+  @Test
+  void pythonSumsTheCellsThatManyThreadsWrote() throws Exception {
+    Tools.require("python3-prometheus-client");
+    int threads = 2 * StripedSeries.STRIPES + 1; // more than the owned cells: the shared one too
+    int perThread = 5_000;
+    try (MetricsRegistry r =
+        MetricsRegistry.builder(dir).pid(9_000_013).formatVersion(FormatVersion.V1).open()) {
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
+          .register(r).labels("a");
+      AliveThreads.incAndObserve(threads, perThread, c, h, 0.5, () -> { });
+    }
+    double n = (double) threads * perThread;
+    Map<String, Double> expected = jobsAndLatency(n);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertTrue(files.anyMatch(
+          f -> f.getFileName().toString().equals("counter_9000013s" + StripedSeries.STRIPES
+              + ".db")), "the shared cell's file is missing");
+    }
+    assertPythonAndWeRead(expected);
+  }
+
+  /** Samples of a counter {@code jobs} and a histogram {@code lat} (bucket 1), n times 0.5. */
+  static Map<String, Double> jobsAndLatency(double n) {
+    Map<String, Double> expected = new TreeMap<>();
+    expected.put(SampleKeys.of("jobs_total", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_count", "r", "a"), n);
+    expected.put(SampleKeys.of("lat_sum", "r", "a"), n * 0.5);
+    return expected;
+  }
+
+  private void assertPythonAndWeRead(Map<String, Double> expected) throws Exception {
     String python = PythonExposition.scrape(dir);
     assertEquals(expected, ExpositionText.samples(python), python);
 

@@ -140,6 +140,116 @@ class StripedSeriesTest {
     }
   }
 
+  @Test
+  void aSecondThread_writesItsOwnStripeFile_theFirstKeepsTheMainFile() throws Exception {
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).open()) {
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      c.inc(5);
+      Thread other = new Thread(() -> c.inc(7));
+      other.start();
+      other.join();
+      assertEquals(Thread.currentThread(), Stripes.owner(c, 0));
+      assertEquals(2, Stripes.count(c));
+      assertEquals(12.0, c.get());
+      List<String> stripeFiles = files().stream()
+          .filter(f -> f.matches("counter_" + PID + "s[0-9]+\\.db")).collect(Collectors.toList());
+      assertEquals(1, stripeFiles.size(), files().toString());
+      String key = SampleKeys.of("jobs_total", "r", "a");
+      assertEquals(Map.of(key, 5.0), fileValues("counter_" + PID + ".db"));
+      assertEquals(Map.of(key, 7.0), fileValues(stripeFiles.get(0)));
+      assertEquals(Map.of(key, 12.0), ours());
+    }
+  }
+
+  @Test
+  void moreThreadsThanCells_shareTheLastCellAndKeepExactTotals() throws Exception {
+    int threads = 2 * StripedSeries.STRIPES + 1;
+    int perThread = 20_000;
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).open()) {
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
+          .register(r).labels("a");
+      AliveThreads.incAndObserve(threads, perThread, c, h, 2.0, () -> {
+        double n = (double) threads * perThread;
+        assertEquals(n, c.get());
+        assertEquals(n * 2.0, h.sum());
+        // At most STRIPES threads own a cell of the child, so the others used the shared cell.
+        assertTrue(files().contains("counter_" + PID + "s" + StripedSeries.STRIPES + ".db"),
+            files().toString());
+        assertEquals(Map.of(
+            SampleKeys.of("jobs_total", "r", "a"), n,
+            SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), 0.0,
+            SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n,
+            SampleKeys.of("lat_count", "r", "a"), n,
+            SampleKeys.of("lat_sum", "r", "a"), n * 2.0), ours());
+      });
+    }
+  }
+
+  @Test
+  void aTerminatedThreadsCell_isTakenOverWithItsValue() throws Exception {
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).open()) {
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      long total = 0;
+      // Short-lived threads add once each until every owned cell has a (terminated) owner.
+      for (int t = 0; t < 1_000 && !allCellsOwned(c); t++) {
+        Thread once = new Thread(() -> c.inc(3));
+        once.start();
+        once.join();
+        total += 3;
+      }
+      assertTrue(allCellsOwned(c), "1,000 threads did not claim every cell");
+      AtomicLong adds = new AtomicLong();
+      Thread next = new Thread(() -> {
+        // Lands in the shared cell until it takes over a dead thread's cell (1 check in 64).
+        for (int i = 0; i < 1_000_000 && !ownsACell(c, Thread.currentThread()); i++) {
+          c.inc();
+          adds.incrementAndGet();
+        }
+        c.inc(1000);
+      });
+      next.start();
+      next.join();
+      total += adds.get() + 1000;
+      assertTrue(adds.get() < 1_000_000, "never took over a terminated thread's cell");
+      assertEquals((double) total, c.get());
+      assertEquals(Map.of(SampleKeys.of("jobs_total", "r", "a"), (double) total), ours());
+    }
+  }
+
+  private static boolean allCellsOwned(Object child) {
+    for (int i = 0; i < StripedSeries.STRIPES; i++) {
+      if (Stripes.owner(child, i) == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean ownsACell(Object child, Thread thread) {
+    for (int i = 0; i < StripedSeries.STRIPES; i++) {
+      if (Stripes.owner(child, i) == thread) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The samples of one file of the directory alone, read by our scraper from a copy. */
+  private Map<String, Double> fileValues(String file) throws Exception {
+    Path alone = Files.createTempDirectory("striped-series-one-file");
+    try {
+      Files.copy(dir.resolve(file), alone.resolve(file));
+      return samples(alone);
+    } finally {
+      Files.delete(alone.resolve(file));
+      Files.delete(alone);
+    }
+  }
+
   private List<String> files() throws Exception {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
@@ -147,6 +257,10 @@ class StripedSeriesTest {
   }
 
   private Map<String, Double> ours() throws Exception {
+    return samples(dir);
+  }
+
+  private static Map<String, Double> samples(Path dir) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Exposition.write(new DirectoryScraper(dir).scrape(), ExpositionFormat.TEXT, out);
     Map<String, Double> samples = ExpositionText.samples(out.toString(StandardCharsets.UTF_8));

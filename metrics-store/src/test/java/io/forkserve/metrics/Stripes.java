@@ -9,6 +9,11 @@ public final class Stripes {
     ((StripedSeries) child).addInStripe(stripe, value, delta);
   }
 
+  /** The thread that owns cell {@code cell} of {@code child} (0: the main file), or null. */
+  public static Thread owner(Object child, int cell) {
+    return ((StripedSeries) child).owner(cell);
+  }
+
   /** The stripes {@code child} uses, its main file included. */
   public static int count(Object child) {
     return ((StripedSeries) child).stripeCount();

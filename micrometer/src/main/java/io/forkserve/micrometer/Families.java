@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * The metrics-store families behind the meters, one per Prometheus name, created on first use and
@@ -36,7 +35,7 @@ final class Families {
             "counter",
             names,
             () -> Counter.builder(name).help(help).labelNames(array(names)).register(metrics));
-    return names.isEmpty() ? new UnlabelledCounter(counter) : counter.labels(array(values));
+    return names.isEmpty() ? counter.unlabelled() : counter.labels(array(values));
   }
 
   /**
@@ -141,34 +140,7 @@ final class Families {
     }
   }
 
-  /** metrics-store updates an unlabelled counter directly; this gives it a child's face. */
-  private static final class UnlabelledCounter implements Counter.Child {
-    private final Counter counter;
-    private final DoubleAdder value = new DoubleAdder();
-
-    UnlabelledCounter(Counter counter) {
-      this.counter = counter;
-    }
-
-    @Override
-    public void inc() {
-      counter.inc();
-      value.add(1.0);
-    }
-
-    @Override
-    public void inc(double amount) {
-      counter.inc(amount);
-      value.add(amount);
-    }
-
-    @Override
-    public double get() {
-      return value.sum();
-    }
-  }
-
-  /** The same for an unlabelled gauge; only {@code set} is used by the meters. */
+  /** metrics-store updates an unlabelled gauge directly; this gives it a child's face. */
   private static final class UnlabelledGauge implements Gauge.Child {
     private final Gauge gauge;
     private volatile double last;

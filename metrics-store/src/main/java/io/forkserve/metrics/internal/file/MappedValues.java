@@ -16,6 +16,8 @@ public final class MappedValues {
       MethodHandles.byteBufferViewVarHandle(int[].class, FileLayout.ORDER);
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, FileLayout.ORDER);
+  private static final VarHandle DOUBLES =
+      MethodHandles.byteBufferViewVarHandle(double[].class, FileLayout.ORDER);
 
   private MappedValues() {}
 
@@ -47,6 +49,23 @@ public final class MappedValues {
   /** Reads a float64 with acquire semantics. */
   public static double getDoubleAcquire(ByteBuffer buffer, int offset) {
     return Double.longBitsToDouble(getLongAcquire(buffer, offset));
+  }
+
+  /**
+   * Reads a float64 atomically (never torn) without ordering: for the one thread that writes the
+   * value, reading back its own last store.
+   */
+  public static double getDoubleOpaque(ByteBuffer buffer, int offset) {
+    return (double) DOUBLES.getOpaque(buffer, offset);
+  }
+
+  /**
+   * Stores a float64 atomically (never torn) without ordering: a plain 8-byte store, for a value
+   * that only the calling thread writes. Other threads and processes see it soon, and a crash
+   * after it returns keeps it (the mapping's page is the file's).
+   */
+  public static void putDoubleOpaque(ByteBuffer buffer, int offset, double value) {
+    DOUBLES.setOpaque(buffer, offset, value);
   }
 
   /** Stores a float64 with release semantics. */

@@ -307,10 +307,16 @@ public final class MetricFileWriter implements Closeable {
   public static final class Slots {
     private final ByteBuffer buffer;
     private final int[] valueOffsets;
+    private final boolean inMemory;
 
     Slots(ByteBuffer buffer, int[] valueOffsets) {
+      this(buffer, valueOffsets, false);
+    }
+
+    private Slots(ByteBuffer buffer, int[] valueOffsets, boolean inMemory) {
       this.buffer = buffer;
       this.valueOffsets = valueOffsets;
+      this.inMemory = inMemory;
     }
 
     /**
@@ -325,7 +331,12 @@ public final class MetricFileWriter implements Closeable {
       for (int i = 0; i < keys; i++) {
         offsets[i] = i * stride;
       }
-      return new Slots(buffer, offsets);
+      return new Slots(buffer, offsets, true);
+    }
+
+    /** True for {@link #inMemory} slots: no file holds them, updates are not recorded. */
+    public boolean inMemory() {
+      return inMemory;
     }
 
     /** The mapping to pass to {@link MappedValues}. */
