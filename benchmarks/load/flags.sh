@@ -6,9 +6,12 @@
 #   old: FORKSERVE_JVM_OPTS and --worker-jvm-opts "-XX:+UseSerialGC -XX:-UsePerfData", no
 #        class-data archive, glibc's own malloc arenas (8 per core)
 #   new: bin/serve's defaults (docs/operations.md, "Memory and start-up")
+# OLD=full-jit makes "old" bin/serve's defaults with the full JIT (C2) instead of C1 only, for
+# front and workers: the trade-off of -XX:TieredStopAtLevel=1 alone.
 #
 #   benchmarks/load/flags.sh              # 4 rounds of 10 s
 #   ROUNDS=6 DURATION=5s benchmarks/load/flags.sh
+#   OLD=full-jit ROUNDS=4 DURATION=8s benchmarks/load/flags.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=../lib/load.sh
@@ -18,6 +21,8 @@ out="$root/bench-out/flags"
 rounds="${ROUNDS:-4}"
 duration="${DURATION:-10s}"
 old_opts="-XX:+UseSerialGC -XX:-UsePerfData"
+full_jit_front="-XX:+UseSerialGC -XX:-UsePerfData -Xms8m -XX:MaxHeapFreeRatio=40"
+full_jit_worker="-XX:+UseSerialGC -XX:-UsePerfData -Xms8m"
 mkdir -p "$out"
 
 mb() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
@@ -26,7 +31,11 @@ mb() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 one() {
   local side="$1" round="$2" port pid rps workers=""
   port=$(free_port)
-  if [ "$side" = old ]; then
+  if [ "$side" = old ] && [ "${OLD:-}" = full-jit ]; then
+    env FORKSERVE_JVM_OPTS="$full_jit_front" \
+      "$root/bin/serve" --workers 2 --port "$port" --drain-delay 0 --worker-jvm-opts "$full_jit_worker" \
+      > "$out/$side-$round.log" 2>&1 &
+  elif [ "$side" = old ]; then
     env FORKSERVE_CDS=off MALLOC_ARENA_MAX=16 FORKSERVE_JVM_OPTS="$old_opts" \
       "$root/bin/serve" --workers 2 --port "$port" --drain-delay 0 --worker-jvm-opts "$old_opts" \
       > "$out/$side-$round.log" 2>&1 &

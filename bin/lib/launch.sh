@@ -30,8 +30,12 @@ forkserve_launch() {
   if [ "${FORKSERVE_CDS:-on}" != off ]; then
     archive="$(forkserve_cds "$root" "$java_bin" "$cp" "${forkserve_cds_build:-no}")"
     if [ -n "$archive" ]; then
-      # Workers get the same archive through forkserve.cds.archive (ProcessLauncher).
-      cds_opts=("-XX:SharedArchiveFile=$archive" "-Dforkserve.cds.archive=$archive")
+      cds_opts=(-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0
+        "-XX:SharedArchiveFile=$archive")
+      # Workers get theirs through forkserve.cds.archive (WorkerJvmOptions), mapped the same way.
+      if [ -f "${archive%.jsa}-worker.jsa" ]; then
+        cds_opts+=("-Dforkserve.cds.archive=${archive%.jsa}-worker.jsa")
+      fi
     fi
   fi
   # shellcheck disable=SC2086
@@ -55,10 +59,17 @@ forkserve_check_opts() {
 
 # Class-data sharing (AppCDS). Most of a JVM's start-up CPU goes to loading and verifying classes;
 # a static archive of the classes a server loads (JDK, Undertow, Jackson, ours) maps them ready
-# made, which cuts the CPU of the front and of each worker at start-up by about a third. The
-# archive is built from a training run (a server with one echo worker on a free port, one request
-# and one scrape, then SIGTERM) whose JVMs list the classes they load, then `java -Xshare:dump`.
-# It is named by the checksum of the jars and of the java binary, so an archive of other jars is
+# made, which cuts the CPU of the front and of each worker at start-up by about a third. There
+# are two, built from a training run (a server with one echo worker on a free port, one request
+# and one scrape, then SIGTERM) whose JVMs list the classes they load, then `java -Xshare:dump`:
+# the front's (forkserve-KEY.jsa, also used by bin/metrics) and the workers' (-worker.jsa), half
+# the size, because a process keeps nearly all of the archive it maps resident.
+# The archive is mapped at the address it was built for (-XX:ArchiveRelocationMode=0; Java 17's
+# updates default to 1, a random address, which makes every JVM rewrite the pointers of all of
+# its 30 MB at start: a few hundred ms of CPU and private copies of those pages in each process);
+# when that address is taken the JVM relocates it as before. A 1 in FORKSERVE_JVM_OPTS or
+# --worker-jvm-opts, which come later on the command line, puts the random address back.
+# They are named by the checksum of the jars and of the java binary, so an archive of other jars is
 # never used; a missing, unreadable or refused archive only means no sharing (the JVM falls back
 # silently). FORKSERVE_CDS=off turns it off; FORKSERVE_CDS_DIR puts it elsewhere than
 # runtime/target/cds (a read-only install). $4 = yes builds it when missing (bin/serve); else
@@ -91,8 +102,9 @@ forkserve_cds() {
   fi
 }
 
-# Builds $3/forkserve-$4.jsa; on failure leaves forkserve-$4.failed (with the log) so that later
-# starts do not try again with the same jars.
+# Builds $3/forkserve-$4-worker.jsa, then $3/forkserve-$4.jsa (whose presence means both are
+# built); on failure leaves forkserve-$4.failed (with the log) so that later starts do not try
+# again with the same jars.
 forkserve_cds_build() {
   local java_bin="$1" cp="$2" dir="$3" key="$4" tmp pid port opens i
   tmp="$(mktemp -d "${TMPDIR:-/tmp}/forkserve-cds.XXXXXX")"
@@ -121,12 +133,17 @@ forkserve_cds_build() {
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   if [ -s "$tmp/front.list" ] && [ -s "$tmp/worker.list" ] \
-      && cat "$tmp/front.list" "$tmp/worker.list" | awk '!seen[$0]++' > "$tmp/all.list" \
-      && "$java_bin" -Xshare:dump "-XX:SharedClassListFile=$tmp/all.list" \
-        "-XX:SharedArchiveFile=$tmp/forkserve.jsa" "${opens[@]}" -cp "$cp" > "$tmp/dump.log" 2>&1 \
-      && mv "$tmp/forkserve.jsa" "$dir/forkserve-$key.jsa"; then
+      && "$java_bin" -Xshare:dump "-XX:SharedClassListFile=$tmp/worker.list" \
+        "-XX:SharedArchiveFile=$tmp/worker.jsa" -cp "$cp" > "$tmp/dump-worker.log" 2>&1 \
+      && "$java_bin" -Xshare:dump "-XX:SharedClassListFile=$tmp/front.list" \
+        "-XX:SharedArchiveFile=$tmp/front.jsa" "${opens[@]}" -cp "$cp" > "$tmp/dump.log" 2>&1 \
+      && mv "$tmp/worker.jsa" "$dir/forkserve-$key-worker.jsa" \
+      && mv "$tmp/front.jsa" "$dir/forkserve-$key.jsa"; then
     for old in "$dir"/forkserve-*.jsa "$dir"/forkserve-*.failed; do
-      [ "$old" = "$dir/forkserve-$key.jsa" ] || rm -f "$old"
+      case "$old" in
+        "$dir/forkserve-$key.jsa" | "$dir/forkserve-$key-worker.jsa") ;;
+        *) rm -f "$old" ;;
+      esac
     done
     rm -rf "$tmp"
     echo "forkserve: class-data archive built" >&2

@@ -24,8 +24,9 @@ final class DeadWorkers {
    * of times (see MetricsArchive), so a retry never counts a file twice. One line is logged per
    * pid when its fold first fails, one when it finally succeeds.
    *
-   * The archive is attached after the workers were first spawned (ServerMetrics.openArchive);
-   * a worker buried before that waits in pending and is folded on attach.
+   * The archive is attached once the workers are first ready (ServerMetrics.openArchive); a
+   * worker buried before that waits in pending and is folded on attach, and scrapes meanwhile
+   * read its files where they are (LateArchiveSource).
    */
 
   private static final System.Logger LOG = System.getLogger(DeadWorkers.class.getName());

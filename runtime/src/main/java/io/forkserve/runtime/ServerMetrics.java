@@ -19,7 +19,7 @@ final class ServerMetrics {
   final FrontMetrics front;
   final DeadWorkers deadWorkers;
   private final MetricsRegistry registry;
-  private MetricsArchive archive;
+  private volatile MetricsArchive archive;
   private JvmMetrics jvm;
 
   private ServerMetrics(MetricsDir dir, MetricsRegistry registry) {
@@ -54,8 +54,10 @@ final class ServerMetrics {
   /**
    * Opens the archive of dead workers (burying any that died before) and starts the front's
    * process and JVM metrics unless {@code jvmMetrics} is false. The supervisor calls it once the
-   * workers are spawned: LMDB's and the management beans' start-up then overlaps the workers'.
-   * IllegalArgumentException with one line when the archive is unusable.
+   * workers are ready: LMDB's start-up (jnr-ffi generates its bindings) and the management
+   * beans' take about as much CPU as a worker's start, which on a small machine the workers'
+   * start-up would otherwise share. IllegalArgumentException with one line when the archive is
+   * unusable.
    */
   void openArchive(PrintStream out, boolean jvmMetrics) {
     try {
@@ -74,9 +76,9 @@ final class ServerMetrics {
     }
   }
 
-  /** A scraper merging the live files with the archive; after {@link #openArchive}. */
+  /** A scraper merging the live files with the archive, once {@link #openArchive} opened it. */
   DirectoryScraper scraper() {
-    return new DirectoryScraper(dir.path, List.of(archive.newMergeSource()));
+    return new DirectoryScraper(dir.path, List.of(new LateArchiveSource(() -> archive)));
   }
 
   /** Closes the archive and the registry, then releases (or removes) the directory. */

@@ -41,7 +41,10 @@ public final class Settings {
     flag("max-queue", "1024", "requests waiting for a worker before 503 + Retry-After");
     flag("devices", "cpu", "devices for workers, round-robin: cpu, or cuda:0,cuda:1 (or 0,1)");
     // docs/operations.md, "Memory and start-up", says why these
-    flag("worker-jvm-opts", "-XX:+UseSerialGC -XX:-UsePerfData -Xms8m", "JVM options of workers");
+    flag(
+        "worker-jvm-opts",
+        "-XX:+UseSerialGC -XX:-UsePerfData -Xms8m -XX:TieredStopAtLevel=1",
+        "JVM options of workers");
     flag("api-key", null, "key clients must send in X-API-Key; prefer the env or --api-key-file");
     flag("api-key-file", null, "file holding the API key (one line; not shown in ps)");
     flag("worker-timeout", "60s", "a worker silent (no heartbeat) this long is killed, replaced");

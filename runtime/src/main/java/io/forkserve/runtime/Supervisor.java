@@ -29,10 +29,11 @@ public final class Supervisor {
    * Start-up. The supervisor reads the config (ServeConfig: --config or the flags) and loads every
    * API class in its own process first (a bad entry or class name fails here, with one line),
    * prepares the metrics directory, and for each API (ApiRuntime) opens its queue and workers'
-   * socket and has its pool spawn every worker; only then opens the LMDB archive and the JVM
-   * metrics and binds the HTTP port, so the workers' JVM start-up (the longest step) overlaps
-   * all of the front's own. A failure before every worker was ready once stops the
-   * server with the cause (exit 1).
+   * socket and has its pool spawn every worker; only then binds the HTTP port, so the workers'
+   * JVM start-up (the longest step) overlaps the front's own. The LMDB archive and the front's
+   * JVM metrics are opened once every worker is ready (their CPU would otherwise slow the
+   * workers' start on a small machine); until then scrapes read the files alone. A failure
+   * before every worker was ready once stops the server with the cause (exit 1).
    *
    * Parts. Each API has its own ApiRuntime: Dispatcher (queue), ProcessLauncher, WorkerSocket and
    * WorkerPool, so APIs share nothing but the front and the metrics directory. ProcessLauncher
@@ -115,7 +116,6 @@ public final class Supervisor {
       api.start(metrics, clock, out, loaded.size() > 1);
     }
     apis.poolsStarted(metrics.dir.path);
-    metrics.openArchive(out, server.jvmMetrics);
     startFront(loaded);
     loops.startSweeper();
     for (ApiRuntime api : loaded) {
@@ -137,6 +137,7 @@ public final class Supervisor {
             loaded.size() == 1 ? fatal : "API " + api.name() + ": " + fatal);
       }
     }
+    metrics.openArchive(out, server.jvmMetrics);
     loops.startControl(metrics.front);
     for (ApiRuntime api : loaded) {
       for (Callback c : api.callbacks) {

@@ -24,7 +24,10 @@ final class WorkerJvmOptions {
     List<String> opts = new ArrayList<>();
     String archive = System.getProperty(CDS_ARCHIVE_PROPERTY);
     if (archive != null && !archive.isEmpty()) {
-      // a missing or refused archive only turns sharing off (-Xshare:auto, the default)
+      // a missing or refused archive only turns sharing off (-Xshare:auto, the default); mapped
+      // at the address it was built for, as the front maps it (bin/lib/launch.sh, forkserve_cds)
+      opts.add("-XX:+UnlockDiagnosticVMOptions");
+      opts.add("-XX:ArchiveRelocationMode=0");
       opts.add("-XX:SharedArchiveFile=" + archive);
     }
     opts.addAll(settings.workerJvmOpts);

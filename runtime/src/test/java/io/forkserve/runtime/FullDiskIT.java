@@ -42,7 +42,7 @@ class FullDiskIT {
                 "--max-requests", Integer.toString(MAX_REQUESTS),
                 "--max-requests-jitter", "0",
                 "--worker-jvm-opts", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1")
-            .awaitHealthy()) {
+            .awaitReady()) { // the archive is open (start-up done) before the disk fills
       for (int i = 0; i < WARM_UP; i++) { // the first worker's series exist on disk
         assertEquals(200, server.post("/predict", "{\"input\":1}").statusCode());
       }

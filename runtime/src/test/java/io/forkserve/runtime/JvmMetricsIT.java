@@ -52,7 +52,7 @@ class JvmMetricsIT {
                     Map.of("METRICS_MULTIPROC_DIR", dir.resolve("m").toString()),
                     "--api", ScriptedApi.class.getName(),
                     "--workers", "2")
-                .awaitHealthy();
+                .awaitReady();
         PrometheusServer prometheus =
             PrometheusServer.start(prometheusDir, "127.0.0.1:" + server.port())) {
       String first = server.get("/metrics").body();
@@ -120,7 +120,7 @@ class JvmMetricsIT {
   @Timeout(value = 10, unit = TimeUnit.MINUTES) // a hang only
   void noJvmMetricsLeavesThemOutOfTheFrontAndTheWorkers() throws Exception {
     try (ServerProcess server =
-        ServerProcess.start("--workers", "1", "--no-jvm-metrics").awaitHealthy()) {
+        ServerProcess.start("--workers", "1", "--no-jvm-metrics").awaitReady()) {
       server.post("/predict", "{\"input\": 1}");
       String metrics = server.get("/metrics").body();
       assertTrue(metrics.contains("forkserve_workers_up"), metrics);

@@ -42,7 +42,7 @@ class MetricsFormatIT {
                 "--api", ScriptedApi.class.getName(),
                 "--workers", "1",
                 "--metrics-format", "v1")
-            .awaitHealthy()) {
+            .awaitReady()) {
       for (int i = 0; i < 3; i++) {
         assertEquals(200, server.post("/predict", "{\"input\": 1}").statusCode());
       }

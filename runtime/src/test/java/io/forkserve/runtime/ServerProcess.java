@@ -143,6 +143,19 @@ public final class ServerProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Waits until /health answers 200 and the server said it is ready: start-up is complete, so
+   * the front's own JVM metrics and the archive of dead workers are there too. Returns this.
+   */
+  public ServerProcess awaitReady() {
+    awaitHealthy();
+    awaitWhileAlive(
+        () -> stdout.stream().anyMatch(l -> l.startsWith("forkserve: ready in")),
+        START_LIMIT,
+        "the ready line");
+    return this;
+  }
+
   /** Waits for {@code condition} while the server runs; fails with its stderr when it exits. */
   public void awaitWhileAlive(BooleanSupplier condition, Duration limit, String what) {
     try {

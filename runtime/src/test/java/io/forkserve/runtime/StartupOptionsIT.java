@@ -73,28 +73,37 @@ class StartupOptionsIT {
   }
 
   /**
-   * bin/serve builds the archive when its directory has none for these jars, and front and
-   * workers map it; a corrupt archive under the same name, or one of other jars, still starts.
+   * bin/serve builds the archives (the front's and the workers') when its directory has none for
+   * these jars, and front and workers map theirs at the address they were built for; corrupt
+   * archives under the same names, or one of other jars, still start.
    */
   @Test
   void binServeBuildsTheArchiveUsesItAndStartsWithoutAUsableOne(@TempDir Path cds)
       throws Exception {
     Map<String, String> env = Map.of("FORKSERVE_CDS_DIR", cds.toString());
     Path archive;
+    Path workers;
     try (ServerProcess server = binServe(env)) {
       server.awaitHealthy();
       assertTrue(
           server.stderr.contains("forkserve: class-data archive built"), server.stderr::toString);
-      archive = onlyArchive(cds);
-      assertTrue(maps(server.process.pid()).contains(archive.toString()), "front maps " + archive);
+      List<Path> archives = archives(cds);
+      assertEquals(2, archives.size(), archives::toString);
+      archive = archives.stream().filter(p -> !isWorkers(p)).findFirst().orElseThrow();
+      workers = archives.stream().filter(StartupOptionsIT::isWorkers).findFirst().orElseThrow();
+      long front = server.process.pid();
+      assertTrue(mappedUnrelocated(front, archive), "front maps " + archive + " unrelocated");
+      assertFalse(maps(front).contains(workers.toString()), "front maps " + workers);
       long worker = onlyWorker(server);
-      assertTrue(argv(worker).contains("-XX:SharedArchiveFile=" + archive), argv(worker)::toString);
-      assertTrue(maps(worker).contains(archive.toString()), "worker maps " + archive);
+      assertTrue(argv(worker).contains("-XX:SharedArchiveFile=" + workers), argv(worker)::toString);
+      assertTrue(mappedUnrelocated(worker, workers), "worker maps " + workers + " unrelocated");
     }
 
-    // corrupt under its own name, and a stale one of other jars beside it
-    archive.toFile().setWritable(true);
-    Files.write(archive, "not an archive".getBytes(StandardCharsets.US_ASCII));
+    // corrupt under their own names, and a stale one of other jars beside them
+    for (Path built : List.of(archive, workers)) {
+      built.toFile().setWritable(true);
+      Files.write(built, "not an archive".getBytes(StandardCharsets.US_ASCII));
+    }
     Path stale = cds.resolve("forkserve-0000000000000000.jsa");
     Files.write(stale, "older jars".getBytes(StandardCharsets.US_ASCII));
     try (ServerProcess server = binServe(env)) {
@@ -104,7 +113,7 @@ class StartupOptionsIT {
           server.stderr.stream().anyMatch(l -> l.contains("archive")), server.stderr::toString);
       long worker = onlyWorker(server);
       assertFalse(String.join(" ", argv(worker)).contains(stale.toString()), "stale one not used");
-      assertFalse(maps(worker).contains(archive.toString()), "the corrupt archive is not mapped");
+      assertFalse(maps(worker).contains(workers.toString()), "the corrupt archive is not mapped");
     }
   }
 
@@ -117,13 +126,14 @@ class StartupOptionsIT {
         env);
   }
 
-  private static Path onlyArchive(Path dir) throws IOException {
+  private static List<Path> archives(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      List<Path> archives =
-          files.filter(p -> p.getFileName().toString().endsWith(".jsa")).toList();
-      assertEquals(1, archives.size(), archives::toString);
-      return archives.get(0);
+      return files.filter(p -> p.getFileName().toString().endsWith(".jsa")).toList();
     }
+  }
+
+  private static boolean isWorkers(Path archive) {
+    return archive.getFileName().toString().endsWith("-worker.jsa");
   }
 
   private static long onlyWorker(ServerProcess server) {
@@ -135,6 +145,15 @@ class StartupOptionsIT {
   private static List<String> argv(long pid) throws IOException {
     byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
     return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
+  }
+
+  /**
+   * True when {@code pid} maps {@code archive} at the address it was built for (Java 17's
+   * default base, 0x800000000), so the JVM did not rewrite the archive's pointers at start-up.
+   */
+  private static boolean mappedUnrelocated(long pid, Path archive) throws IOException {
+    return maps(pid).lines()
+        .anyMatch(l -> l.startsWith("800000000-") && l.endsWith(archive.toString()));
   }
 
   private static String maps(long pid) throws IOException {
