@@ -6,24 +6,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The probes of a real server, and its drain on SIGTERM. */
 class DrainIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  @TempDir Path tmp;
+
   @Test
   void duringStartUpLiveIsOkWhileReadyAndStartupAre503() throws Exception {
+    Path setupDone = tmp.resolve("setup-done"); // the worker's setup holds until it exists
     try (ServerProcess server =
         ServerProcess.start(
-                Map.of("SCRIPTED_SETUP_MS", "1500"), "--api", ScriptedApi.class.getName())
+                Map.of("SCRIPTED_SETUP_UNTIL", setupDone.toString()),
+                "--api",
+                ScriptedApi.class.getName())
             .awaitListening()) {
       JsonNode startup = body(server.get("/health/startup"), 503);
       assertEquals("unavailable", startup.get("status").asText());
       body(server.get("/health/ready"), 503);
       assertEquals("ok", body(server.get("/health/live"), 200).get("status").asText());
+      Files.createFile(setupDone);
       server.awaitHealthy();
       assertEquals("ok", body(server.get("/health/startup"), 200).get("status").asText());
       JsonNode ready = body(server.get("/health/ready"), 200);
