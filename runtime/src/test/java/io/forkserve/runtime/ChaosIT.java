@@ -128,6 +128,15 @@ class ChaosIT {
           new ChaosLoad(server.port(), KEY, MAX_PAYLOAD, CLIENT_DEADLINE, CONCURRENCY).start();
       chaos.start();
       Thread.sleep(run.toMillis()); // the length of the run, not a synchronisation
+      // a kill waits for two ready workers, so a slow machine (replacements start later) fits
+      // fewer into the run: go on until the kills the checks below need, while they happen
+      long minKills = run.toSeconds() / 6;
+      Progress.awaitCount(
+          chaos.kills::get,
+          minKills,
+          Progress.scaled(server.startup(), 5, Duration.ofSeconds(30)),
+          () -> !server.process.isAlive(),
+          minKills + " worker kills (" + load.sent() + " requests sent)");
       // a slow machine serves fewer requests per run: go on until one recycle (MAX_REQUESTS per
       // worker) happened, allowing three times what that takes at the request rate measured
       double perSecond = Math.max(1, load.sent() / (double) run.toSeconds());
@@ -245,7 +254,7 @@ class ChaosIT {
           prometheus.scalar("sum(forkserve_metrics_skipped_files{job=\"forkserve\"})", last),
           "skipped files");
       // every kill was a crash the supervisor replaced; recycling happened too
-      assertTrue(chaos.kills.get() >= run.toSeconds() / 6, "workers killed: " + chaos.kills);
+      assertTrue(chaos.kills.get() >= minKills, "workers killed: " + chaos.kills);
       // a kill is replaced by a crash restart, or by the successor a recycle had already started
       long crashes =
           increase(prometheus, "forkserve_worker_restarts_total{reason=\"crash\"}", first, last);
