@@ -128,15 +128,6 @@ class ChaosIT {
           new ChaosLoad(server.port(), KEY, MAX_PAYLOAD, CLIENT_DEADLINE, CONCURRENCY).start();
       chaos.start();
       Thread.sleep(run.toMillis()); // the length of the run, not a synchronisation
-      // a kill waits for two ready workers, so a slow machine (replacements start later) fits
-      // fewer into the run: go on until the kills the checks below need, while they happen
-      long minKills = run.toSeconds() / 6;
-      Progress.awaitCount(
-          chaos.kills::get,
-          minKills,
-          Progress.scaled(server.startup(), 5, Duration.ofSeconds(30)),
-          () -> !server.process.isAlive(),
-          minKills + " worker kills (" + load.sent() + " requests sent)");
       // a slow machine serves fewer requests per run: go on until one recycle (MAX_REQUESTS per
       // worker) happened, allowing three times what that takes at the request rate measured
       double perSecond = Math.max(1, load.sent() / (double) run.toSeconds());
@@ -147,6 +138,14 @@ class ChaosIT {
           Duration.ofSeconds(Math.max(30, (long) (3 * toRecycle / perSecond))),
           () -> !server.process.isAlive(),
           "a worker recycled under load (" + load.sent() + " requests sent)");
+      // a kill waits for two ready workers, so a slow machine kills fewer per run: go on while
+      // kills keep coming (each needs a worker start-up as measured on this run)
+      Progress.awaitCount(
+          chaos.kills::get,
+          minKills(run),
+          Progress.scaled(server.startup(), 10, Duration.ofSeconds(30)),
+          () -> !server.process.isAlive(),
+          "workers killed under load");
       load.stop();
       chaos.stop();
       // killed workers restart: a few start-ups as measured on this run
@@ -254,7 +253,7 @@ class ChaosIT {
           prometheus.scalar("sum(forkserve_metrics_skipped_files{job=\"forkserve\"})", last),
           "skipped files");
       // every kill was a crash the supervisor replaced; recycling happened too
-      assertTrue(chaos.kills.get() >= minKills, "workers killed: " + chaos.kills);
+      assertTrue(chaos.kills.get() >= minKills(run), "workers killed: " + chaos.kills);
       // a kill is replaced by a crash restart, or by the successor a recycle had already started
       long crashes =
           increase(prometheus, "forkserve_worker_restarts_total{reason=\"crash\"}", first, last);
@@ -326,6 +325,11 @@ class ChaosIT {
     } catch (IOException e) {
       // the next poll will see them
     }
+  }
+
+  /** One kill per six seconds of the run's length (a kill is tried every 3 s). */
+  static long minKills(Duration run) {
+    return Math.max(1, run.toSeconds() / 6);
   }
 
   /** The faults run next to the load: kills, bad files, bin/metrics merge. */

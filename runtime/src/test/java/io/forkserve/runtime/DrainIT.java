@@ -24,7 +24,7 @@ class DrainIT {
     Path setupDone = tmp.resolve("setup-done"); // the worker's setup holds until it exists
     try (ServerProcess server =
         ServerProcess.start(
-                Map.of("SCRIPTED_SETUP_UNTIL", setupDone.toString()),
+                Map.of("SCRIPTED_SETUP_WAIT_FOR_FILE", setupDone.toString()),
                 "--api",
                 ScriptedApi.class.getName())
             .awaitListening()) {

@@ -27,7 +27,7 @@ class LifecycleIT {
     Path setupDone = tmp.resolve("setup-done"); // the workers' setup holds until it exists
     try (ServerProcess server =
         ServerProcess.start(
-                Map.of("SCRIPTED_SETUP_UNTIL", setupDone.toString()),
+                Map.of("SCRIPTED_SETUP_WAIT_FOR_FILE", setupDone.toString()),
                 "--api",
                 ScriptedApi.class.getName(),
                 "--workers",

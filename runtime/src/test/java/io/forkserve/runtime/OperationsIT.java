@@ -37,10 +37,12 @@ class OperationsIT {
 
   @Test
   void scalesUpAndDownBySignalAndByTheAdminEndpoint(@TempDir Path tmp) throws Exception {
-    Path setupDone = tmp.resolve("setup-done"); // the first worker's setup holds until it exists
+    // the first worker's setup waits for this file, so "still starting" holds however slow the
+    // machine is
+    Path gate = tmp.resolve("go");
     try (ServerProcess server =
         ServerProcess.start(
-                Map.of("SCRIPTED_SETUP_UNTIL", setupDone.toString()),
+                Map.of("SCRIPTED_SETUP_WAIT_FOR_FILE", gate.toString()),
                 "--api",
                 ScriptedApi.class.getName(),
                 "--workers",
@@ -51,7 +53,7 @@ class OperationsIT {
       HttpResponse<String> early = admin(server, "/admin/workers?count=2");
       assertEquals(409, early.statusCode(), early.body());
       assertTrue(early.body().contains("still starting"), early.body());
-      Files.createFile(setupDone);
+      Files.createFile(gate);
       server.awaitHealthy();
       signal(server, "TTIN");
       awaitWorkers(server, 2);
