@@ -8,13 +8,21 @@ import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.testsupport.Fixtures;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -38,6 +46,13 @@ class DocsIT {
    * machine. Elsewhere the pages share the machine's loopback and the test checks the ports first.
    */
   static final boolean OWN_NETWORK = canUnshareNetwork();
+  /**
+   * How many pages run at once when each has a network of its own (they share nothing else: each
+   * gets its own TMPDIR and metrics directories). Their servers spend much of a page waiting on
+   * start-ups and requests, so two pages keep 2 cores busier than one; {@code
+   * -Dforkserve.docs.pages=1} runs them one by one.
+   */
+  static final int PAGES_AT_ONCE = Integer.getInteger("forkserve.docs.pages", 2);
 
   @TestFactory
   Stream<DynamicTest> everyPageRunsAsWritten() throws IOException {
@@ -47,8 +62,53 @@ class DocsIT {
       docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
     }
     assertTrue(pages.size() > 1, "no pages under " + ROOT.resolve("docs"));
+    if (!OWN_NETWORK || PAGES_AT_ONCE <= 1) {
+      // the pages share the machine's ports 18080 and 19464: one at a time
+      return pages.stream()
+          .map(page -> DynamicTest.dynamicTest(ROOT.relativize(page).toString(), () -> run(page)));
+    }
+    // Started now, longest first (most blocks; the page with most is the suite's long pole),
+    // each reported as its own test in page order when it ends.
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            PAGES_AT_ONCE,
+            task -> {
+              Thread thread = new Thread(task, "docs-page");
+              thread.setDaemon(true);
+              return thread;
+            });
+    Map<Path, Future<?>> running = new HashMap<>();
+    pages.stream()
+        .sorted(Comparator.comparingLong(DocsIT::runnableBlocks).reversed())
+        .forEach(page -> running.put(page, pool.submit(() -> {
+          run(page);
+          return null;
+        })));
+    pool.shutdown();
     return pages.stream()
-        .map(page -> DynamicTest.dynamicTest(ROOT.relativize(page).toString(), () -> run(page)));
+        .map(page -> DynamicTest.dynamicTest(
+            ROOT.relativize(page).toString(), () -> awaitPage(running.get(page))));
+  }
+
+  private static long runnableBlocks(Path page) {
+    try {
+      return ShellBlocks.parse(Files.readString(page)).stream()
+          .filter(ShellBlocks.Block::runs).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The outcome of a page started by the factory: its own assertion error or exception. No
+   * deadline here: {@link #run} ends each page that stops printing ({@link #QUIET_LIMIT_MILLIS}).
+   */
+  private static void awaitPage(Future<?> page) throws Throwable {
+    try {
+      page.get();
+    } catch (ExecutionException e) {
+      throw e.getCause();
+    }
   }
 
   static void run(Path page) throws IOException, InterruptedException {

@@ -17,19 +17,22 @@ import org.junit.jupiter.api.io.TempDir;
 class DrainIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  @TempDir Path tmp;
+
   @Test
-  void duringStartUpLiveIsOkWhileReadyAndStartupAre503(@TempDir Path tmp) throws Exception {
-    Path gate = tmp.resolve("setup-may-end"); // the worker's setup waits for it: no race with load
+  void duringStartUpLiveIsOkWhileReadyAndStartupAre503() throws Exception {
+    Path setupDone = tmp.resolve("setup-done"); // the worker's setup holds until it exists
     try (ServerProcess server =
         ServerProcess.start(
-                Map.of("SCRIPTED_SETUP_WAIT_FOR_FILE", gate.toString()),
-                "--api", ScriptedApi.class.getName())
+                Map.of("SCRIPTED_SETUP_WAIT_FOR_FILE", setupDone.toString()),
+                "--api",
+                ScriptedApi.class.getName())
             .awaitListening()) {
       JsonNode startup = body(server.get("/health/startup"), 503);
       assertEquals("unavailable", startup.get("status").asText());
       body(server.get("/health/ready"), 503);
       assertEquals("ok", body(server.get("/health/live"), 200).get("status").asText());
-      Files.createFile(gate);
+      Files.createFile(setupDone);
       server.awaitHealthy();
       assertEquals("ok", body(server.get("/health/startup"), 200).get("status").asText());
       JsonNode ready = body(server.get("/health/ready"), 200);

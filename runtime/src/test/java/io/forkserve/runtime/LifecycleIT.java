@@ -23,10 +23,11 @@ class LifecycleIT {
   static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void healthIs503UntilEveryWorkerIsReadyThen200() throws Exception {
+  void healthIs503UntilEveryWorkerIsReadyThen200(@TempDir Path tmp) throws Exception {
+    Path setupDone = tmp.resolve("setup-done"); // the workers' setup holds until it exists
     try (ServerProcess server =
         ServerProcess.start(
-                Map.of("SCRIPTED_SETUP_MS", "1500"),
+                Map.of("SCRIPTED_SETUP_WAIT_FOR_FILE", setupDone.toString()),
                 "--api",
                 ScriptedApi.class.getName(),
                 "--workers",
@@ -34,7 +35,8 @@ class LifecycleIT {
             .awaitListening()) {
       var before = server.get("/health");
       assertEquals(503, before.statusCode());
-      assertTrue(JSON.readTree(before.body()).get("ready_workers").asInt() < 2);
+      assertEquals(0, JSON.readTree(before.body()).get("ready_workers").asInt());
+      Files.createFile(setupDone);
       server.awaitHealthy();
       var after = server.get("/health");
       assertEquals(200, after.statusCode());

@@ -30,7 +30,8 @@ public final class ServerProcess implements AutoCloseable {
 
   /**
    * The front's JVM flags: bin/serve's default {@code FORKSERVE_JVM_OPTS}, so the tests run the
-   * front as users do (and do not pay for G1 in every server the suite starts).
+   * front as users do (and do not pay for G1 in every server the suite starts); with bin/serve's
+   * class-data archive when there is one ({@link ServerClassData}).
    */
   static final List<String> FRONT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
 
@@ -75,7 +76,16 @@ public final class ServerProcess implements AutoCloseable {
       List<String> prefix, String host, Map<String, String> env, String... args)
       throws IOException {
     List<String> command = new ArrayList<>(prefix);
-    command.addAll(Processes.javaCommand(FRONT_JVM_FLAGS, Serve.class.getName(), args));
+    ServerClassData.Sharing sharing = ServerClassData.get();
+    List<String> flags = new ArrayList<>(sharing.jvmOptions());
+    flags.addAll(FRONT_JVM_FLAGS);
+    List<String> java = Processes.javaCommand(flags, Serve.class.getName(), args);
+    if (!sharing.classPathPrefix().isEmpty()) {
+      // bin/serve's class path first (the archive's), the test classes after it
+      int cp = java.indexOf("-cp") + 1;
+      java.set(cp, sharing.classPath(java.get(cp)));
+    }
+    command.addAll(java);
     if (!List.of(args).contains("--port")) {
       command.add("--port");
       command.add("0");
