@@ -138,6 +138,14 @@ class ChaosIT {
           Duration.ofSeconds(Math.max(30, (long) (3 * toRecycle / perSecond))),
           () -> !server.process.isAlive(),
           "a worker recycled under load (" + load.sent() + " requests sent)");
+      // a kill waits for two ready workers, so a slow machine kills fewer per run: go on while
+      // kills keep coming (each needs a worker start-up as measured on this run)
+      Progress.awaitCount(
+          chaos.kills::get,
+          minKills(run),
+          Progress.scaled(server.startup(), 10, Duration.ofSeconds(30)),
+          () -> !server.process.isAlive(),
+          "workers killed under load");
       load.stop();
       chaos.stop();
       // killed workers restart: a few start-ups as measured on this run
@@ -245,7 +253,7 @@ class ChaosIT {
           prometheus.scalar("sum(forkserve_metrics_skipped_files{job=\"forkserve\"})", last),
           "skipped files");
       // every kill was a crash the supervisor replaced; recycling happened too
-      assertTrue(chaos.kills.get() >= run.toSeconds() / 6, "workers killed: " + chaos.kills);
+      assertTrue(chaos.kills.get() >= minKills(run), "workers killed: " + chaos.kills);
       // a kill is replaced by a crash restart, or by the successor a recycle had already started
       long crashes =
           increase(prometheus, "forkserve_worker_restarts_total{reason=\"crash\"}", first, last);
@@ -317,6 +325,11 @@ class ChaosIT {
     } catch (IOException e) {
       // the next poll will see them
     }
+  }
+
+  /** One kill per six seconds of the run's length (a kill is tried every 3 s). */
+  static long minKills(Duration run) {
+    return Math.max(1, run.toSeconds() / 6);
   }
 
   /** The faults run next to the load: kills, bad files, bin/metrics merge. */

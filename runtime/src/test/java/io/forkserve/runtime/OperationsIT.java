@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Signals and the admin endpoint: scaling, rolling restart, graceful and immediate shutdown. */
 class OperationsIT {
@@ -35,10 +36,13 @@ class OperationsIT {
   static final String TOKEN = "s3cret-token";
 
   @Test
-  void scalesUpAndDownBySignalAndByTheAdminEndpoint() throws Exception {
+  void scalesUpAndDownBySignalAndByTheAdminEndpoint(@TempDir Path tmp) throws Exception {
+    // the first worker's setup waits for this file, so "still starting" holds however slow the
+    // machine is
+    Path gate = tmp.resolve("go");
     try (ServerProcess server =
         ServerProcess.start(
-                Map.of("SCRIPTED_SETUP_MS", "1000"),
+                Map.of("SCRIPTED_SETUP_WAIT_FOR_FILE", gate.toString()),
                 "--api",
                 ScriptedApi.class.getName(),
                 "--workers",
@@ -49,6 +53,7 @@ class OperationsIT {
       HttpResponse<String> early = admin(server, "/admin/workers?count=2");
       assertEquals(409, early.statusCode(), early.body());
       assertTrue(early.body().contains("still starting"), early.body());
+      Files.createFile(gate);
       server.awaitHealthy();
       signal(server, "TTIN");
       awaitWorkers(server, 2);

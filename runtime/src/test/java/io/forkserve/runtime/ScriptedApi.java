@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * Test API driven by the request: {@code {"input": X}} echoes with the batch size and worker;
  * {@code "sleep_ms"} sleeps in predict; {@code "wait_for_file"} holds predict until that file
- * exists (ten minutes at most); setup fails with env SCRIPTED_SETUP_FAIL, or while the file named
+ * exists (ten minutes at most); setup waits for the file named by env SCRIPTED_SETUP_WAIT_FOR_FILE
+ * (the same bound); setup fails with env SCRIPTED_SETUP_FAIL, or while the file named
  * by SCRIPTED_SETUP_FAIL_IF_EXISTS exists; {@code "fail"} throws; {@code "http_status"} throws an
  * HttpError; {@code "unhealthy_ms"} makes health() false for that long; {@code "log"} is sent to
  * the loggers; header {@code X-Deny} is refused by authorize. In the front it adds two middlewares
@@ -41,6 +42,10 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
             .register(context.metrics());
     long sleep = Long.parseLong(System.getenv().getOrDefault("SCRIPTED_SETUP_MS", "0"));
     Thread.sleep(sleep);
+    String gate = System.getenv("SCRIPTED_SETUP_WAIT_FOR_FILE");
+    if (gate != null) {
+      waitFor(java.nio.file.Path.of(gate));
+    }
     if (System.getenv("SCRIPTED_CHILD_PROCESS") != null) {
       new ProcessBuilder("sleep", System.getenv("SCRIPTED_CHILD_PROCESS")).start();
     }
