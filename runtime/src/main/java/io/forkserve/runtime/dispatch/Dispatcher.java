@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +22,12 @@ public final class Dispatcher {
   private final AtomicLong ids = new AtomicLong();
   private final Set<WorkerLink> links = new CopyOnWriteArraySet<>();
   private volatile boolean accepting = true;
+
+  /** Pump tasks by thread, for submitAfterPass. */
+  private final ThreadLocal<PassPump> passPump = ThreadLocal.withInitial(PassPump::new);
+
+  /** Where the next deferred pump starts among the links (racy by design: only spreads load). */
+  private int rotation;
 
   /** The registered links, for submit to walk without allocating. */
   private volatile WorkerLink[] linkArray = new WorkerLink[0];
@@ -59,13 +66,47 @@ public final class Dispatcher {
     if (!queue.offer(job)) {
       return false;
     }
+    pumpLinks((int) job.id);
+    return true;
+  }
+
+  /**
+   * Queues {@code job} like {@link #submit} but leaves the sending to a task that {@code
+   * thisThread} (the executor of the calling thread) runs once it has finished what it is doing:
+   * an HTTP IO thread runs the tasks it gives itself after its pass over the ready connections,
+   * before it waits again, so the requests that one pass read go to a worker in one frame and one
+   * write instead of one each. At most one such task per thread is pending.
+   */
+  public boolean submitAfterPass(Job job, Executor thisThread) {
+    if (!queue.offer(job)) {
+      return false;
+    }
+    PassPump pass = passPump.get();
+    if (!pass.scheduled) {
+      pass.scheduled = true;
+      thisThread.execute(pass);
+    }
+    return true;
+  }
+
+  /** The pump task of one thread (see submitAfterPass); touched by that thread only. */
+  private final class PassPump implements Runnable {
+    boolean scheduled;
+
+    @Override
+    public void run() {
+      scheduled = false;
+      pumpLinks(rotation++);
+    }
+  }
+
+  private void pumpLinks(int start) {
     WorkerLink[] ready = linkArray;
     int n = ready.length;
-    int first = n == 0 ? 0 : (int) Long.remainderUnsigned(job.id, n);
+    int first = n == 0 ? 0 : Math.floorMod(start, n);
     for (int i = 0; i < n && !queue.isEmpty(); i++) {
       ready[(first + i) % n].pump();
     }
-    return true;
   }
 
   /** From now on the front answers new requests 503 (the server is shutting down). */

@@ -42,8 +42,9 @@ public final class WorkerLink {
    *
    * Inline sending (b = 1, the default). A hand-off to a sender thread costs a wake-up and a
    * context switch per request, which on a small machine is most of the hop. So the thread that
-   * makes a send possible sends: the HTTP IO thread that submitted a job (Dispatcher.submit
-   * pumps the links) and the reader that received credit both call pump(), which, holding
+   * makes a send possible sends: the HTTP IO thread that submitted jobs (once per pass over its
+   * ready connections, Dispatcher.submitAfterPass, so the requests of one pass share a frame)
+   * and the reader that received credit both call pump(), which, holding
    * sendLock, takes whatever is queued up to the credit and writes it in one REQUESTS frame. A
    * pump that finds sendLock held returns at once; the holder checks the queue and the credit
    * again after unlocking, so no job is left behind. Neither thread may block in a write (an IO

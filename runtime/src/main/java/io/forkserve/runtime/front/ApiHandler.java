@@ -239,13 +239,16 @@ final class ApiHandler implements HttpHandler {
     if (trace != null) {
       job.trace(trace.frameBytes());
     }
-    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> submit(job));
+    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> submit(exchange, job));
   }
 
-  private void submit(Job job) {
+  private void submit(HttpServerExchange exchange, Job job) {
+    ArmedReads.arm(exchange);
     if (!dispatcher.isAccepting()) {
       job.respond(503, SHUTTING_DOWN, true);
-    } else if (!dispatcher.submit(job)) {
+    } else if (!(exchange.isInIoThread()
+        ? dispatcher.submitAfterPass(job, exchange.getIoThread())
+        : dispatcher.submit(job))) {
       job.respond(503, QUEUE_FULL, true);
     }
   }

@@ -58,9 +58,11 @@ final class ExchangeResponder implements Responder {
   }
 
   /**
-   * Sends on the exchange's IO thread: a burst of answers from one channel read then costs one
-   * selector wake-up per IO thread, not one per response, and Undertow goes on to read the
-   * connection's next request without another thread hop.
+   * Sends on the thread that completes the job (the link's reader, for a worker's answer): the
+   * connection's reads stay armed while the job waits ({@link ArmedReads}), so ending the
+   * exchange here changes no selector interest, and the IO thread is neither woken nor handed a
+   * task. Undertow's async sender never blocks: a client that does not read gets the rest
+   * written by its IO thread.
    */
   @Override
   public void respond(int status, byte[] body, boolean retryAfter) {
@@ -73,17 +75,15 @@ final class ExchangeResponder implements Responder {
   }
 
   /**
-   * Runs {@code send} on the IO thread, or, for an exchange in blocking mode (a multipart upload
-   * was parsed with blocking reads), on the stream pool: blocking writes may not run on the IO
-   * thread, nor on a channel reader.
+   * Runs {@code send} here, or, for an exchange in blocking mode (a multipart upload was parsed
+   * with blocking reads), on the stream pool: blocking writes may not run on the IO thread, nor
+   * on a channel reader.
    */
   private void sendOnItsThread(Runnable send) {
     if (exchange.isBlocking()) {
       streamPool.execute(send);
-    } else if (exchange.isInIoThread()) {
-      send.run();
     } else {
-      exchange.getIoThread().execute(send);
+      send.run();
     }
   }
 
