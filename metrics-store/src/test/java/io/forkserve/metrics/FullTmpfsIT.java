@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.model.Sample;
 import io.forkserve.testsupport.Tmpfs;
@@ -53,6 +54,27 @@ class FullTmpfsIT {
       }
     }
     return 0;
+  }
+
+  /**
+   * LMDB writes its lock file through a mapping: on a full disk that was a SIGBUS that killed the
+   * process (the front opens its archive after start-up, so a full disk then took a serving
+   * server down). Now the open fails with an exception and works once space is freed.
+   */
+  @Test
+  void fullDisk_archiveOpenFailsCleanly_andWorksOnceSpaceIsFreed() throws Exception {
+    Files.createDirectory(dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER));
+    tmpfs.fill();
+    RuntimeException full = assertThrows(RuntimeException.class, () -> MetricsArchive.open(dir));
+    assertTrue(String.valueOf(full.getMessage()).contains("archive"), full.toString());
+    try (Stream<Path> files = Files.list(dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER))) {
+      assertFalse(files.anyMatch(p -> p.getFileName().toString().equals("lock.mdb")),
+          "a half-written lock file was left behind");
+    }
+    tmpfs.free();
+    try (MetricsArchive archive = MetricsArchive.open(dir)) {
+      assertFalse(archive.readOnly(), "opened for folding");
+    }
   }
 
   @Test

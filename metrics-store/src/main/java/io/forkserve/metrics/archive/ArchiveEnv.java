@@ -3,14 +3,18 @@ package io.forkserve.metrics.archive;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -49,6 +53,13 @@ final class ArchiveEnv implements AutoCloseable {
    * SIGBUS. ArchiveFile checks the file with positional reads before it is mapped and again
    * before every transaction (under the read side of `resize`, so no close runs meanwhile), and
    * `problem()` adds the format marker; a failed check throws ArchiveDamagedException.
+   *
+   * Full disk: LMDB sizes lock.mdb with ftruncate and writes its header and reader slots through
+   * a shared mapping, so on a full filesystem its first write to a page is a SIGBUS that kills
+   * the process. A new lock file is therefore written out with real bytes first (LOCK_BYTES, more
+   * than MAX_READERS slots need, so LMDB keeps its size): a full disk then fails that write with
+   * an IOException and the open with one clear message. The server's archive is always new (start-up
+   * wipes the directory), so its lock file is always written this way.
    */
 
   static {
@@ -63,6 +74,8 @@ final class ArchiveEnv implements AutoCloseable {
   private static final int FILE_MODE = 0600;
   private static final long MAX_MAP_SIZE = 1L << 40;
   private static final int MAX_READERS = 1024;
+  /** MAX_READERS reader slots of 64 bytes each, the header, and a page to spare. */
+  private static final int LOCK_BYTES = MAX_READERS * 64 + 8192;
 
   private final ReentrantReadWriteLock resize = new ReentrantReadWriteLock();
   private final Env<ByteBuffer> env;
@@ -113,6 +126,11 @@ final class ArchiveEnv implements AutoCloseable {
     if (problem != null) {
       throw new ArchiveDamagedException("metrics archive " + folder + ": " + problem);
     }
+    try {
+      allocateLockFile(folder.resolve(LOCK_FILE));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the metrics archive " + folder, e);
+    }
     Env<ByteBuffer> env = Env.create().setMapSize(initialMapSize).setMaxReaders(MAX_READERS)
         .open(folder.toFile(), FILE_MODE, EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC);
     return register(new ArchiveEnv(env, false, folder, dataKey(folder)), folder);
@@ -142,6 +160,28 @@ final class ArchiveEnv implements AutoCloseable {
     Env<ByteBuffer> env = Env.create().setMapSize(0)
         .open(folder.toFile(), FILE_MODE, EnvFlags.MDB_NOTLS, EnvFlags.MDB_RDONLY_ENV);
     return register(new ArchiveEnv(env, true, folder, dataKey(folder)), folder);
+  }
+
+  /** Writes a new lock file's every byte, so that no page of it is left to allocate later. */
+  private static void allocateLockFile(Path lock) throws IOException {
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(lock,
+          Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (FileAlreadyExistsException e) {
+      return; // opened before: LMDB wrote its pages then
+    }
+    try (channel) {
+      ByteBuffer zeros = ByteBuffer.allocate(LOCK_BYTES);
+      while (zeros.hasRemaining()) {
+        channel.write(zeros);
+      }
+      channel.force(false);
+    } catch (IOException e) {
+      Files.deleteIfExists(lock);
+      throw e;
+    }
   }
 
   private static ArchiveEnv register(ArchiveEnv env, Path folder) {
