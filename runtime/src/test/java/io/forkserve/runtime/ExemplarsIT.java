@@ -62,13 +62,15 @@ class ExemplarsIT {
       // Item 5 on the same server: the API's info and each worker slot's state.
       assertTrue(om.contains("# TYPE forkserve_api info\nforkserve_api_info{api=\"default\",name=\""
           + ScriptedApi.class.getName() + "\",version=\"unknown\"} 1.0\n"), om);
-      assertTrue(om.contains("# TYPE forkserve_worker_state stateset\n"), om);
+      // the supervisor's control loop writes the slots' states from its first pass on, which
+      // may come after the first scrape
       ServerProcess.await(() -> {
         try {
           String now = scrape(server, OM);
           String ready =
               "forkserve_worker_state{api=\"default\",forkserve_worker_state=\"ready\",worker=";
-          return now.contains(ready + "\"0\"} 1.0") && now.contains(ready + "\"1\"} 1.0");
+          return now.contains("# TYPE forkserve_worker_state stateset\n")
+              && now.contains(ready + "\"0\"} 1.0") && now.contains(ready + "\"1\"} 1.0");
         } catch (IOException e) {
           return false;
         }
