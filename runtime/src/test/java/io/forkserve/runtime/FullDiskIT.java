@@ -67,13 +67,24 @@ class FullDiskIT {
             "a worker that cannot write metrics still serves");
       }
       assertEquals(List.of(), emptyFiles(tmpfs.path()), "empty files left on the full disk");
-      // the second worker recorded only if it could create its counter file before the refill
-      List<String> second = filesNotOf(tmpfs.path(), server.process.pid());
-      second.removeAll(firstWorker);
-      boolean secondRecorded = second.stream().anyMatch(f -> f.startsWith("counter_"));
-      double expected = MAX_REQUESTS + (secondRecorded ? 5 : 0);
-      assertEquals(expected, predictionsOrNaN(server), "folded or not, every file counts once: "
-          + filesNotOf(tmpfs.path(), 0) + ", first worker " + firstWorker);
+      // the second worker recorded only once it could create its counter file, which space
+      // freed by the first worker's fold may allow at any moment: the listing and the scrape
+      // must agree in one pass
+      double[] expectedSeen = new double[2];
+      try {
+        server.awaitWhileAlive(() -> {
+          List<String> second = filesNotOf(tmpfs.path(), server.process.pid());
+          second.removeAll(firstWorker);
+          boolean recorded = second.stream().anyMatch(f -> f.startsWith("counter_"));
+          expectedSeen[0] = MAX_REQUESTS + (recorded ? 5 : 0);
+          expectedSeen[1] = predictionsOrNaN(server);
+          return expectedSeen[0] == expectedSeen[1];
+        }, limit, "folded or not, every file counts once");
+      } catch (AssertionError e) {
+        throw new AssertionError("expected " + expectedSeen[0] + ", scraped " + expectedSeen[1]
+            + "; files " + filesNotOf(tmpfs.path(), 0) + ", first worker " + firstWorker, e);
+      }
+      double expected = expectedSeen[0];
       tmpfs.free();
       server.awaitWhileAlive(() -> {
         List<String> left = filesNotOf(tmpfs.path(), server.process.pid());
