@@ -344,15 +344,20 @@ final class SeriesTable {
     }
   }
 
+  private static final double[] NO_BOUNDS = new double[0];
+  private static final int[] NO_SLOTS = new int[0];
+  private static final Labels[] NO_LABELS = new Labels[0];
+
   private static final class Group {
     final Labels labels;
     int valueSlot = -1;
     int sumSlot = -1;
     int countSlot = -1;
     int buckets;
-    double[] bounds = new double[0];
-    int[] bucketSlots = new int[0];
-    Labels[] bucketLabels = new Labels[0];
+    // Shared empty arrays: most groups are not histograms, and three objects per series add up.
+    double[] bounds = NO_BOUNDS;
+    int[] bucketSlots = NO_SLOTS;
+    Labels[] bucketLabels = NO_LABELS;
 
     Group(Labels labels) {
       this.labels = labels;
