@@ -5,7 +5,8 @@
 #   2. a scrape (merge + text exposition, a warm reused scraper) of 1k, 10k, 100k and 1M
 #      distinct counter series in 8 files, and of 64k series in 1, 4, 16 and 64 files: median
 #      wall and CPU time per scrape and the scraping JVM's peak RSS (each size in its own JVM,
-#      -Xmx3g; the files are written by our registry in another JVM beforehand);
+#      -Xmx3g; the files are written by our registry in another JVM beforehand); each series
+#      size also merged only (read, merge, snapshot; no exposition), in a JVM of its own;
 # then the growth: each step's cost ratio against its size ratio (linear when they match) and
 # the constants (ns of CPU per series, ms per file).
 #
@@ -60,19 +61,26 @@ for w in ${WORKERS:-1 2 4 8}; do
   server=""
 done
 
-scrape_row() { # label series files
-  local d="$work/dir-$2-$3" line
-  rm -rf "$d"
-  java -cp "$jar" io.forkserve.benchmarks.ScrapeScaling write "$d" "$2" "$3"
+scrape_one() { # label series files dir [merge]
+  local line
   line=$(java -Xms64m -Xmx"${SCRAPE_XMX:-3g}" -XX:+UseSerialGC -cp "$jar" io.forkserve.benchmarks.ScrapeScaling \
-    scrape "$d" "${SCRAPE_SECONDS:-2}")
-  rm -rf "$d"
+    scrape "$4" "${SCRAPE_SECONDS:-2}" ${5:-})
   printf '%-24s %s\n' "$1" "$line"
   echo "$1 series=$2 files=$3 $line" >>"$out"
 }
+scrape_row() { # label series files [merge: also a merge-only row, without the exposition]
+  local d="$work/dir-$2-$3"
+  rm -rf "$d"
+  java -cp "$jar" io.forkserve.benchmarks.ScrapeScaling write "$d" "$2" "$3"
+  scrape_one "$1" "$2" "$3" "$d"
+  if [[ -n "${4:-}" ]]; then
+    scrape_one "${1/scrape/merge}" "$2" "$3" "$d" merge
+  fi
+  rm -rf "$d"
+}
 echo
 for s in ${SERIES:-1000 10000 100000 1000000}; do
-  scrape_row "scrape, series $s" "$s" 8
+  scrape_row "scrape, series $s" "$s" 8 merge
 done
 for f in ${FILES:-1 4 16 64}; do
   scrape_row "scrape, files $f" "${FILE_SERIES:-64000}" "$f"
@@ -85,7 +93,8 @@ rows = [line.split() for line in open(sys.argv[1])]
 def fields(r):
     return {k: v for k, v in (p.split("=", 1) for p in r if "=" in p)}
 workers = [(int(r[1]), fields(r)) for r in rows if r[0] == "workers"]
-series = [(int(fields(r)["series"]), fields(r)) for r in rows if r[1] == "series"]
+series = [(int(fields(r)["series"]), fields(r)) for r in rows if r[:2] == ["scrape,", "series"]]
+merged = [(int(fields(r)["series"]), fields(r)) for r in rows if r[:2] == ["merge,", "series"]]
 files = [(int(fields(r)["files"]), fields(r)) for r in rows if r[1] == "files"]
 bad = 0
 def steps(name, pts, key):
@@ -104,6 +113,11 @@ if len(series) >= 2:
           % ((float(fb["cpu_ms"]) - float(fa["cpu_ms"])) * 1e6 / (b - a),
              (float(fb["wall_ms"]) - float(fa["wall_ms"])) * 1e6 / (b - a), a, b,
              fb["rss_peak_mb"], b))
+steps("merge only, series", merged, "cpu_ms")
+if len(merged) >= 2:
+    (a, fa), (b, fb) = merged[0], merged[-1]
+    print("merge only, per series: %.0f ns CPU, from %d to %d series"
+          % ((float(fb["cpu_ms"]) - float(fa["cpu_ms"])) * 1e6 / (b - a), a, b))
 steps("files", files, "cpu_ms")
 if len(files) >= 2:
     (a, fa), (b, fb) = files[0], files[-1]

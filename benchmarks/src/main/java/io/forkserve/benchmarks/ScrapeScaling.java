@@ -5,6 +5,8 @@ import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.metrics.model.MetricFamilySnapshot;
+import io.forkserve.metrics.model.MetricSnapshots;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -21,10 +23,11 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code write DIR SERIES FILES}: FILES registries (file IDs 1..FILES) write SERIES
  *       distinct labelled counter series in all, split evenly, each incremented once.
- *   <li>{@code scrape DIR [SECONDS]}: a reused scraper merges DIR and writes the text exposition
- *       to a discarding stream, warm (at least three scrapes and one second first), for about SECONDS (at least five
- *       scrapes); prints the median and p90 of wall and CPU time per scrape, the lines written,
- *       and the process's peak resident memory (VmHWM).
+ *   <li>{@code scrape DIR [SECONDS [merge]]}: a reused scraper merges DIR and writes the text
+ *       exposition to a discarding stream, warm (at least three scrapes and one second first),
+ *       for about SECONDS (at least five scrapes); with {@code merge} it only merges (read,
+ *       merge, snapshot) and counts the samples as lines. Prints the median and p90 of wall and
+ *       CPU time per scrape, the lines, and the process's peak resident memory (VmHWM).
  * </ul>
  */
 public final class ScrapeScaling {
@@ -34,9 +37,11 @@ public final class ScrapeScaling {
     if (args.length >= 4 && args[0].equals("write")) {
       write(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
     } else if (args.length >= 2 && args[0].equals("scrape")) {
-      scrape(Path.of(args[1]), args.length > 2 ? Double.parseDouble(args[2]) : 3);
+      scrape(Path.of(args[1]), args.length > 2 ? Double.parseDouble(args[2]) : 3,
+          args.length > 3 && args[3].equals("merge"));
     } else {
-      System.err.println("usage: ScrapeScaling write DIR SERIES FILES | scrape DIR [SECONDS]");
+      System.err.println(
+          "usage: ScrapeScaling write DIR SERIES FILES | scrape DIR [SECONDS [merge]]");
       System.exit(2);
     }
   }
@@ -58,13 +63,13 @@ public final class ScrapeScaling {
     }
   }
 
-  private static void scrape(Path dir, double seconds) throws IOException {
+  private static void scrape(Path dir, double seconds, boolean mergeOnly) throws IOException {
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     DirectoryScraper scraper = new DirectoryScraper(dir);
     LineCounter out = new LineCounter();
     long warm = System.nanoTime();
     for (int i = 0; i < 3 || System.nanoTime() - warm < 1e9; i++) { // JIT-compiled before timing
-      Exposition.write(scraper.scrape(), ExpositionFormat.TEXT, out);
+      once(scraper, out, mergeOnly);
     }
     double[] wall = new double[1024];
     double[] cpu = new double[1024];
@@ -74,7 +79,7 @@ public final class ScrapeScaling {
       out.lines = 0;
       long c0 = mx.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
-      Exposition.write(scraper.scrape(), ExpositionFormat.TEXT, out);
+      once(scraper, out, mergeOnly);
       wall[n] = (System.nanoTime() - t0) / 1e6;
       cpu[n] = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
       n++;
@@ -84,6 +89,19 @@ public final class ScrapeScaling {
             + " rss_peak_mb=%d%n",
         pct(wall, n, 0.5), pct(wall, n, 0.9), pct(cpu, n, 0.5), pct(cpu, n, 0.9), n, out.lines,
         peakRssMb());
+  }
+
+  /** One scrape: merged and written, or with {@code mergeOnly} merged and its samples counted. */
+  private static void once(DirectoryScraper scraper, LineCounter out, boolean mergeOnly)
+      throws IOException {
+    MetricSnapshots snapshots = scraper.scrape();
+    if (!mergeOnly) {
+      Exposition.write(snapshots, ExpositionFormat.TEXT, out);
+      return;
+    }
+    for (MetricFamilySnapshot f : snapshots.families()) {
+      out.lines += f.samples().size();
+    }
   }
 
   private static double pct(double[] v, int n, double p) {
