@@ -53,7 +53,12 @@ final class ProcessFold {
     }
     ArchiveEnv env = usableEnv.get();
     ArchiveWriter writer = new ArchiveWriter(env, clock);
-    FoldResult result = env.write(txn -> foldInTxn(writer, txn, id, files, hook));
+    FoldResult result;
+    try {
+      result = env.write(txn -> foldInTxn(writer, txn, id, files, hook));
+    } finally {
+      context.release(); // the folded files are not read again
+    }
     hook.at(MetricsArchive.Stage.AFTER_COMMIT);
     for (String name : result.deleted()) {
       try {

@@ -28,10 +28,12 @@ public final class ReaderContext {
   private final Map<String, String> strings = new HashMap<>();
   private byte[] keyBytes = new byte[256];
   private static final int INITIAL = 64 * 1024;
-  /** The largest read buffer kept between reads. */
+  /** The largest read buffer kept after a scrape in which no read needed more. */
   static final int KEEP = 8 << 20;
 
   private ByteBuffer buffer = ByteBuffer.allocateDirect(INITIAL).order(FileLayout.ORDER);
+  /** The most bytes a read asked for since the last {@link #trim}. */
+  private int largest;
 
   /** An empty context. */
   public ReaderContext() {
@@ -41,13 +43,12 @@ public final class ReaderContext {
   }
 
   /**
-   * The buffer, cleared, holding at least {@code capacity} bytes; a buffer grown over {@link
-   * #KEEP} for one large file is given up at the next smaller read.
+   * The buffer, cleared, holding at least {@code capacity} bytes. It only grows here: a large
+   * file read in every scrape reuses one buffer instead of a fresh (zeroed, page-faulted) one
+   * per scrape, or per file when large and small files alternate; {@link #trim} gives it up.
    */
   ByteBuffer buffer(int capacity) {
-    if (buffer.capacity() > KEEP && capacity <= KEEP) {
-      buffer = ByteBuffer.allocateDirect(INITIAL).order(FileLayout.ORDER);
-    }
+    largest = Math.max(largest, capacity);
     if (buffer.capacity() < capacity) {
       long grown = Math.min(FileLayout.MAX_CAPACITY, Math.max(capacity, 2L * buffer.capacity()));
       buffer = ByteBuffer.allocateDirect((int) grown).order(FileLayout.ORDER);
@@ -57,13 +58,25 @@ public final class ReaderContext {
   }
 
   /**
-   * Gives up a read buffer grown over {@link #KEEP}: call it when the values read are no longer
-   * needed (a scrape ended). Readers that read into it keep their last values.
+   * Gives up a read buffer grown over {@link #KEEP} unless a read since the last trim needed
+   * more than {@link #KEEP} (the large file is still there, and the next scrape reads it again):
+   * call it when the values read are no longer needed (a scrape ended). Readers that read into a
+   * buffer given up keep their last values.
    */
   public void trim() {
-    if (buffer.capacity() > KEEP) {
+    if (buffer.capacity() > KEEP && largest <= KEEP) {
       buffer = ByteBuffer.allocateDirect(INITIAL).order(FileLayout.ORDER);
     }
+    largest = 0;
+  }
+
+  /**
+   * Gives up a read buffer grown over {@link #KEEP} whatever the reads needed: call it when the
+   * files read will not be read again (a fold ended).
+   */
+  public void release() {
+    largest = 0;
+    trim();
   }
 
   /** The current read buffer's capacity, for tests. */

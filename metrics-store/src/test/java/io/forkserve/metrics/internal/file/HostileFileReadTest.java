@@ -53,10 +53,23 @@ class HostileFileReadTest {
   }
 
   @Test
-  void aBufferGrownForOneLargeFile_isGivenUpByTrim() {
+  void aBufferGrownForALargeFile_isKeptWhileReadsNeedItThenGivenUpByTrim() {
     ReaderContext context = new ReaderContext();
     context.buffer(ReaderContext.KEEP + 8);
-    context.trim();
+    context.buffer(64); // a small file after the large one: no new buffer in between
+    assertTrue(context.bufferCapacity() >= ReaderContext.KEEP + 8);
+    context.trim(); // the large file was read in this scrape: the next one reads it again
+    assertTrue(context.bufferCapacity() >= ReaderContext.KEEP + 8);
+    context.buffer(64);
+    context.trim(); // a scrape without it: given up
+    assertTrue(context.bufferCapacity() <= ReaderContext.KEEP);
+  }
+
+  @Test
+  void aBufferGrownForALargeFile_isGivenUpByRelease() {
+    ReaderContext context = new ReaderContext();
+    context.buffer(ReaderContext.KEEP + 8);
+    context.release();
     assertTrue(context.bufferCapacity() <= ReaderContext.KEEP);
   }
 }
