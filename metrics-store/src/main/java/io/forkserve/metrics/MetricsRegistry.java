@@ -51,7 +51,6 @@ public final class MetricsRegistry implements Closeable {
   /** Family of the counter of refused series, labelled {@code metric}; written by the registry. */
   public static final String SERIES_REJECTED = "forkserve_metrics_series_rejected";
 
-  private static final System.Logger LOG = System.getLogger(MetricsRegistry.class.getName());
 
   /** (directory, pid) of the open registries: two writers of one file would corrupt it. */
   private static final Set<String> OPEN = ConcurrentHashMap.newKeySet();
@@ -210,7 +209,7 @@ public final class MetricsRegistry implements Closeable {
   private MetricFileWriter.Slots unwritable(UncheckedIOException e, int keys) {
     unwritableSeries.incrementAndGet();
     if (!unwritableLogged.getAndSet(true)) {
-      LOG.log(System.Logger.Level.WARNING, "metrics: " + e.getMessage() + "; new series of this"
+      log().log(System.Logger.Level.WARNING, "metrics: " + e.getMessage() + "; new series of this"
           + " process are not recorded while the metrics directory " + directory
           + " cannot be written (counted in unwritableSeries(); logged once)");
     }
@@ -259,7 +258,7 @@ public final class MetricsRegistry implements Closeable {
       return exemplars.slot(key);
     } catch (IOException | RuntimeException e) {
       exemplarsFailed = true;
-      LOG.log(System.Logger.Level.WARNING,
+      log().log(System.Logger.Level.WARNING,
           "exemplars off for this process: cannot write " + path + ": " + e);
       return null;
     }
@@ -382,5 +381,13 @@ public final class MetricsRegistry implements Closeable {
     private String openKey() {
       return directory.toAbsolutePath().normalize() + "#" + pid;
     }
+  }
+
+  /**
+   * Looked up when first used, not in a static field: the first lookup of a process sets up
+   * java.util.logging, CPU that start-up need not spend.
+   */
+  private static System.Logger log() {
+    return System.getLogger(MetricsRegistry.class.getName());
   }
 }

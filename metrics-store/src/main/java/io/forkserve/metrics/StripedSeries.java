@@ -53,7 +53,6 @@ abstract class StripedSeries {
    *   the cells with acquire loads.
    */
 
-  private static final System.Logger LOG = System.getLogger(StripedSeries.class.getName());
 
   /** Owned cells per child, the main file's included: a power of two, at least 4, at most 16. */
   static final int STRIPES = stripes(Runtime.getRuntime().availableProcessors());
@@ -147,7 +146,7 @@ abstract class StripedSeries {
     try {
       c = new Cell(unrecorded ? inMemory() : stripeSlots.apply(i));
     } catch (RuntimeException e) {
-      LOG.log(
+      log().log(
           System.Logger.Level.WARNING,
           "cannot create metrics stripe " + i + ", its values are not recorded: " + e);
       c = new Cell(inMemory());
@@ -249,5 +248,13 @@ abstract class StripedSeries {
     double get(int value) {
       return MappedValues.getDoubleAcquire(buffer, offsets[value]);
     }
+  }
+
+  /**
+   * Looked up when first used, not in a static field: the first lookup of a process sets up
+   * java.util.logging, CPU that start-up need not spend.
+   */
+  private static System.Logger log() {
+    return System.getLogger(StripedSeries.class.getName());
   }
 }

@@ -29,7 +29,6 @@ final class DeadWorkers {
    * read its files where they are (LateArchiveSource).
    */
 
-  private static final System.Logger LOG = System.getLogger(DeadWorkers.class.getName());
   static final long RETRY_SECONDS = 5;
 
   private final Set<Long> pending = new LinkedHashSet<>();
@@ -90,12 +89,12 @@ final class DeadWorkers {
         archive.checkStaleReaders();
         pending.remove(pid);
         if (failedBefore.remove(pid)) {
-          LOG.log(System.Logger.Level.INFO, "metric files of worker pid " + pid
+          log().log(System.Logger.Level.INFO, "metric files of worker pid " + pid
               + " folded into the archive on a retry");
         }
       } catch (RuntimeException e) {
         if (failedBefore.add(pid)) {
-          LOG.log(System.Logger.Level.WARNING, "cannot fold the metric files of worker pid " + pid
+          log().log(System.Logger.Level.WARNING, "cannot fold the metric files of worker pid " + pid
               + " into the archive (" + e + "); they stay in place and are still scraped;"
               + " retrying every " + RETRY_SECONDS + " s");
         }
@@ -115,5 +114,13 @@ final class DeadWorkers {
       archive.close();
       archive = null;
     }
+  }
+
+  /**
+   * Looked up when first used, not in a static field: the first lookup of a process sets up
+   * java.util.logging, CPU that start-up need not spend.
+   */
+  private static System.Logger log() {
+    return System.getLogger(DeadWorkers.class.getName());
   }
 }

@@ -1,7 +1,6 @@
 package io.forkserve.runtime;
 
 import io.forkserve.metrics.internal.archive.JvmOpens;
-import io.forkserve.runtime.front.FrontServer;
 import io.forkserve.runtime.internal.Clock;
 import java.util.Arrays;
 
@@ -21,7 +20,6 @@ public final class Serve {
       System.out.print(Settings.usage());
       return;
     }
-    FrontServer.quietLibraries();
     String opens = JvmOpens.missing();
     if (opens != null) {
       System.err.println("forkserve: " + opens);

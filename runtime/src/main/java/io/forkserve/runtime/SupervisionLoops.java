@@ -18,7 +18,6 @@ final class SupervisionLoops {
   static final long SWEEP_MILLIS = 20;
   static final long CONTROL_MILLIS = 50;
 
-  private static final System.Logger LOG = System.getLogger(SupervisionLoops.class.getName());
 
   private final Supplier<List<ApiRuntime>> apis;
   private final Probes probes;
@@ -52,7 +51,7 @@ final class SupervisionLoops {
         }
       } catch (RuntimeException e) {
         // e.g. fork failing for lack of memory: keep supervising, try again next round
-        LOG.log(System.Logger.Level.WARNING, "supervision round failed", e);
+        log().log(System.Logger.Level.WARNING, "supervision round failed", e);
       }
       if (!pause(CONTROL_MILLIS)) {
         return;
@@ -94,5 +93,13 @@ final class SupervisionLoops {
       thread.setDaemon(true);
       return thread;
     };
+  }
+
+  /**
+   * Looked up when first used, not in a static field: the first lookup of a process sets up
+   * java.util.logging, CPU that start-up need not spend.
+   */
+  private static System.Logger log() {
+    return System.getLogger(SupervisionLoops.class.getName());
   }
 }

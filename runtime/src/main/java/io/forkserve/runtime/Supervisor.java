@@ -172,6 +172,9 @@ public final class Supervisor {
   }
 
   private void startFront(List<ApiRuntime> loaded) {
+    // here, not first thing in main: java.util.logging's set-up is CPU the workers' spawn need
+    // not wait for, and nothing logs through it before the front starts
+    FrontServer.quietLibraries();
     FrontHandlers.Spec spec = new FrontHandlers.Spec();
     List<FrontHandlers.Api> routes = new ArrayList<>();
     List<HandlerWrapper> middlewares = new ArrayList<>();

@@ -14,7 +14,6 @@ import java.util.concurrent.Executors;
  * thread, in the order they arrive, so {@code process} calls never overlap.
  */
 final class ValueLoggers {
-  private static final System.Logger LOG = System.getLogger(ValueLoggers.class.getName());
 
   private final List<ValueLogger> loggers;
   private final ObjectMapper mapper = new ObjectMapper();
@@ -44,7 +43,7 @@ final class ValueLoggers {
         logger.process(key, value);
       }
     } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "value logger failed for key " + key, e);
+      log().log(System.Logger.Level.WARNING, "value logger failed for key " + key, e);
     }
   }
 
@@ -55,5 +54,13 @@ final class ValueLoggers {
       mounts.putAll(logger.mounts());
     }
     return mounts;
+  }
+
+  /**
+   * Looked up when first used, not in a static field: the first lookup of a process sets up
+   * java.util.logging, CPU that start-up need not spend.
+   */
+  private static System.Logger log() {
+    return System.getLogger(ValueLoggers.class.getName());
   }
 }

@@ -32,7 +32,6 @@ final class WorkerSocket implements WorkerLink.Listener {
    * the connection; each goes to the pool, which takes its monitor briefly. Closing the socket ends the accept thread.
    */
 
-  private static final System.Logger LOG = System.getLogger(WorkerSocket.class.getName());
 
   private final ServerSocketChannel sockets;
   private final SocketDir socketDir;
@@ -92,7 +91,7 @@ final class WorkerSocket implements WorkerLink.Listener {
         new AcceptBackoff(
             "worker connection",
             System::nanoTime,
-            line -> LOG.log(System.Logger.Level.WARNING, line));
+            line -> log().log(System.Logger.Level.WARNING, line));
     while (!closed) {
       SocketChannel channel;
       try {
@@ -177,7 +176,7 @@ final class WorkerSocket implements WorkerLink.Listener {
     long last = lastLogNanos.get();
     if (now - last >= LOG_INTERVAL_NANOS && lastLogNanos.compareAndSet(last, now)) {
       refused.set(0);
-      LOG.log(
+      log().log(
           System.Logger.Level.WARNING,
           "worker connection refused: "
               + why
@@ -228,5 +227,13 @@ final class WorkerSocket implements WorkerLink.Listener {
     } catch (IOException e) {
       // best effort at exit
     }
+  }
+
+  /**
+   * Looked up when first used, not in a static field: the first lookup of a process sets up
+   * java.util.logging, CPU that start-up need not spend.
+   */
+  private static System.Logger log() {
+    return System.getLogger(WorkerSocket.class.getName());
   }
 }

@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class FrontMetrics {
   private static final String[] WORKER_STATES = {"starting", "ready", "draining", "recycling"};
 
-  private static final System.Logger LOG = System.getLogger(FrontMetrics.class.getName());
 
   /** The one label value of every method, route or status a client may invent. */
   static final String OTHER = "other";
@@ -122,7 +121,7 @@ public final class FrontMetrics {
                 key, k -> requestDuration.labels(route, methodLabel, statusLabel));
       } catch (IllegalStateException | IllegalArgumentException refused) {
         if (refusalLogged.compareAndSet(false, true)) {
-          LOG.log(
+          log().log(
               System.Logger.Level.WARNING,
               "request metrics: a new series was refused, further refusals are not logged: "
                   + refused.getMessage());
@@ -198,5 +197,13 @@ public final class FrontMetrics {
     crashLoop.labels(api).set(0);
     workersUp.labels(api).set(0);
     queueDepth.labels(api).set(0);
+  }
+
+  /**
+   * Looked up when first used, not in a static field: the first lookup of a process sets up
+   * java.util.logging, CPU that start-up need not spend.
+   */
+  private static System.Logger log() {
+    return System.getLogger(FrontMetrics.class.getName());
   }
 }

@@ -17,12 +17,18 @@ import org.xnio.Options;
 public final class FrontServer {
   static final int WORKER_THREADS = 4;
 
-  /** Undertow's libraries log through java.util.logging; kept here so the levels stay set. */
-  private static final List<java.util.logging.Logger> QUIET =
-      List.of(
-          java.util.logging.Logger.getLogger("io.undertow"),
-          java.util.logging.Logger.getLogger("org.xnio"),
-          java.util.logging.Logger.getLogger("org.jboss"));
+  /**
+   * Undertow's libraries log through java.util.logging; kept here so the levels stay set. In a
+   * holder of its own: the first logger lookup sets up java.util.logging, which {@link #probe}
+   * (before the workers are spawned) need not wait for.
+   */
+  private static final class Quiet {
+    static final List<java.util.logging.Logger> LOGGERS =
+        List.of(
+            java.util.logging.Logger.getLogger("io.undertow"),
+            java.util.logging.Logger.getLogger("org.xnio"),
+            java.util.logging.Logger.getLogger("org.jboss"));
+  }
 
   private FrontServer() {}
 
@@ -61,7 +67,7 @@ public final class FrontServer {
 
   /** Keeps Undertow's start-up chatter off the terminal: warnings and worse only. */
   public static void quietLibraries() {
-    QUIET.forEach(logger -> logger.setLevel(java.util.logging.Level.WARNING));
+    Quiet.LOGGERS.forEach(logger -> logger.setLevel(java.util.logging.Level.WARNING));
   }
 
   /**
