@@ -20,18 +20,22 @@ final class ApiConfig {
   }
 
   /**
-   * An instance of the API's class, loaded in the supervisor to check it; throws
-   * IllegalArgumentException with one line naming this API when it cannot be loaded.
+   * An instance of the API's class, loaded in the supervisor to check it. Throws a
+   * WrongSettingException with one line naming this API when the class or jar setting is wrong,
+   * an IllegalStateException when the class's constructor fails.
    */
   ServingApi<?, ?> instantiate() {
     try {
       return ApiClass.instantiate(className(), settings.jar);
-    } catch (RuntimeException e) {
-      if (name.equals(ServeConfig.DEFAULT_NAME)) {
-        throw e;
-      }
-      throw new IllegalArgumentException("API " + name + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new WrongSettingException(named(e.getMessage()));
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(named(e.getMessage()), e);
     }
+  }
+
+  private String named(String message) {
+    return name.equals(ServeConfig.DEFAULT_NAME) ? message : "API " + name + ": " + message;
   }
 
   @Override

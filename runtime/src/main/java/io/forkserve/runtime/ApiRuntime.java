@@ -34,7 +34,7 @@ final class ApiRuntime implements ServerView {
   private volatile WorkerPool pool;
   private MetricsDir metricsDir;
 
-  /** Loads the API's class; IllegalArgumentException with one line naming the API. */
+  /** Loads the API's class; see {@link ApiConfig#instantiate} for what it throws. */
   ApiRuntime(ApiConfig config, Probes probes) {
     this.config = config;
     this.probes = probes;

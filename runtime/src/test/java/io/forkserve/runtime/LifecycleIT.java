@@ -79,7 +79,7 @@ class LifecycleIT {
   @Test
   void unknownApiClassStopsWithOneLine() throws Exception {
     try (ServerProcess server = ServerProcess.start("--api", "com.example.NoSuchApi")) {
-      assertNotEquals(0, server.awaitExit(Duration.ofSeconds(20)));
+      assertEquals(Serve.EXIT_USAGE, server.awaitExit(Duration.ofSeconds(20)));
       assertOneLine(server, "API class com.example.NoSuchApi not found");
     }
   }

@@ -186,7 +186,7 @@ class MultiApiIT {
     Files.writeString(
         bad, "apis:\n  - name: good\n  - name: broken\n    class: com.example.NoSuchApi\n");
     try (ServerProcess failing = ServerProcess.start("--config", bad.toString())) {
-      assertNotEquals(0, failing.awaitExit(Duration.ofSeconds(20)));
+      assertEquals(Serve.EXIT_USAGE, failing.awaitExit(Duration.ofSeconds(20)));
       List<String> lines = failing.stderr.stream().filter(l -> !l.isBlank()).toList();
       assertEquals(1, lines.size(), lines.toString());
       assertTrue(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.worker.EchoApi;
+import io.forkserve.worker.ServingApi;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -144,11 +145,45 @@ class ServeConfigTest {
   @Test
   void unknownClassNamesTheEntry() {
     ApiConfig api = parse("apis: [{name: bad, class: com.example.Missing}]").api("bad");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, api::instantiate);
+    WrongSettingException e = assertThrows(WrongSettingException.class, api::instantiate);
     assertTrue(
         e.getMessage().startsWith("API bad: API class com.example.Missing not found"),
         e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
+  }
+
+  @Test
+  void aClassThatIsNoServingApiIsAWrongSetting() {
+    ApiConfig api = parse("apis: [{name: bad, class: java.lang.String}]").api("bad");
+    WrongSettingException e = assertThrows(WrongSettingException.class, api::instantiate);
+    assertTrue(e.getMessage().startsWith("API bad: API class java.lang.String does not extend"),
+        e.getMessage());
+  }
+
+  @Test
+  void aConstructorThatThrowsIsAStartUpFailureNotAWrongSetting() {
+    ApiConfig api =
+        parse("apis: [{name: bad, class: " + ThrowingApi.class.getName() + "}]").api("bad");
+    IllegalStateException e = assertThrows(IllegalStateException.class, api::instantiate);
+    assertTrue(e.getMessage().startsWith("API bad: API class " + ThrowingApi.class.getName()
+        + " could not be created: java.lang.IllegalStateException: no model"), e.getMessage());
+  }
+
+  /** An API whose constructor fails, as one whose model file is missing would. */
+  public static final class ThrowingApi extends ServingApi<Object, Object> {
+    public ThrowingApi() {
+      throw new IllegalStateException("no model");
+    }
+
+    @Override
+    public Object predict(Object input) {
+      return input;
+    }
+
+    @Override
+    public Object encodeResponse(Object output) {
+      return output;
+    }
   }
 
   @Test

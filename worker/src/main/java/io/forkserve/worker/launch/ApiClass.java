@@ -18,7 +18,9 @@ public final class ApiClass {
 
   /**
    * A new instance of {@code className}, loaded from {@code jar} (null or empty: the class path).
-   * Throws {@link IllegalArgumentException} with a one-line message when it cannot.
+   * Throws {@link IllegalArgumentException} with a one-line message when the name or the jar is
+   * wrong (no such class, not a {@link ServingApi}, no public no-argument constructor), and
+   * {@link IllegalStateException} when the class's constructor fails.
    */
   @SuppressWarnings("unchecked")
   public static <I, O> ServingApi<I, O> instantiate(String className, String jar) {
@@ -47,7 +49,7 @@ public final class ApiClass {
           "API class " + className + " needs a public no-argument constructor");
     } catch (ReflectiveOperationException | RuntimeException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IllegalArgumentException(
+      throw new IllegalStateException(
           "API class " + className + " could not be created: " + cause);
     }
   }
