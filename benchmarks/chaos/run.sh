@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the chaos suite (runtime ChaosIT: a real Prometheus scraping forkserve under mixed load,
 # SIGKILLed workers, bad files and bin/metrics merge) for SECONDS of load (default 300) and the
-# restart soak (ArchiveRestartsIT with RESTARTS recycles, default 1000; the CI run does 40), and
+# restart soak (ArchiveRestartsIT with RESTARTS recycles, default 1000; the CI run does 20), and
 # prints the chaos figures. Usage: [RESTARTS=N] benchmarks/chaos/run.sh [SECONDS]
 # The per-test JUnit timeouts are off here (a soak is long by design); the failsafe fork timeout
 # still ends a hang.

@@ -106,15 +106,18 @@ forkserve_cds() {
 # built); on failure leaves forkserve-$4.failed (with the log) so that later starts do not try
 # again with the same jars.
 forkserve_cds_build() {
-  local java_bin="$1" cp="$2" dir="$3" key="$4" tmp pid port opens i
+  local java_bin="$1" cp="$2" dir="$3" key="$4" tmp pid port opens i quick
   tmp="$(mktemp -d "${TMPDIR:-/tmp}/forkserve-cds.XXXXXX")"
   opens=(--add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED)
   echo "forkserve: building the class-data archive for these jars (once, a few seconds)" >&2
   # A clean environment: the training server must not see the user's metrics directory or flags.
+  # The client compiler only: the run lasts a few seconds and would load the same classes with
+  # C2, whose compile threads only add CPU.
+  quick=(-XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1)
   env -i PATH="$PATH" HOME="${HOME:-/}" TMPDIR="${TMPDIR:-/tmp}" \
-    "$java_bin" -XX:+UseSerialGC -XX:-UsePerfData "-XX:DumpLoadedClassList=$tmp/front.list" \
+    "$java_bin" "${quick[@]}" "-XX:DumpLoadedClassList=$tmp/front.list" \
     "${opens[@]}" -cp "$cp" io.forkserve.runtime.Serve --port 0 --workers 1 --drain-delay 0 \
-    --worker-jvm-opts "-XX:+UseSerialGC -XX:-UsePerfData -XX:DumpLoadedClassList=$tmp/worker.list" \
+    --worker-jvm-opts "${quick[*]} -XX:DumpLoadedClassList=$tmp/worker.list" \
     > "$tmp/train.log" 2>&1 &
   pid=$!
   port=""

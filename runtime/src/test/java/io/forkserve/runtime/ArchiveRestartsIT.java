@@ -11,6 +11,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,9 +39,18 @@ import org.junit.jupiter.api.io.TempDir;
  * merged predictions counter equals the 200s the clients got.
  */
 class ArchiveRestartsIT {
-  /** Ten recycles per worker slot and kind of file: enough to fold, reuse and bound the dir. */
-  private static final int DEFAULT_RESTARTS = 40;
+  /**
+   * Ten recycles per worker slot: each folds a dead worker's files into the archive and starts a
+   * replacement that writes the same series, enough to see every counter stay monotonic across
+   * folds and the directory stay bounded (it would grow by a worker's files per recycle). Each
+   * recycle costs a worker JVM start (about a CPU-second), so the soak in benchmarks/chaos runs
+   * the long version.
+   */
+  private static final int DEFAULT_RESTARTS = 20;
   private static final int WORKERS = 2;
+
+  /** The longest the scraper waits for a change of the directory before it scrapes anyway. */
+  private static final Duration SCRAPE_PERIOD = Duration.ofMillis(100);
 
   @TempDir Path dir;
 
@@ -49,6 +61,7 @@ class ArchiveRestartsIT {
     List<String> violations = new CopyOnWriteArrayList<>();
     AtomicInteger scrapes = new AtomicInteger();
     AtomicInteger maxFiles = new AtomicInteger();
+    AtomicInteger changes = new AtomicInteger();
     Set<String> kinds = java.util.concurrent.ConcurrentHashMap.newKeySet();
     try (ServerProcess server =
             ServerProcess.start(
@@ -64,17 +77,31 @@ class ArchiveRestartsIT {
       AtomicBoolean running = new AtomicBoolean(true);
       Thread scraper = new Thread(() -> {
         Map<String, Double> last = new HashMap<>();
-        while (running.get()) {
-          scrapeOnce(server, last, violations);
-          scrapes.incrementAndGet();
-          int files = countFiles(dir, kinds);
-          maxFiles.accumulateAndGet(files, Math::max);
+        // a scrape at each change of the directory (a worker's first files, a fold's deletes),
+        // and every SCRAPE_PERIOD between: not a loop that holds a core of the front's
+        try (WatchService watch = dir.getFileSystem().newWatchService()) {
+          dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE,
+              StandardWatchEventKinds.ENTRY_DELETE);
+          while (running.get()) {
+            scrapeOnce(server, last, violations);
+            scrapes.incrementAndGet();
+            int files = countFiles(dir, kinds);
+            maxFiles.accumulateAndGet(files, Math::max);
+            WatchKey key = watch.poll(SCRAPE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+            if (key != null) {
+              changes.addAndGet(key.pollEvents().size());
+              key.reset();
+            }
+          }
+        } catch (IOException | InterruptedException e) {
+          violations.add("scraper: " + e);
         }
       }, "scraper");
       scraper.start();
       // the first recycle needs 8 requests and a worker start: a few start-ups at most
+      Duration took;
       try {
-        Progress.awaitCount(
+        took = Progress.awaitCount(
             () -> WorkerFaultsIT.restarts(server, "recycle"),
             restarts,
             Progress.scaled(server.startup(), 10, Duration.ofSeconds(30)),
@@ -102,6 +129,10 @@ class ArchiveRestartsIT {
       assertTrue(maxFiles.get() <= bound,
           "at most " + bound + " entries in the directory, saw " + maxFiles.get() + " " + kinds);
       assertTrue(scrapes.get() > 10, "scrapes: " + scrapes.get());
+      System.out.printf(
+          "ArchiveRestartsIT: %d recycles in %.1f s, %d scrapes, %d directory changes, at most"
+              + " %d files%n",
+          restarts, took.toMillis() / 1e3, scrapes.get(), changes.get(), maxFiles.get());
     }
   }
 

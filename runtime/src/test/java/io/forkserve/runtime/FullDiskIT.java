@@ -3,6 +3,7 @@ package io.forkserve.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.metrics.internal.file.MetricFileName;
 import io.forkserve.testsupport.Progress;
 import io.forkserve.testsupport.Tmpfs;
 import java.nio.file.DirectoryStream;
@@ -55,7 +56,8 @@ class FullDiskIT {
       Duration limit = Progress.scaled(server.startup(), 5, Duration.ofSeconds(30));
       server.awaitWhileAlive(() -> WorkerFaultsIT.restarts(server, "recycle") >= 1, limit,
           "the recycle of the first worker");
-      long firstPid = Long.parseLong(firstWorker.get(0).replaceAll("\\D", ""));
+      // the process id of the name, not its digits: a stripe file is TYPE_PIDsN.db
+      long firstPid = Long.parseLong(MetricFileName.parse(firstWorker.get(0)).processId());
       server.awaitWhileAlive(
           () -> !ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false), limit,
           "the first worker (pid " + firstPid + ") to exit");

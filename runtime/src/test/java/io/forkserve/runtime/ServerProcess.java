@@ -2,16 +2,20 @@ package io.forkserve.runtime;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.forkserve.testsupport.Fixtures;
 import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Progress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +32,17 @@ import java.util.regex.Pattern;
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern SERVING = Pattern.compile("on http://[^:]+:(\\d+)/");
 
+  /** bin/serve's line of the front's default JVM options (read before FRONT_JVM_FLAGS). */
+  private static final Pattern DEFAULT_OPTS =
+      Pattern.compile("^forkserve_default_opts=\"([^\"]+)\"$");
+
   /**
-   * The front's JVM flags: bin/serve's default {@code FORKSERVE_JVM_OPTS}, so the tests run the
-   * front as users do (and do not pay for G1 in every server the suite starts); with bin/serve's
+   * The front's JVM flags: bin/serve's default {@code FORKSERVE_JVM_OPTS}, read from bin/serve so
+   * the two cannot drift, so the tests run the front as users do (the serial collector, the C1
+   * compiler only: no C2 compile threads in every server the suite starts); with bin/serve's
    * class-data archive when there is one ({@link ServerClassData}).
    */
-  static final List<String> FRONT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
+  static final List<String> FRONT_JVM_FLAGS = binServeDefaultOpts();
 
   /** Start-up may take this long before it counts as a hang (a busy 2-core machine included). */
   private static final Duration START_LIMIT = Duration.ofMinutes(3);
@@ -108,6 +117,22 @@ public final class ServerProcess implements AutoCloseable {
     builder.environment().remove("PROMETHEUS_MULTIPROC_DIR");
     builder.environment().putAll(env);
     return new ServerProcess(builder.start(), "127.0.0.1");
+  }
+
+  /** The options of bin/serve's {@code forkserve_default_opts=} line; fails without one. */
+  private static List<String> binServeDefaultOpts() {
+    Path serve = Fixtures.projectRoot().resolve("bin/serve");
+    try {
+      for (String line : Files.readAllLines(serve, StandardCharsets.UTF_8)) {
+        Matcher m = DEFAULT_OPTS.matcher(line);
+        if (m.matches()) {
+          return List.of(m.group(1).trim().split("\\s+"));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(serve.toString(), e);
+    }
+    throw new AssertionError("no forkserve_default_opts=\"...\" line in " + serve);
   }
 
   static ServerProcess start(String... args) throws IOException {

@@ -1,8 +1,10 @@
 package io.forkserve.metrics.exposition;
 
 import io.forkserve.metrics.internal.FloatFormat;
+import io.forkserve.metrics.model.Labels;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,15 +12,30 @@ import java.util.List;
 
 /**
  * An append-only byte buffer in fixed-size pages: growing never copies what was written, and a
- * page is small enough to stay out of the garbage collectors' large-object paths. Also an {@link
+ * page is small enough to stay out of the garbage collectors' large-object paths. A sink given
+ * a stream to spill to writes each full page there and reuses it. Also an {@link
  * OutputStream}, so a compressor can write into one. Not thread-safe.
  */
 final class ByteSink extends OutputStream {
   static final int PAGE = 64 << 10;
 
   private final List<byte[]> full = new ArrayList<>();
+  private final OutputStream spill;
   private byte[] page = new byte[PAGE];
   private int at;
+
+  /** A sink that keeps everything written. */
+  ByteSink() {
+    this(null);
+  }
+
+  /**
+   * A sink that writes each full page to {@code spill} and reuses it (null: keeps the pages);
+   * an {@link IOException} of {@code spill} comes out as an {@link UncheckedIOException}.
+   */
+  ByteSink(OutputStream spill) {
+    this.spill = spill;
+  }
 
   ByteSink ascii(String s) {
     int n = s.length();
@@ -61,6 +78,16 @@ final class ByteSink extends OutputStream {
       len -= k;
     }
     return this;
+  }
+
+  /** Appends the label set as both exposition formats write it. */
+  ByteSink labels(Labels labels) {
+    int n = labels.copyExpositionUtf8(page, at);
+    if (n >= 0) {
+      at += n;
+      return this;
+    }
+    return bytes(labels.expositionUtf8()); // across a page boundary
   }
 
   /** Appends the bytes of {@code b} from its index 0 to its limit (absolute reads only). */
@@ -155,6 +182,15 @@ final class ByteSink extends OutputStream {
 
   /** Called on a full page only. */
   private void nextPage() {
+    if (spill != null) {
+      try {
+        spill.write(page, 0, at);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      at = 0;
+      return;
+    }
     full.add(page);
     page = new byte[PAGE];
     at = 0;
@@ -173,7 +209,7 @@ final class ByteSink extends OutputStream {
     bytes(b, off, len);
   }
 
-  /** Bytes written so far. */
+  /** Bytes written so far and kept (not spilled). */
   int size() {
     long n = at;
     for (byte[] p : full) {

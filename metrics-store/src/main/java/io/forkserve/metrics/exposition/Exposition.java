@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -19,8 +20,12 @@ public final class Exposition {
   /** Writes {@code snapshots} to {@code out} (not closed, not compressed). */
   public static void write(MetricSnapshots snapshots, ExpositionFormat format, OutputStream out)
       throws IOException {
-    ByteSink sink = new ByteSink();
-    write(snapshots, format, sink);
+    ByteSink sink = new ByteSink(out);
+    try {
+      write(snapshots, format, sink);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
     sink.writeTo(out);
   }
 
@@ -49,7 +54,7 @@ public final class Exposition {
       NameCache names = new NameCache();
       for (Sample s : family.samples()) {
         byte[] sampleName = names.utf8(s.name());
-        sink.bytes(sampleName, 0, sampleName.length).bytes(s.labels().expositionUtf8())
+        sink.bytes(sampleName, 0, sampleName.length).labels(s.labels())
             .ascii(" ").value(s.value());
         Exemplar e = s.exemplar();
         if (om && e != null) {
@@ -90,6 +95,10 @@ public final class Exposition {
   }
 
   private static void writeHelp(String help, boolean om, ByteSink sink) {
+    if (!needsEscape(help, om)) {
+      sink.utf8(help);
+      return;
+    }
     StringBuilder sb = new StringBuilder(help.length() + 8);
     for (int i = 0; i < help.length(); i++) {
       char c = help.charAt(i);
@@ -104,6 +113,16 @@ public final class Exposition {
       }
     }
     sink.utf8(sb.toString());
+  }
+
+  private static boolean needsEscape(String help, boolean om) {
+    for (int i = 0; i < help.length(); i++) {
+      char c = help.charAt(i);
+      if (c == '\\' || c == '\n' || c == '"' && om) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -45,6 +46,9 @@ public final class DirectoryScraper {
    * scraper keeps a MetricFileReader, which decodes each entry once, and the slot of each entry
    * in the SeriesTable. A scrape lists *.db, re-reads each file's values by offset, maps the new
    * entries to slots and combines every value into its slot, then asks the table for a snapshot.
+   * The path is taken with lstat (a link is not a regular file: skipped), and while the
+   * directory holds at most MAX_OPEN_FILES files each reader keeps its file open between
+   * scrapes; it is closed when its name leaves the listing or names another file (file key).
    * A file that cannot be read is skipped for this scrape, counted by reason, and logged once per
    * (identity, reason). When most slots went unused (pids come and go), the table is rebuilt from
    * the readers' decoded keys on the next scrape, so memory follows the live series.
@@ -66,6 +70,8 @@ public final class DirectoryScraper {
   private static final System.Logger LOG = System.getLogger(DirectoryScraper.class.getName());
   private static final int MAX_WARNED = 100_000;
   private static final int COMPACT_MIN_SLOTS = 4096;
+  /** Up to this many files, each file's channel stays open from one scrape to the next. */
+  private static final int MAX_OPEN_FILES = 512;
   private static final Labels[] REASON_LABELS = reasonLabels();
 
   private final Path dir;
@@ -117,11 +123,20 @@ public final class DirectoryScraper {
           read.add(state);
         }
       } catch (RuntimeException e) { // a defect of ours must not cost the other files
-        files.remove(path);
+        FileState dropped = files.remove(path);
+        if (dropped != null) {
+          dropped.reader.close();
+        }
         skip(skipped, path, null, SkipReason.CORRUPT, "unexpected error: " + e);
       }
     }
-    files.keySet().retainAll(present);
+    files.entrySet().removeIf(e -> {
+      boolean gone = !present.contains(e.getKey());
+      if (gone) {
+        e.getValue().reader.close();
+      }
+      return gone;
+    });
     if (!sources.isEmpty()) {
       mergeWithSources(read, skipped);
     }
@@ -163,14 +178,16 @@ public final class DirectoryScraper {
 
   /** Reads one file; merges it now without sources, else returns it with its values copied. */
   private FileState scrapeFile(Path path, List<SkippedFile> skipped) {
-    MetricFileName name = MetricFileName.parse(path.getFileName().toString());
+    FileState known = files.get(path);
+    MetricFileName name = known != null ? known.reader.name() // parsed when first listed
+        : MetricFileName.parse(path.getFileName().toString());
     if (name == null) {
       skip(skipped, path, null, SkipReason.BAD_NAME, "not a metric file name");
       return null;
     }
     BasicFileAttributes attrs;
     try {
-      attrs = Files.readAttributes(path, BasicFileAttributes.class);
+      attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       skip(skipped, path, null, SkipReason.VANISHED, "deleted while being read");
       return null;
@@ -179,18 +196,25 @@ public final class DirectoryScraper {
       return null;
     }
     if (!attrs.isRegularFile()) {
+      FileState old = files.remove(path);
+      if (old != null) {
+        old.reader.close();
+      }
       skip(skipped, path, attrs.fileKey(), SkipReason.UNREADABLE, "not a regular file");
       return null;
     }
     FileState state = files.get(path);
     if (state == null || !Objects.equals(state.fileKey, attrs.fileKey())) {
+      if (state != null) {
+        state.reader.close(); // another file now has this name
+      }
       state = new FileState(new MetricFileReader(path, name), attrs.fileKey());
       files.put(path, state);
     }
     state.lastModified = attrs.lastModifiedTime();
     beforeRead.accept(path);
     try {
-      state.reader.read(context);
+      state.reader.read(context, attrs, files.size() <= MAX_OPEN_FILES);
     } catch (MetricFileException e) {
       skip(skipped, path, state.fileKey, e.reason(), e.detail());
       return null;

@@ -130,12 +130,29 @@ public final class Labels {
    * computed once and shared, so a scrape copies them instead of encoding them again.
    */
   public ByteBuffer expositionUtf8() {
+    return ByteBuffer.wrap(utf8()).asReadOnlyBuffer();
+  }
+
+  /**
+   * Copies {@link #expositionUtf8()} into {@code dst} at {@code offset} when it fits there, and
+   * returns its length; returns -1 and copies nothing when it does not fit.
+   */
+  public int copyExpositionUtf8(byte[] dst, int offset) {
+    byte[] b = utf8();
+    if (b.length > dst.length - offset) {
+      return -1;
+    }
+    System.arraycopy(b, 0, dst, offset, b.length);
+    return b.length;
+  }
+
+  private byte[] utf8() {
     byte[] b = expositionUtf8;
     if (b == null) {
       b = exposition().getBytes(StandardCharsets.UTF_8);
       expositionUtf8 = b;
     }
-    return ByteBuffer.wrap(b).asReadOnlyBuffer();
+    return b;
   }
 
   private String render() {

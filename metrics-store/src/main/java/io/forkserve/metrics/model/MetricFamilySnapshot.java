@@ -69,44 +69,54 @@ public final class MetricFamilySnapshot {
   }
 
   private void validateSamples() {
-    String total = name + "_total";
-    String bucket = name + "_bucket";
-    String sum = name + "_sum";
-    String count = name + "_count";
+    String[] allowed = sampleNames();
+    String lastOk = null; // the samples of a family share a few name instances
     Sample lastBucket = null;
     for (Sample s : samples) {
       String n = s.name();
       boolean ok;
-      switch (type) {
-        case COUNTER:
-          ok = n.equals(total);
-          break;
-        case GAUGE:
-          ok = n.equals(name);
-          break;
-        case INFO:
-          ok = n.equals(name + "_info");
-          break;
-        case STATESET:
-          ok = n.equals(name) && s.labels().get(name) != null;
-          break;
-        case SUMMARY:
-          ok = n.equals(sum) || n.equals(count)
-              || n.equals(name) && s.labels().get("quantile") != null;
-          break;
-        default:
-          ok = n.equals(bucket) && s.labels().get("le") != null || n.equals(sum) || n.equals(count);
+      if (type == MetricType.COUNTER || type == MetricType.GAUGE || type == MetricType.INFO) {
+        ok = n == lastOk || n.equals(allowed[0]);
+      } else if (type == MetricType.STATESET) {
+        ok = (n == lastOk || n.equals(name)) && s.labels().get(name) != null;
+      } else if (type == MetricType.SUMMARY) {
+        ok = n.equals(allowed[0]) || n.equals(allowed[1])
+            || n.equals(name) && s.labels().get("quantile") != null;
+      } else {
+        ok = (n == lastOk && lastBucket != null || n.equals(allowed[0]))
+            && s.labels().get("le") != null || n.equals(allowed[1]) || n.equals(allowed[2]);
       }
       if (!ok) {
         throw new IllegalArgumentException("sample " + n + " does not belong to " + type.token()
             + " " + name);
       }
+      lastOk = n;
       if (type == MetricType.HISTOGRAM) {
-        lastBucket = checkBucketRun(s, lastBucket, bucket, count);
+        lastBucket = checkBucketRun(s, lastBucket, allowed[0], allowed[2]);
       }
     }
     if (lastBucket != null) {
       checkRunEnd(lastBucket);
+    }
+  }
+
+  /**
+   * The sample names this type allows besides labelled ones: {@code _total}; the name; {@code
+   * _info}; {@code _sum}, {@code _count}; {@code _bucket}, {@code _sum}, {@code _count}.
+   */
+  private String[] sampleNames() {
+    switch (type) {
+      case COUNTER:
+        return new String[] {name + "_total"};
+      case GAUGE:
+      case STATESET:
+        return new String[] {name};
+      case INFO:
+        return new String[] {name + "_info"};
+      case SUMMARY:
+        return new String[] {name + "_sum", name + "_count"};
+      default:
+        return new String[] {name + "_bucket", name + "_sum", name + "_count"};
     }
   }
 

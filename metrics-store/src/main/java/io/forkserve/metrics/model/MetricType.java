@@ -17,6 +17,8 @@ public enum MetricType {
   /** OpenMetrics state set: a label named as the family, 0 or 1; a gauge in text 0.0.4. */
   STATESET;
 
+  private final String token = name().toLowerCase(Locale.ROOT);
+
   /** True for the types that name a file ({@code counter}, {@code gauge}, ...). */
   public boolean isFileType() {
     return this != INFO && this != STATESET;
@@ -24,6 +26,6 @@ public enum MetricType {
 
   /** The type as written on a {@code # TYPE} line ({@code counter}). */
   public String token() {
-    return name().toLowerCase(Locale.ROOT);
+    return token;
   }
 }

@@ -10,8 +10,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,6 +107,37 @@ class IncrementalScrapeTest {
     Files.delete(dir.resolve("counter_2.db"));
     Files.delete(dir.resolve("gauge_liveall_2.db"));
     assertEquals(Map.of("jobs_total{q=\"a\"}", 1.0), Values.of(scraper.scrape()));
+  }
+
+  @Test
+  void aFileKeptOpenBetweenScrapesIsClosedOnceDeletedOrReplaced() throws IOException {
+    Path gone = dir.resolve("counter_1.db");
+    Path replaced = dir.resolve("counter_2.db");
+    FileBytes.v2().add(A, 1.0).writeTo(gone);
+    FileBytes.v2().add(B, 2.0).writeTo(replaced);
+    DirectoryScraper scraper = new DirectoryScraper(dir);
+    scraper.scrape();
+    assertEquals(2, openFilesUnder(dir), "each file is kept open between scrapes");
+    Files.delete(gone);
+    Path next = dir.resolve("next.tmp");
+    FileBytes.v2().add(C, 3.0).writeTo(next);
+    Files.move(next, replaced, StandardCopyOption.ATOMIC_MOVE);
+    assertEquals(Map.of("jobs_total{q=\"c\"}", 3.0), Values.of(scraper.scrape()));
+    assertEquals(1, openFilesUnder(dir), "the deleted and the replaced file are closed");
+  }
+
+  /** Open file descriptors of this process on files under {@code dir}, deleted ones included. */
+  private static long openFilesUnder(Path dir) throws IOException {
+    String prefix = dir.toRealPath() + "/";
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.filter(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString().startsWith(prefix);
+        } catch (IOException e) { // the directory stream's own fd closed meanwhile
+          return false;
+        }
+      }).count();
+    }
   }
 
   @Test

@@ -25,8 +25,11 @@ public final class MetricFileReader {
   /*
    * A writer (ours or Python's) appends a whole entry, then stores `used`. We never map the file
    * (a mapped file that another process truncates raises SIGBUS, which kills the JVM): each read
-   * takes the size, reads the 8-byte header with a positional read, then [0, used) with
-   * positional reads into the context's buffer. A short read means the file shrank: truncated.
+   * takes the size (from the caller's lstat), then reads [0, previous used) with positional
+   * reads into the context's buffer: one read holds the 8-byte header and, unless the file grew,
+   * every entry; a grown file is read again up to the new `used`. A short read means the file
+   * shrank: truncated. A scraper may keep the channel open between reads of one file identity
+   * (read with keepOpen), so that a steady scrape costs an lstat and a pread per file.
    *
    * Entries before the previous `used` are never decoded again: their value offsets are kept, and
    * the values are read from the fresh buffer. Entries past it are walked with the file's stride
@@ -54,6 +57,7 @@ public final class MetricFileReader {
   private int[] valueOffsets = new int[16];
   private EntryKey[] keys = new EntryKey[16];
   private ByteBuffer data;
+  private FileChannel channel;
   private long size;
   private int generation;
   private int firstKeyOffset;
@@ -74,43 +78,91 @@ public final class MetricFileReader {
    * @throws MetricFileException when the file is empty, truncated, corrupt, gone or unreadable
    */
   public void read(ReaderContext context) throws MetricFileException {
+    BasicFileAttributes attrs;
     try {
-      BasicFileAttributes attrs =
-          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (!attrs.isRegularFile()) { // opening a FIFO would block until a writer comes
-        throw fail(SkipReason.UNREADABLE, "not a regular file");
-      }
+      attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       throw fail(SkipReason.VANISHED, "deleted while being read");
     } catch (IOException e) {
       throw fail(SkipReason.UNREADABLE, e.toString());
     }
-    try (FileChannel ch =
-        FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      readFrom(ch, context);
+    closeChannel();
+    read(context, attrs, false);
+  }
+
+  /**
+   * Reads the file now, as {@link #read(ReaderContext)} does, given the caller's attributes of
+   * the path taken without following links just before. With {@code keepOpen} the file stays
+   * open for the next such read, which then makes no {@code open} or {@code close}: the caller
+   * must have checked that the path still names the same file (its file key) and must {@link
+   * #close} the reader when it drops it.
+   *
+   * @throws MetricFileException when the file is empty, truncated, corrupt, gone or unreadable
+   */
+  public void read(ReaderContext context, BasicFileAttributes attrs, boolean keepOpen)
+      throws MetricFileException {
+    if (!attrs.isRegularFile()) { // opening a FIFO would block until a writer comes
+      throw fail(SkipReason.UNREADABLE, "not a regular file");
+    }
+    FileChannel ch = channel;
+    channel = null;
+    try {
+      if (ch == null) {
+        ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      }
+      readFrom(ch, context, attrs.size());
+      if (keepOpen) {
+        channel = ch;
+        ch = null;
+      }
     } catch (NoSuchFileException e) {
       throw fail(SkipReason.VANISHED, "deleted while being read");
     } catch (AccessDeniedException e) {
       throw fail(SkipReason.UNREADABLE, "permission denied");
     } catch (IOException e) {
       throw fail(SkipReason.UNREADABLE, e.toString());
+    } finally {
+      close(ch);
     }
   }
 
-  private void readFrom(FileChannel ch, ReaderContext context)
+  /** Closes the file if a read kept it open; the reader may read again. */
+  public void close() {
+    closeChannel();
+  }
+
+  private void closeChannel() {
+    FileChannel ch = channel;
+    channel = null;
+    close(ch);
+  }
+
+  private static void close(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // a read-only channel: nothing was written that could be lost
+      }
+    }
+  }
+
+  private void readFrom(FileChannel ch, ReaderContext context, long size)
       throws IOException, MetricFileException {
-    size = ch.size();
+    this.size = size;
     if (size == 0) {
       throw fail(SkipReason.EMPTY, "zero bytes");
     }
     if (size < FileLayout.HEADER_LENGTH) {
       throw fail(SkipReason.TRUNCATED, size + " bytes, shorter than the header");
     }
-    ByteBuffer header = context.buffer(FileLayout.HEADER_LENGTH);
-    header.limit(FileLayout.HEADER_LENGTH);
-    fill(ch, header, 0);
-    int newUsed = header.getInt(FileLayout.USED_OFFSET);
-    if (header.getInt(FileLayout.USED_OFFSET + 4) != 0) {
+    // One read takes the header and, when the file has not grown, everything in use.
+    int first = (int) Math.min(size, Math.max(used, FileLayout.HEADER_LENGTH));
+    ByteBuffer buf = context.buffer(first);
+    buf.limit(first);
+    fill(ch, buf, 0);
+    int newUsed = buf.getInt(FileLayout.USED_OFFSET);
+    if (buf.getInt(FileLayout.USED_OFFSET + 4) != 0) {
       throw fail(SkipReason.CORRUPT, "not a metric file: header padding is not zero");
     }
     if (newUsed == 0) {
@@ -129,14 +181,17 @@ public final class MetricFileReader {
     if (newUsed < used) {
       reset(); // rewritten in place
     }
-    ByteBuffer buf;
-    try {
-      buf = context.buffer(newUsed);
-    } catch (OutOfMemoryError e) { // direct memory exhausted: this file, not the scrape, fails
-      throw fail(SkipReason.UNREADABLE, "too large to read: used=" + newUsed);
+    if (newUsed > first) {
+      try {
+        buf = context.buffer(newUsed);
+      } catch (OutOfMemoryError e) { // direct memory exhausted: this file, not the scrape, fails
+        throw fail(SkipReason.UNREADABLE, "too large to read: used=" + newUsed);
+      }
+      buf.limit(newUsed);
+      fill(ch, buf, 0);
+    } else {
+      buf.limit(newUsed);
     }
-    buf.limit(newUsed);
-    fill(ch, buf, 0);
     data = buf;
     if (count > 0 && !(sameKey(buf, firstKeyOffset, firstKey)
         && sameKey(buf, lastKeyOffset, lastKey))) {
@@ -300,6 +355,7 @@ public final class MetricFileReader {
   }
 
   private MetricFileException fail(SkipReason reason, String detail) {
+    closeChannel();
     reset();
     data = null;
     return new MetricFileException(path, reason, detail);
