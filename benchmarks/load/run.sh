@@ -9,7 +9,7 @@
 #   benchmarks/load/run.sh jvm-metrics  # JVM metrics sampler on vs off (jvm-metrics.sh)
 #   ONLY=echo,ceiling benchmarks/load/run.sh   # some targets: echo, python, ceiling, startup
 #   ROUNDS=3 ONLY=echo,ceiling benchmarks/load/run.sh  # alternating rounds, medians at the end
-#   COUNT=1 benchmarks/load/run.sh     # also syscalls and context switches per request (perf)
+#   COUNT=1 benchmarks/load/run.sh     # also syscalls, context switches and CPU per request (perf)
 #
 # Results: a table on stdout and the raw wrk output in bench-out/load/.
 set -euo pipefail
@@ -72,23 +72,27 @@ count_start() { # name pid...
   local pid role
   for pid in "$@"; do
     role=front; [ "$pid" = "$1" ] || role="worker-$pid"
-    perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$pid" \
+    perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -p "$pid" \
       -o "$out/$name.perf-$role.txt" -- sleep "${duration%s}" 2>/dev/null &
     counted+=("$role:$!")
   done
 }
 
 count_report() { # name requests
-  local name="$1" requests="$2" entry role pid sys cs
+  local name="$1" requests="$2" entry role pid sys cs cpu total=0
   for entry in "${counted[@]}"; do
     role="${entry%%:*}"; pid="${entry#*:}"
     wait "$pid" || true
     sys=$(awk -F, '/raw_syscalls/ {print $1}' "$out/$name.perf-$role.txt")
     cs=$(awk -F, '/context-switches/ {print $1}' "$out/$name.perf-$role.txt")
-    printf '  %-32s %8.2f syscalls/req %8.2f context switches/req\n' "$role" \
+    cpu=$(awk -F, '/task-clock/ {print $1}' "$out/$name.perf-$role.txt")  # ms of CPU
+    total=$(echo "$total + $cpu" | bc -l)
+    printf '  %-32s %8.2f syscalls/req %8.2f context switches/req %8.1f us CPU/req\n' "$role" \
       "$(echo "$sys / $requests" | bc -l)" "$(echo "$cs / $requests" | bc -l)" \
-      | tee -a "$out/summary.txt"
+      "$(echo "$cpu * 1000 / $requests" | bc -l)" | tee -a "$out/summary.txt"
   done
+  [ ${#counted[@]} -eq 0 ] || printf '  %-32s %8.1f us CPU/req\n' "all processes" \
+    "$(echo "$total * 1000 / $requests" | bc -l)" | tee -a "$out/summary.txt"
 }
 
 measure() { # name url [pid...]: the pids (front first) are counted with COUNT=1

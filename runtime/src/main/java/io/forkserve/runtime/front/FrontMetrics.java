@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The front's built-in metrics, written to the front process's own files. Thread-safe. The queue
@@ -27,8 +28,13 @@ public final class FrontMetrics {
   /** The one label value of every method, route or status a client may invent. */
   static final String OTHER = "other";
 
-  private static final Set<String> KNOWN_METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
+  /** The methods of RFC 9110 and PATCH, most frequent first. */
+  private static final String[] METHODS = {
+    "POST", "GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"
+  };
+
+  /** Statuses 100..599 by their own slot, slot 0 for every other. */
+  private static final int STATUS_SLOTS = 501;
 
   private final AtomicBoolean refusalLogged = new AtomicBoolean();
   private final Histogram requestDuration;
@@ -38,7 +44,7 @@ public final class FrontMetrics {
   private final Counter workerRestarts;
   private final Gauge crashLoop;
   private final Counter streamsCancelled;
-  private final ConcurrentHashMap<String, Histogram.Child> durationChildren =
+  private final ConcurrentHashMap<String, RouteChildren> durationChildren =
       new ConcurrentHashMap<>();
   private final Info apiInfo;
   private final StateSet workerState;
@@ -110,15 +116,57 @@ public final class FrontMetrics {
    */
   void observeRequest(
       String route, String method, int status, double seconds, ExemplarLabels exemplar) {
-    String methodLabel = methodLabel(method);
-    String statusLabel = status >= 100 && status <= 599 ? Integer.toString(status) : OTHER;
-    String key = route + ' ' + methodLabel + ' ' + statusLabel;
-    Histogram.Child child = durationChildren.get(key);
+    RouteChildren children = durationChildren.get(route);
+    if (children == null) {
+      children = durationChildren.computeIfAbsent(route, RouteChildren::new);
+    }
+    int slot = methodIndex(method) * STATUS_SLOTS + statusIndex(status);
+    Histogram.Child child = children.slots.get(slot);
     if (child == null) {
+      child = children.create(slot);
+      if (child == null) {
+        return;
+      }
+    }
+    child.observe(seconds, exemplar);
+  }
+
+  private static int statusIndex(int status) {
+    return status >= 100 && status <= 599 ? status - 99 : 0;
+  }
+
+  /** The index of {@code method} in {@link #METHODS}, or METHODS.length for {@code other}. */
+  private static int methodIndex(String method) {
+    for (int i = 0; i < METHODS.length; i++) {
+      if (METHODS[i].equals(method)) {
+        return i;
+      }
+    }
+    return METHODS.length;
+  }
+
+  /**
+   * The duration series of one route, by method and status slot, so that observing a request
+   * builds no label strings and looks up no map by them (one per request otherwise).
+   */
+  private final class RouteChildren {
+    private final String route;
+    private final AtomicReferenceArray<Histogram.Child> slots =
+        new AtomicReferenceArray<>((METHODS.length + 1) * STATUS_SLOTS);
+
+    RouteChildren(String route) {
+      this.route = route;
+    }
+
+    /** The series of {@code slot}, registered now; null (logged once) when refused. */
+    Histogram.Child create(int slot) {
+      int methodIndex = slot / STATUS_SLOTS;
+      int statusIndex = slot % STATUS_SLOTS;
+      String methodLabel = methodIndex < METHODS.length ? METHODS[methodIndex] : OTHER;
+      String statusLabel = statusIndex == 0 ? OTHER : Integer.toString(statusIndex + 99);
+      Histogram.Child child;
       try {
-        child =
-            durationChildren.computeIfAbsent(
-                key, k -> requestDuration.labels(route, methodLabel, statusLabel));
+        child = requestDuration.labels(route, methodLabel, statusLabel);
       } catch (IllegalStateException | IllegalArgumentException refused) {
         if (refusalLogged.compareAndSet(false, true)) {
           log().log(
@@ -126,10 +174,11 @@ public final class FrontMetrics {
               "request metrics: a new series was refused, further refusals are not logged: "
                   + refused.getMessage());
         }
-        return;
+        return null;
       }
+      slots.compareAndSet(slot, null, child);
+      return slots.get(slot);
     }
-    child.observe(seconds, exemplar);
   }
 
   /** Sets {@code forkserve_api_info}. */
@@ -158,7 +207,7 @@ public final class FrontMetrics {
 
   /** The method label: a method of RFC 9110 or PATCH as is, every other method {@code other}. */
   static String methodLabel(String method) {
-    return KNOWN_METHODS.contains(method) ? method : OTHER;
+    return methodIndex(method) < METHODS.length ? method : OTHER;
   }
 
   /** Samples the gauges that are kept as plain counters between scrapes. */

@@ -500,9 +500,24 @@ public final class Frames {
   }
 
   private static void need(ByteBuffer payload, int bytes, String what) throws FrameException {
+    need(payload, bytes, what, "");
+  }
+
+  /**
+   * Checks that {@code bytes} are left; the message names {@code what + suffix}, joined only when
+   * it is thrown (these checks run several times per request).
+   */
+  private static void need(ByteBuffer payload, int bytes, String what, String suffix)
+      throws FrameException {
     if (payload.remaining() < bytes) {
       throw new FrameException(
-          what + " truncated: needs " + bytes + " bytes, " + payload.remaining() + " left");
+          what
+              + suffix
+              + " truncated: needs "
+              + bytes
+              + " bytes, "
+              + payload.remaining()
+              + " left");
     }
   }
 
@@ -521,7 +536,7 @@ public final class Frames {
 
   /** Reads an entry count that the rest of the payload can hold at {@code minEntry} bytes each. */
   private static int count(ByteBuffer payload, int minEntry, String what) throws FrameException {
-    need(payload, FrameLayout.COUNT_BYTES, what + " count");
+    need(payload, FrameLayout.COUNT_BYTES, what, " count");
     int count = payload.getInt();
     if (count < 0 || (long) count * minEntry > payload.remaining()) {
       throw new FrameException(
@@ -532,7 +547,7 @@ public final class Frames {
 
   /** Reads the int32 length of a sized block and checks that the block is all there. */
   private static int sized(ByteBuffer payload, String what) throws FrameException {
-    need(payload, 4, what + " length");
+    need(payload, 4, what, " length");
     int length = payload.getInt();
     if (length < 0 || length > payload.remaining()) {
       throw new FrameException(

@@ -56,7 +56,8 @@ final class ServingLoop<I, O> {
   private static final List<Entry> EOF = List.of();
 
   private final ServingApi<I, O> api;
-  private final List<Callback> callbacks;
+  /** The api's callbacks, as an array: walking it allocates no iterator per request. */
+  private final Callback[] callbacks;
   private final int maxBatchSize;
   private final int concurrency;
   private final FrameReader reader;
@@ -92,7 +93,7 @@ final class ServingLoop<I, O> {
       Liveness liveness) {
     this.api = api;
     this.liveness = liveness;
-    this.callbacks = api.callbacks();
+    this.callbacks = api.callbacks().toArray(new Callback[0]);
     this.concurrency = Math.max(1, api.maxConcurrency());
     this.maxBatchSize = concurrency > 1 ? 1 : Math.max(1, maxBatchSize);
     this.reader = reader;
