@@ -1,6 +1,7 @@
 package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.FormatVersion;
+import io.forkserve.metrics.internal.LazyLogger;
 import io.forkserve.metrics.internal.file.ExemplarFile;
 import io.forkserve.metrics.internal.file.MetricFileName;
 import io.forkserve.metrics.internal.file.MetricFileWriter;
@@ -30,6 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * prometheus_client's multiprocess mode. Thread-safe; one registry per process and directory.
  */
 public final class MetricsRegistry implements Closeable {
+  private static final System.Logger LOG = LazyLogger.of(MetricsRegistry.class);
+
   /*
    * Threading: registering a metric and opening a file happen under this object's monitor;
    * creating a series happens under its file's writer (MetricFileWriter appends the entries and
@@ -209,7 +212,7 @@ public final class MetricsRegistry implements Closeable {
   private MetricFileWriter.Slots unwritable(UncheckedIOException e, int keys) {
     unwritableSeries.incrementAndGet();
     if (!unwritableLogged.getAndSet(true)) {
-      log().log(System.Logger.Level.WARNING, "metrics: " + e.getMessage() + "; new series of this"
+      LOG.log(System.Logger.Level.WARNING, "metrics: " + e.getMessage() + "; new series of this"
           + " process are not recorded while the metrics directory " + directory
           + " cannot be written (counted in unwritableSeries(); logged once)");
     }
@@ -258,7 +261,7 @@ public final class MetricsRegistry implements Closeable {
       return exemplars.slot(key);
     } catch (IOException | RuntimeException e) {
       exemplarsFailed = true;
-      log().log(System.Logger.Level.WARNING,
+      LOG.log(System.Logger.Level.WARNING,
           "exemplars off for this process: cannot write " + path + ": " + e);
       return null;
     }
@@ -381,13 +384,5 @@ public final class MetricsRegistry implements Closeable {
     private String openKey() {
       return directory.toAbsolutePath().normalize() + "#" + pid;
     }
-  }
-
-  /**
-   * Looked up when first used, not in a static field: the first lookup of a process sets up
-   * java.util.logging, CPU that start-up need not spend.
-   */
-  private static System.Logger log() {
-    return System.getLogger(MetricsRegistry.class.getName());
   }
 }

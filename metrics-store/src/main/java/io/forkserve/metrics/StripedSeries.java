@@ -1,6 +1,7 @@
 package io.forkserve.metrics;
 
 import io.forkserve.metrics.file.FormatVersion;
+import io.forkserve.metrics.internal.LazyLogger;
 import io.forkserve.metrics.internal.file.MappedValues;
 import io.forkserve.metrics.internal.file.MetricFileWriter;
 import java.lang.invoke.MethodHandles;
@@ -17,6 +18,8 @@ import java.util.function.IntFunction;
  * for gauges, whose files are not summed.
  */
 abstract class StripedSeries {
+  private static final System.Logger LOG = LazyLogger.of(StripedSeries.class);
+
   /*
    * Single-writer cells. prometheus_client's collector sums counter, histogram and summary
    * entries over all files whatever their ID, so a value may be split over several files of one
@@ -146,7 +149,7 @@ abstract class StripedSeries {
     try {
       c = new Cell(unrecorded ? inMemory() : stripeSlots.apply(i));
     } catch (RuntimeException e) {
-      log().log(
+      LOG.log(
           System.Logger.Level.WARNING,
           "cannot create metrics stripe " + i + ", its values are not recorded: " + e);
       c = new Cell(inMemory());
@@ -248,13 +251,5 @@ abstract class StripedSeries {
     double get(int value) {
       return MappedValues.getDoubleAcquire(buffer, offsets[value]);
     }
-  }
-
-  /**
-   * Looked up when first used, not in a static field: the first lookup of a process sets up
-   * java.util.logging, CPU that start-up need not spend.
-   */
-  private static System.Logger log() {
-    return System.getLogger(StripedSeries.class.getName());
   }
 }

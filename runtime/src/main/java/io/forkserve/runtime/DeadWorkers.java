@@ -1,6 +1,7 @@
 package io.forkserve.runtime;
 
 import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.internal.LazyLogger;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -11,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /** What happens to the metric files of a worker that has exited. Thread-safe. */
 final class DeadWorkers {
+  private static final System.Logger LOG = LazyLogger.of(DeadWorkers.class);
+
   /*
    * Metrics of dead workers. Once a worker's exit callback runs, its process is reaped and can
    * write no more; only then are its live-gauge files deleted and its other files folded into the
@@ -89,12 +92,12 @@ final class DeadWorkers {
         archive.checkStaleReaders();
         pending.remove(pid);
         if (failedBefore.remove(pid)) {
-          log().log(System.Logger.Level.INFO, "metric files of worker pid " + pid
+          LOG.log(System.Logger.Level.INFO, "metric files of worker pid " + pid
               + " folded into the archive on a retry");
         }
       } catch (RuntimeException e) {
         if (failedBefore.add(pid)) {
-          log().log(System.Logger.Level.WARNING, "cannot fold the metric files of worker pid " + pid
+          LOG.log(System.Logger.Level.WARNING, "cannot fold the metric files of worker pid " + pid
               + " into the archive (" + e + "); they stay in place and are still scraped;"
               + " retrying every " + RETRY_SECONDS + " s");
         }
@@ -114,13 +117,5 @@ final class DeadWorkers {
       archive.close();
       archive = null;
     }
-  }
-
-  /**
-   * Looked up when first used, not in a static field: the first lookup of a process sets up
-   * java.util.logging, CPU that start-up need not spend.
-   */
-  private static System.Logger log() {
-    return System.getLogger(DeadWorkers.class.getName());
   }
 }

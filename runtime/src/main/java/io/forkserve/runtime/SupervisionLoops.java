@@ -1,5 +1,6 @@
 package io.forkserve.runtime;
 
+import io.forkserve.metrics.internal.LazyLogger;
 import io.forkserve.runtime.front.FrontMetrics;
 import io.forkserve.runtime.internal.Clock;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.function.Supplier;
  * Probes}, which is what {@code /health/live} reports. Both end when {@code stopping} is true.
  */
 final class SupervisionLoops {
+  private static final System.Logger LOG = LazyLogger.of(SupervisionLoops.class);
   static final long SWEEP_MILLIS = 20;
   static final long CONTROL_MILLIS = 50;
 
@@ -51,7 +53,7 @@ final class SupervisionLoops {
         }
       } catch (RuntimeException e) {
         // e.g. fork failing for lack of memory: keep supervising, try again next round
-        log().log(System.Logger.Level.WARNING, "supervision round failed", e);
+        LOG.log(System.Logger.Level.WARNING, "supervision round failed", e);
       }
       if (!pause(CONTROL_MILLIS)) {
         return;
@@ -93,13 +95,5 @@ final class SupervisionLoops {
       thread.setDaemon(true);
       return thread;
     };
-  }
-
-  /**
-   * Looked up when first used, not in a static field: the first lookup of a process sets up
-   * java.util.logging, CPU that start-up need not spend.
-   */
-  private static System.Logger log() {
-    return System.getLogger(SupervisionLoops.class.getName());
   }
 }

@@ -1,6 +1,7 @@
 package io.forkserve.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.metrics.internal.LazyLogger;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
  * thread, in the order they arrive, so {@code process} calls never overlap.
  */
 final class ValueLoggers {
+  private static final System.Logger LOG = LazyLogger.of(ValueLoggers.class);
 
   private final List<ValueLogger> loggers;
   private final ObjectMapper mapper = new ObjectMapper();
@@ -43,7 +45,7 @@ final class ValueLoggers {
         logger.process(key, value);
       }
     } catch (IOException | RuntimeException e) {
-      log().log(System.Logger.Level.WARNING, "value logger failed for key " + key, e);
+      LOG.log(System.Logger.Level.WARNING, "value logger failed for key " + key, e);
     }
   }
 
@@ -54,13 +56,5 @@ final class ValueLoggers {
       mounts.putAll(logger.mounts());
     }
     return mounts;
-  }
-
-  /**
-   * Looked up when first used, not in a static field: the first lookup of a process sets up
-   * java.util.logging, CPU that start-up need not spend.
-   */
-  private static System.Logger log() {
-    return System.getLogger(ValueLoggers.class.getName());
   }
 }

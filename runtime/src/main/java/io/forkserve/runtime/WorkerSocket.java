@@ -1,5 +1,6 @@
 package io.forkserve.runtime;
 
+import io.forkserve.metrics.internal.LazyLogger;
 import io.forkserve.runtime.dispatch.Dispatcher;
 import io.forkserve.runtime.dispatch.WorkerLink;
 import java.io.IOException;
@@ -19,6 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * worker's link, passed on to the pool (and logged values to the value loggers).
  */
 final class WorkerSocket implements WorkerLink.Listener {
+  private static final System.Logger LOG = LazyLogger.of(WorkerSocket.class);
+
   /*
    * Each worker connects and says HELLO with its pid, which names its pool entry; a connection
    * from a pid the pool did not start is closed. The accept thread only accepts: each HELLO is
@@ -91,7 +94,7 @@ final class WorkerSocket implements WorkerLink.Listener {
         new AcceptBackoff(
             "worker connection",
             System::nanoTime,
-            line -> log().log(System.Logger.Level.WARNING, line));
+            line -> LOG.log(System.Logger.Level.WARNING, line));
     while (!closed) {
       SocketChannel channel;
       try {
@@ -176,7 +179,7 @@ final class WorkerSocket implements WorkerLink.Listener {
     long last = lastLogNanos.get();
     if (now - last >= LOG_INTERVAL_NANOS && lastLogNanos.compareAndSet(last, now)) {
       refused.set(0);
-      log().log(
+      LOG.log(
           System.Logger.Level.WARNING,
           "worker connection refused: "
               + why
@@ -227,13 +230,5 @@ final class WorkerSocket implements WorkerLink.Listener {
     } catch (IOException e) {
       // best effort at exit
     }
-  }
-
-  /**
-   * Looked up when first used, not in a static field: the first lookup of a process sets up
-   * java.util.logging, CPU that start-up need not spend.
-   */
-  private static System.Logger log() {
-    return System.getLogger(WorkerSocket.class.getName());
   }
 }

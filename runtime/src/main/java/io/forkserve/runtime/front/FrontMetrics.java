@@ -8,6 +8,7 @@ import io.forkserve.metrics.Histogram;
 import io.forkserve.metrics.Info;
 import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.StateSet;
+import io.forkserve.metrics.internal.LazyLogger;
 import io.forkserve.runtime.internal.RestartReason;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * configured API names (a closed set).
  */
 public final class FrontMetrics {
+  private static final System.Logger LOG = LazyLogger.of(FrontMetrics.class);
   private static final String[] WORKER_STATES = {"starting", "ready", "draining", "recycling"};
 
 
@@ -169,7 +171,7 @@ public final class FrontMetrics {
         child = requestDuration.labels(route, methodLabel, statusLabel);
       } catch (IllegalStateException | IllegalArgumentException refused) {
         if (refusalLogged.compareAndSet(false, true)) {
-          log().log(
+          LOG.log(
               System.Logger.Level.WARNING,
               "request metrics: a new series was refused, further refusals are not logged: "
                   + refused.getMessage());
@@ -246,13 +248,5 @@ public final class FrontMetrics {
     crashLoop.labels(api).set(0);
     workersUp.labels(api).set(0);
     queueDepth.labels(api).set(0);
-  }
-
-  /**
-   * Looked up when first used, not in a static field: the first lookup of a process sets up
-   * java.util.logging, CPU that start-up need not spend.
-   */
-  private static System.Logger log() {
-    return System.getLogger(FrontMetrics.class.getName());
   }
 }
