@@ -29,9 +29,13 @@ final class MetricsHandler implements HttpHandler {
    * their response is sent or their connection ends (a client that never reads holds its slot
    * until the idle timeout closes it); one more is answered 503 at once, without reading any
    * file. Files are read and pages rendered on one thread of this handler's own, never on the
-   * shared pools. Scrapes arriving while a merge is under way wait for that merge and share its
-   * result, and each page format of one merge is rendered once: memory is bounded by
-   * MAX_SCRAPES merges (each with at most one page per format), threads by one.
+   * shared pools. Freshness: a scrape shares a merge only if that merge has not begun reading
+   * the files when the scrape arrives, so every answer holds at least what the files held at its
+   * request (a value written before the request is never missing from the answer). Scrapes
+   * arriving while a merge reads wait for the next one, which the thread starts when this one
+   * ends, and share it; `current` is the merge not yet begun. Each page format of one merge is
+   * rendered once: memory is bounded by MAX_SCRAPES merges (each with at most one page per
+   * format), threads by one.
    */
 
   static final int MAX_SCRAPES = 8;
@@ -53,7 +57,7 @@ final class MetricsHandler implements HttpHandler {
   private final Semaphore slots = new Semaphore(MAX_SCRAPES);
   private final ExecutorService thread;
   private final Object lock = new Object();
-  private Rendering current; // guarded by lock: the merge under way, if any
+  private Rendering current; // guarded by lock: the merge queued and not yet begun, if any
 
   MetricsHandler(DirectoryScraper scraper, Runnable beforeScrape) {
     this.scraper = scraper;
@@ -96,7 +100,7 @@ final class MetricsHandler implements HttpHandler {
             (snapshots, e) -> respond(exchange, rendering, e), thread));
   }
 
-  /** The merge under way, or a new one started on this handler's thread. */
+  /** The merge not yet begun, or a new one queued on this handler's thread. */
   private Rendering join() {
     Rendering rendering;
     synchronized (lock) {
@@ -111,6 +115,11 @@ final class MetricsHandler implements HttpHandler {
   }
 
   private void merge(Rendering rendering) {
+    synchronized (lock) { // from here on, a new scrape waits for the next merge
+      if (current == rendering) {
+        current = null;
+      }
+    }
     MetricSnapshots snapshots = null;
     Throwable failure = null;
     try {
@@ -119,12 +128,9 @@ final class MetricsHandler implements HttpHandler {
         snapshots = scraper.scrape();
       }
     } catch (RuntimeException | Error e) {
-      // An Error too: left uncaught, it would leave this merge current and unfinished, and every
-      // later scrape would join it and wait forever.
+      // An Error too: left uncaught, it would leave this merge unfinished, and every scrape that
+      // joined it would wait forever.
       failure = e;
-    }
-    synchronized (lock) {
-      current = null;
     }
     if (failure == null) {
       rendering.snapshots.complete(snapshots);
@@ -154,6 +160,11 @@ final class MetricsHandler implements HttpHandler {
     } catch (RuntimeException e) {
       Errors.send(exchange, 500, "metrics scrape failed: " + e);
     }
+  }
+
+  /** Scrapes holding a slot now. Test seam. */
+  int waitingScrapes() {
+    return MAX_SCRAPES - slots.availablePermits();
   }
 
   @Override

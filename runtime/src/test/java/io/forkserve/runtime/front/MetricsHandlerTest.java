@@ -3,6 +3,8 @@ package io.forkserve.runtime.front;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.metrics.Counter;
+import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.undertow.Undertow;
 import java.net.InetSocketAddress;
@@ -13,7 +15,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +60,69 @@ class MetricsHandlerTest {
       assertEquals(2, calls.get());
     } finally {
       server.stop();
+    }
+  }
+
+  @Test
+  void aScrapeArrivingAfterAMergeBeganGetsTheNextMergeWithWhatWasWrittenBeforeIt()
+      throws Exception {
+    Path metrics = Files.createDirectories(dir.resolve("metrics"));
+    CountDownLatch firstMergeBegun = new CountDownLatch(1);
+    CountDownLatch releaseFirstMerge = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    Runnable holdFirst =
+        () -> {
+          if (calls.getAndIncrement() == 0) {
+            firstMergeBegun.countDown();
+            await(releaseFirstMerge);
+          }
+        };
+    MetricsHandler handler = new MetricsHandler(new DirectoryScraper(metrics), holdFirst);
+    Undertow server =
+        Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(handler).build();
+    server.start();
+    try (MetricsRegistry registry = MetricsRegistry.open(metrics)) {
+      int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpRequest get =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+              .timeout(Duration.ofSeconds(30))
+              .build();
+      CompletableFuture<HttpResponse<String>> first =
+          client.sendAsync(get, HttpResponse.BodyHandlers.ofString());
+      assertTrue(firstMergeBegun.await(30, TimeUnit.SECONDS), "the first merge began");
+
+      Counter.builder("written_before_second_scrape_total").help("h").register(registry).inc();
+      CompletableFuture<HttpResponse<String>> second =
+          client.sendAsync(get, HttpResponse.BodyHandlers.ofString());
+      // the second request is in the handler (waiting) before the first merge may go on
+      awaitCondition(() -> handler.waitingScrapes() == 2);
+      releaseFirstMerge.countDown();
+
+      assertEquals(200, first.get(30, TimeUnit.SECONDS).statusCode());
+      HttpResponse<String> answer = second.get(30, TimeUnit.SECONDS);
+      assertEquals(200, answer.statusCode());
+      assertTrue(answer.body().contains("written_before_second_scrape_total 1.0"), answer.body());
+      assertEquals(2, calls.get(), "the second scrape did not share the merge begun before it");
+    } finally {
+      releaseFirstMerge.countDown();
+      server.stop();
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out");
+      Thread.sleep(5);
     }
   }
 }
