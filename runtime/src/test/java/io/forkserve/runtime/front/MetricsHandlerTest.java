@@ -26,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class MetricsHandlerTest {
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
   @TempDir Path dir;
 
   @Test
@@ -44,18 +47,13 @@ class MetricsHandlerTest {
         Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(handler).build();
     server.start();
     try {
-      int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-      HttpRequest get =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-              .timeout(Duration.ofSeconds(30))
-              .build();
+      HttpRequest get = metricsRequest(server);
 
-      HttpResponse<String> first = client.send(get, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> first = CLIENT.send(get, HttpResponse.BodyHandlers.ofString());
       assertEquals(500, first.statusCode());
       assertTrue(first.body().contains("an Error thrown inside the merge"), first.body());
 
-      HttpResponse<String> second = client.send(get, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> second = CLIENT.send(get, HttpResponse.BodyHandlers.ofString());
       assertEquals(200, second.statusCode(), second.body());
       assertEquals(2, calls.get());
     } finally {
@@ -82,19 +80,14 @@ class MetricsHandlerTest {
         Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(handler).build();
     server.start();
     try (MetricsRegistry registry = MetricsRegistry.open(metrics)) {
-      int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-      HttpRequest get =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-              .timeout(Duration.ofSeconds(30))
-              .build();
+      HttpRequest get = metricsRequest(server);
       CompletableFuture<HttpResponse<String>> first =
-          client.sendAsync(get, HttpResponse.BodyHandlers.ofString());
+          CLIENT.sendAsync(get, HttpResponse.BodyHandlers.ofString());
       assertTrue(firstMergeBegun.await(30, TimeUnit.SECONDS), "the first merge began");
 
       Counter.builder("written_before_second_scrape_total").help("h").register(registry).inc();
       CompletableFuture<HttpResponse<String>> second =
-          client.sendAsync(get, HttpResponse.BodyHandlers.ofString());
+          CLIENT.sendAsync(get, HttpResponse.BodyHandlers.ofString());
       // the second request is in the handler (waiting) before the first merge may go on
       awaitCondition(() -> handler.waitingScrapes() == 2);
       releaseFirstMerge.countDown();
@@ -108,6 +101,13 @@ class MetricsHandlerTest {
       releaseFirstMerge.countDown();
       server.stop();
     }
+  }
+
+  private static HttpRequest metricsRequest(Undertow server) {
+    int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+        .timeout(Duration.ofSeconds(30))
+        .build();
   }
 
   private static void await(CountDownLatch latch) {
