@@ -82,16 +82,17 @@ class FullTmpfsIT {
       other.submit(() -> jobs.inc(4)).get();
       assertEquals(1, Stripes.unwritten(jobs), "the stripe file could be created");
       assertEquals(7.0, jobs.get());
-      DirectoryScraper scraper = new DirectoryScraper(dir);
-      assertEquals(3.0, jobs(scraper));
-      assertEquals(3.0, pythonJobs());
-      tmpfs.free();
-      clock.setUnixSeconds(StripedSeries.RETRY_MILLIS / 1000.0);
-      other.submit(() -> jobs.inc(5)).get();
-      assertEquals(0, Stripes.unwritten(jobs));
-      assertEquals(12.0, jobs.get());
-      assertEquals(jobs.get(), jobs(scraper));
-      assertEquals(jobs.get(), pythonJobs());
+      try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+        assertEquals(3.0, jobs(scraper));
+        assertEquals(3.0, pythonJobs());
+        tmpfs.free();
+        clock.setUnixSeconds(StripedSeries.RETRY_MILLIS / 1000.0);
+        other.submit(() -> jobs.inc(5)).get();
+        assertEquals(0, Stripes.unwritten(jobs));
+        assertEquals(12.0, jobs.get());
+        assertEquals(jobs.get(), jobs(scraper));
+        assertEquals(jobs.get(), pythonJobs());
+      }
     } finally {
       other.shutdown();
     }
@@ -141,24 +142,27 @@ class FullTmpfsIT {
         assertFalse(files.anyMatch(p -> p.getFileName().toString().endsWith("_" + (PID + 1)
             + ".db")), "an empty or half-made file was left behind");
       }
-      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
-      assertEquals(3.0, jobs(scraper));
-      tmpfs.free();
-      archive.fold(PID);
-      assertEquals(3.0, jobs(scraper), "folded once, counted once");
-      tmpfs.fill();
-      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 2).open()) {
-        Counter.builder("jobs").help("J.").register(r).inc(4);
-        assertEquals(1, r.unwritableSeries());
+      try (DirectoryScraper scraper =
+          new DirectoryScraper(dir, List.of(archive.newMergeSource()))) {
+        assertEquals(3.0, jobs(scraper));
+        tmpfs.free();
+        archive.fold(PID);
+        assertEquals(3.0, jobs(scraper), "folded once, counted once");
+        tmpfs.fill();
+        try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 2).open()) {
+          Counter.builder("jobs").help("J.").register(r).inc(4);
+          assertEquals(1, r.unwritableSeries());
+        }
+        tmpfs.free();
+        try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 3).open()) {
+          Counter.builder("jobs").help("J.").register(r).inc(2);
+          assertEquals(0, r.unwritableSeries());
+        }
+        archive.fold(PID + 3);
+        assertEquals(5.0, jobs(scraper));
+        assertThrows(IllegalStateException.class,
+            () -> archive.fold(ProcessHandle.current().pid()));
       }
-      tmpfs.free();
-      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 3).open()) {
-        Counter.builder("jobs").help("J.").register(r).inc(2);
-        assertEquals(0, r.unwritableSeries());
-      }
-      archive.fold(PID + 3);
-      assertEquals(5.0, jobs(scraper));
-      assertThrows(IllegalStateException.class, () -> archive.fold(ProcessHandle.current().pid()));
     }
   }
 }

@@ -55,8 +55,7 @@ class ArchiveStressIT {
       AtomicReference<Throwable> scraperError = new AtomicReference<>();
       ScraperMain.MonotonicCheck check = new ScraperMain.MonotonicCheck();
       Thread scraper = new Thread(() -> {
-        try {
-          DirectoryScraper s = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
+        try (DirectoryScraper s = new DirectoryScraper(dir, List.of(archive.newMergeSource()))) {
           while (!stop.get()) {
             check.accept(rows(ArchiveTesting.text(s.scrape())));
             maxEntries.accumulateAndGet(entries(), Math::max);
