@@ -89,7 +89,7 @@ class OperationsIT {
             ServerProcess.start(
                     "--api", ScriptedApi.class.getName(), "--workers", "2", "--admin-token", TOKEN)
                 .awaitHealthy();
-        WorkerFaultsIT.Load load = new WorkerFaultsIT.Load(server, 4, "{\"sleep_ms\":5}")) {
+        WorkerFaultsIT.Load load = new WorkerFaultsIT.Load(server, 4, "{\"sleep_ms\":20}")) {
       load.awaitResponses(20);
       Set<Long> first = pids(server);
       signal(server, "HUP");
