@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,24 @@ class FreshCloneIT {
     assertTrue(firstServeStderr.contains("forkserve: build done\n"), firstServeStderr);
   }
 
+  /** The first start builds the class-data archives of the clone's jars (bin/lib/launch.sh). */
+  @Test
+  void firstServeBuildsTheClassDataArchives() throws IOException {
+    assertTrue(
+        firstServeStderr.contains("forkserve: class-data archive built\n"), firstServeStderr);
+    Path cds = clone.resolve("runtime/target/cds");
+    try (Stream<Path> files = Files.list(cds)) {
+      List<String> names =
+          files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jsa")).sorted()
+              .toList();
+      assertTrue(
+          names.size() == 2
+              && names.get(0).matches("forkserve-\\p{XDigit}{16}-worker\\.jsa")
+              && names.get(1).equals(names.get(0).replace("-worker", "")),
+          names::toString);
+    }
+  }
+
   @Test
   void anApiBuiltOutsideTheRepositoryServesFromItsJar() throws Exception {
     Path project = work.resolve("hello-api");
@@ -133,6 +152,9 @@ class FreshCloneIT {
             .redirectError(stderr.toFile())
             .redirectInput(new File("/dev/null"));
     builder.environment().remove("METRICS_MULTIPROC_DIR");
+    // a user's first start: the class-data archive on, in the clone
+    builder.environment().remove("FORKSERVE_CDS");
+    builder.environment().remove("FORKSERVE_CDS_DIR");
     return builder.start();
   }
 
