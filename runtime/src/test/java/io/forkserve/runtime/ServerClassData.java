@@ -24,11 +24,12 @@ import java.util.Set;
  */
 final class ServerClassData {
   /**
-   * The JVM options and class path prefix of a test server, and the jar names of that prefix;
-   * empty when there is no archive.
+   * The JVM options and class path prefix of a test server, the jar names of that prefix and the
+   * front's archive (the workers' is beside it); empty, and a null archive, when there is none.
    */
-  record Sharing(List<String> jvmOptions, String classPathPrefix, Set<String> prefixJars) {
-    static final Sharing NONE = new Sharing(List.of(), "", Set.of());
+  record Sharing(
+      List<String> jvmOptions, String classPathPrefix, Set<String> prefixJars, Path archive) {
+    static final Sharing NONE = new Sharing(List.of(), "", Set.of(), null);
 
     /**
      * The class path of a server: the archive's prefix, then the entries of {@code testClassPath}
@@ -103,7 +104,8 @@ final class ServerClassData {
       return new Sharing(
           List.of("-XX:SharedArchiveFile=" + archive, "-D" + cdsProperty() + "=" + archive),
           classPath,
-          names);
+          names,
+          Path.of(archive));
     } catch (Exception | AssertionError e) {
       return Sharing.NONE; // no archive (a hung build included): servers start without one
     }
