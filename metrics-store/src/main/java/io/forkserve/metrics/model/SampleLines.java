@@ -60,7 +60,7 @@ public final class SampleLines {
   public List<Sample> toSamples() {
     List<Sample> out = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
-      out.add(new Sample(table.names[lines[i]], table.labels[lines[i]], values[i]));
+      out.add(new Sample(table.name(lines[i]), table.labels(lines[i]), values[i]));
     }
     return out;
   }
@@ -79,8 +79,10 @@ public final class SampleLines {
 
     private final String family;
     private final MetricType type;
-    private final String[] names;
-    private final byte[][] nameUtf8;
+    /** The family's few sample names, and the index of each line's name among them. */
+    private final String[] distinctNames;
+    private final byte[][] distinctUtf8;
+    private final byte[] nameIndex;
     private final Labels[] labels;
     private final byte[] labelUtf8;
     private final int[] labelStart;
@@ -90,28 +92,45 @@ public final class SampleLines {
       this.family = family;
       this.type = type;
       int n = names.size();
-      this.names = names.toArray(new String[0]);
       this.labels = labels.toArray(new Labels[0]);
-      this.nameUtf8 = new byte[n][];
+      this.nameIndex = new byte[n];
       this.kinds = new byte[n];
       this.labelStart = new int[n + 1];
-      Map<String, byte[]> distinct = new HashMap<>();
+      Map<String, Integer> distinct = new HashMap<>();
+      List<String> order = new ArrayList<>();
+      byte[][] utf8 = new byte[n][]; // not kept in the Labels: the table holds them
       int bytes = 0;
       for (int i = 0; i < n; i++) {
-        nameUtf8[i] = distinct.computeIfAbsent(this.names[i],
-            s -> s.getBytes(StandardCharsets.UTF_8));
+        String name = names.get(i);
+        Integer at = distinct.get(name);
+        if (at == null) {
+          if (order.size() > Byte.MAX_VALUE) {
+            throw new IllegalArgumentException("more than 128 sample names in " + family);
+          }
+          at = order.size();
+          distinct.put(name, at);
+          order.add(name);
+        }
+        nameIndex[i] = (byte) (int) at;
+        utf8[i] = this.labels[i].exposition().getBytes(StandardCharsets.UTF_8);
         labelStart[i] = bytes;
-        bytes += this.labels[i].expositionUtf8().limit();
+        bytes += utf8[i].length;
       }
       labelStart[n] = bytes;
       this.labelUtf8 = new byte[bytes];
+      this.distinctNames = order.toArray(new String[0]);
+      this.distinctUtf8 = new byte[distinctNames.length][];
+      for (int k = 0; k < distinctNames.length; k++) {
+        distinctUtf8[k] = distinctNames[k].getBytes(StandardCharsets.UTF_8);
+      }
       String bucket = family + "_bucket";
       String count = family + "_count";
       for (int i = 0; i < n; i++) {
-        this.labels[i].copyExpositionUtf8(labelUtf8, labelStart[i]);
-        if (type == MetricType.HISTOGRAM && this.names[i].equals(bucket)) {
+        System.arraycopy(utf8[i], 0, labelUtf8, labelStart[i], utf8[i].length);
+        String name = distinctNames[nameIndex[i]];
+        if (type == MetricType.HISTOGRAM && name.equals(bucket)) {
           kinds[i] = "+Inf".equals(this.labels[i].get("le")) ? INF_BUCKET : BUCKET;
-        } else if (type == MetricType.HISTOGRAM && this.names[i].equals(count)) {
+        } else if (type == MetricType.HISTOGRAM && name.equals(count)) {
           kinds[i] = COUNT;
         }
       }
@@ -145,7 +164,17 @@ public final class SampleLines {
 
     /** Number of lines. */
     public int size() {
-      return names.length;
+      return labels.length;
+    }
+
+    /** The sample name of line {@code line}. */
+    public String name(int line) {
+      return distinctNames[nameIndex[line]];
+    }
+
+    /** The labels of line {@code line}. */
+    public Labels labels(int line) {
+      return labels[line];
     }
 
     /** The kind of line {@code line}: {@link #OTHER}, {@link #BUCKET}, ... */
@@ -155,7 +184,7 @@ public final class SampleLines {
 
     /** The UTF-8 of the sample name of line {@code line}; not to be modified. */
     public byte[] nameUtf8(int line) {
-      return nameUtf8[line];
+      return distinctUtf8[nameIndex[line]];
     }
 
     /** The UTF-8 of every line's labels, back to back; not to be modified. */
