@@ -7,7 +7,8 @@ import java.util.Objects;
  * Immutable snapshot of one metric family. The name is the OpenMetrics family name: a counter
  * {@code jobs} has samples {@code jobs_total}. The constructor checks every sample name against
  * the type, and that each run of histogram buckets ends in {@code le="+Inf"} equal to the
- * {@code _count} that follows it.
+ * {@code _count} that follows it. A family made of {@link SampleLines} had its names checked
+ * when their table was built, and has the rest checked here.
  */
 public final class MetricFamilySnapshot {
   private final String name;
