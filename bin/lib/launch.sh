@@ -138,11 +138,18 @@ forkserve_cds_build() {
   fi
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  if [ -s "$tmp/front.list" ] && [ -s "$tmp/worker.list" ] \
-      && "$java_bin" -Xshare:dump "-XX:SharedClassListFile=$tmp/worker.list" \
-        "-XX:SharedArchiveFile=$tmp/worker.jsa" -cp "$cp" > "$tmp/dump-worker.log" 2>&1 \
-      && "$java_bin" -Xshare:dump "-XX:SharedClassListFile=$tmp/front.list" \
-        "-XX:SharedArchiveFile=$tmp/front.jsa" "${opens[@]}" -cp "$cp" > "$tmp/dump.log" 2>&1 \
+  # the two dumps side by side: each is mostly one thread, and a first bin/serve waits for both
+  local worker_dump=1 front_dump=1 dump_pid
+  if [ -s "$tmp/front.list" ] && [ -s "$tmp/worker.list" ]; then
+    "$java_bin" -Xshare:dump "-XX:SharedClassListFile=$tmp/worker.list" \
+      "-XX:SharedArchiveFile=$tmp/worker.jsa" -cp "$cp" > "$tmp/dump-worker.log" 2>&1 &
+    dump_pid=$!
+    "$java_bin" -Xshare:dump "-XX:SharedClassListFile=$tmp/front.list" \
+      "-XX:SharedArchiveFile=$tmp/front.jsa" "${opens[@]}" -cp "$cp" > "$tmp/dump.log" 2>&1 \
+      && front_dump=0
+    wait "$dump_pid" && worker_dump=0
+  fi
+  if [ "$worker_dump" -eq 0 ] && [ "$front_dump" -eq 0 ] \
       && mv "$tmp/worker.jsa" "$dir/forkserve-$key-worker.jsa" \
       && mv "$tmp/front.jsa" "$dir/forkserve-$key.jsa"; then
     for old in "$dir"/forkserve-*.jsa "$dir"/forkserve-*.failed; do

@@ -90,6 +90,7 @@ public class ArchiveScrapeBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
+    scraper.close();
     if (archive != null) {
       archive.close();
     }

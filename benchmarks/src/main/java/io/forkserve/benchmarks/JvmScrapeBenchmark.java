@@ -92,6 +92,7 @@ public class JvmScrapeBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    scraper.close();
     registries.forEach(MetricsRegistry::close);
     BenchDirs.delete(dir);
   }

@@ -38,42 +38,45 @@ public final class JvmScrapeInterleaved {
     try {
       JvmScrapeBenchmark.write(off, series, false, keep);
       JvmScrapeBenchmark.write(on, series, true, keep);
-      DirectoryScraper[] scrapers = {new DirectoryScraper(off), new DirectoryScraper(on)};
-      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-      ByteArrayOutputStream out = new ByteArrayOutputStream(8 << 20);
-      long[][] nanos = new long[2][steps];
-      int[] lines = new int[2];
-      for (int step = -steps / 4; step < steps; step++) { // the first quarter warms up
-        for (int side = 0; side < 2; side++) {
-          int s = (step & 1) == 0 ? side : 1 - side; // alternate which side goes first
-          out.reset();
-          long t0 = threads.getCurrentThreadCpuTime();
-          Exposition.write(scrapers[s].scrape(), ExpositionFormat.TEXT, out);
-          long t1 = threads.getCurrentThreadCpuTime();
-          if (step >= 0) {
-            nanos[s][step] = t1 - t0;
+      try (DirectoryScraper offScraper = new DirectoryScraper(off);
+          DirectoryScraper onScraper = new DirectoryScraper(on)) {
+        DirectoryScraper[] scrapers = {offScraper, onScraper};
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8 << 20);
+        long[][] nanos = new long[2][steps];
+        int[] lines = new int[2];
+        for (int step = -steps / 4; step < steps; step++) { // the first quarter warms up
+          for (int side = 0; side < 2; side++) {
+            int s = (step & 1) == 0 ? side : 1 - side; // alternate which side goes first
+            out.reset();
+            long t0 = threads.getCurrentThreadCpuTime();
+            Exposition.write(scrapers[s].scrape(), ExpositionFormat.TEXT, out);
+            long t1 = threads.getCurrentThreadCpuTime();
+            if (step >= 0) {
+              nanos[s][step] = t1 - t0;
+            }
+            lines[s] = out.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n").length;
           }
-          lines[s] = out.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n").length;
         }
+        double offMedian = percentile(nanos[0], 0.5);
+        double onMedian = percentile(nanos[1], 0.5);
+        System.out.printf(
+            Locale.ROOT,
+            "%d workers x %d series: scrape CPU median (p90), %d steps%n"
+                + "  without JVM metrics: %.2f ms (%.2f ms), %d lines%n"
+                + "  with JVM metrics:    %.2f ms (%.2f ms), %d lines%n"
+                + "  with/without: %.3f%n",
+            8,
+            series,
+            steps,
+            offMedian / 1e6,
+            percentile(nanos[0], 0.9) / 1e6,
+            lines[0],
+            onMedian / 1e6,
+            percentile(nanos[1], 0.9) / 1e6,
+            lines[1],
+            onMedian / offMedian);
       }
-      double offMedian = percentile(nanos[0], 0.5);
-      double onMedian = percentile(nanos[1], 0.5);
-      System.out.printf(
-          Locale.ROOT,
-          "%d workers x %d series: scrape CPU median (p90), %d steps%n"
-              + "  without JVM metrics: %.2f ms (%.2f ms), %d lines%n"
-              + "  with JVM metrics:    %.2f ms (%.2f ms), %d lines%n"
-              + "  with/without: %.3f%n",
-          8,
-          series,
-          steps,
-          offMedian / 1e6,
-          percentile(nanos[0], 0.9) / 1e6,
-          lines[0],
-          onMedian / 1e6,
-          percentile(nanos[1], 0.9) / 1e6,
-          lines[1],
-          onMedian / offMedian);
     } finally {
       keep.forEach(MetricsRegistry::close);
       BenchDirs.delete(off);

@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -74,10 +75,14 @@ public class ScrapeBenchmark {
     reused = new DirectoryScraper(path);
   }
 
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    reused.close();
+  }
+
   @Benchmark
   public int scrape() throws IOException {
-    DirectoryScraper s = fresh ? new DirectoryScraper(path) : reused;
-    MetricSnapshots snapshots = s.scrape();
+    MetricSnapshots snapshots = fresh ? DirectoryScraper.scrapeOnce(path) : reused.scrape();
     out.reset();
     Exposition.write(snapshots, expositionFormat, out);
     return out.size();

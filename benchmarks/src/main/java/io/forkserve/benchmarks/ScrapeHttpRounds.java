@@ -42,9 +42,9 @@ public final class ScrapeHttpRounds {
     int perRound = args.length > 3 ? Integer.parseInt(args[3]) : 10;
     int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 30;
 
-    DirectoryScraper scraper = new DirectoryScraper(dir);
     ByteArrayOutputStream memory = new ByteArrayOutputStream(8 << 20);
-    try (HttpScrapes http = new HttpScrapes(address)) {
+    try (DirectoryScraper scraper = new DirectoryScraper(dir);
+        HttpScrapes http = new HttpScrapes(address)) {
       Kind[] kinds = {
         new Kind("in-process", () -> {
           memory.reset();

@@ -24,7 +24,7 @@ public final class ScrapeOnce {
     ExpositionFormat format =
         args.length == 2 ? ExpositionFormat.valueOf(args[1]) : ExpositionFormat.TEXT;
     OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
-    Exposition.write(new DirectoryScraper(Path.of(args[0])).scrape(), format, out);
+    Exposition.write(DirectoryScraper.scrapeOnce(Path.of(args[0])), format, out);
     out.flush();
   }
 }

@@ -64,8 +64,14 @@ public final class ScrapeScaling {
   }
 
   private static void scrape(Path dir, double seconds, boolean mergeOnly) throws IOException {
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      scrape(scraper, seconds, mergeOnly);
+    }
+  }
+
+  private static void scrape(DirectoryScraper scraper, double seconds, boolean mergeOnly)
+      throws IOException {
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    DirectoryScraper scraper = new DirectoryScraper(dir);
     LineCounter out = new LineCounter();
     long warm = System.nanoTime();
     for (int i = 0; i < 3 || System.nanoTime() - warm < 1e9; i++) { // JIT-compiled before timing

@@ -4,7 +4,6 @@ import io.forkserve.metrics.internal.file.MetricFileWriter;
 import io.forkserve.metrics.internal.file.MetricKey;
 import io.forkserve.metrics.model.MetricType;
 import java.util.List;
-import java.util.function.IntFunction;
 
 /**
  * A monotonically increasing counter. The family name drops a trailing {@code _total}; the sample
@@ -37,7 +36,7 @@ public final class Counter {
                   List.of(MetricKey.encode(family, sample, labelNames, values, b.help));
               return new CounterChild(
                   registry.slots(MetricType.COUNTER, null, keys),
-                  stripe -> registry.slots(MetricType.COUNTER, null, stripe, keys),
+                  registry.stripeFiles(MetricType.COUNTER, null, keys),
                   new ExemplarSlots(registry, keys));
             });
   }
@@ -98,9 +97,9 @@ public final class Counter {
 
     CounterChild(
         MetricFileWriter.Slots slots,
-        IntFunction<MetricFileWriter.Slots> stripeSlots,
+        StripedSeries.StripeFiles stripes,
         ExemplarSlots exemplars) {
-      super(slots, stripeSlots);
+      super(slots, stripes);
       this.exemplars = exemplars;
     }
 

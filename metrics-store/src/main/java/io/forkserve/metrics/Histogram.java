@@ -7,7 +7,6 @@ import io.forkserve.metrics.model.MetricType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.IntFunction;
 
 /**
  * Classic histogram: one non-cumulative count per bucket and a sum, as prometheus_client stores
@@ -51,7 +50,7 @@ public final class Histogram {
               }
               return new HistogramChild(
                   registry.slots(MetricType.HISTOGRAM, null, keys),
-                  stripe -> registry.slots(MetricType.HISTOGRAM, null, stripe, keys),
+                  registry.stripeFiles(MetricType.HISTOGRAM, null, keys),
                   bounds,
                   new ExemplarSlots(registry, keys.subList(1, keys.size())));
             });
@@ -131,10 +130,10 @@ public final class Histogram {
 
     HistogramChild(
         MetricFileWriter.Slots slots,
-        IntFunction<MetricFileWriter.Slots> stripeSlots,
+        StripedSeries.StripeFiles stripes,
         double[] bounds,
         ExemplarSlots exemplars) {
-      super(slots, stripeSlots);
+      super(slots, stripes);
       this.bounds = bounds;
       this.exemplars = exemplars;
     }

@@ -204,6 +204,30 @@ public final class MetricsRegistry implements Closeable {
     }
   }
 
+  /** The stripe files (TYPE_PIDsN.db) of the series {@code keys}: see {@link StripedSeries}. */
+  StripedSeries.StripeFiles stripeFiles(MetricType type, String mode, List<String> keys) {
+    return new StripedSeries.StripeFiles() {
+      @Override
+      public MetricFileWriter.Slots create(int stripe) {
+        return slots(type, mode, stripe, keys);
+      }
+
+      @Override
+      public MetricFileWriter.Slots retry(int stripe) {
+        try {
+          return file(type, mode, stripe).slots(keys);
+        } catch (UncheckedIOException e) { // still full: counted and logged the first time
+          return null;
+        }
+      }
+
+      @Override
+      public long millis() {
+        return clock.millis();
+      }
+    };
+  }
+
   /**
    * Slots in memory only, for series whose file cannot be created or grown (a full disk): the
    * metric keeps working for the caller and records nothing. Counted, logged once per registry;
@@ -342,7 +366,10 @@ public final class MetricsRegistry implements Closeable {
       return this;
     }
 
-    /** The clock for the timestamps of the mostrecent gauge modes; defaults to system UTC. */
+    /**
+     * The clock for the timestamps of the mostrecent gauge modes and for the pace of retrying a
+     * stripe file that could not be created; defaults to system UTC.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

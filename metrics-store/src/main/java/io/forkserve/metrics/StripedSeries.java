@@ -9,7 +9,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.IntFunction;
 
 /**
  * The additive values of one child (a counter's total, a histogram's sum and buckets, a summary's
@@ -47,10 +46,21 @@ abstract class StripedSeries {
    * - Cell N >= 1 of a child is created on first use under this object's monitor: the registry
    *   appends all the child's keys to TYPE_PIDsN.db (one file per type and N, shared by all
    *   children), then a copy of the array with the new cell is published by a volatile store.
-   *   If the registry cannot create it (closed, full disk), the cell is in memory: its adds
-   *   count in get() and not in the files, as for any series whose file cannot be written. A
-   *   child whose main file could not be written keeps all its cells in memory: its series stays
-   *   unrecorded, rather than recorded later from some threads only.
+   *   If the registry is closed, the cell is in memory for good: its adds count in get() only.
+   * - A stripe file that cannot be written (full disk) gives an unwritten cell, in memory, whose
+   *   value is carried into the file once space is back. Every write of an unwritten cell, its
+   *   owner's included, holds this object's monitor and first checks that the cell is still in
+   *   `cells`; if not, the add starts over from the scan. An add that is not the owned fast path
+   *   reads `retryAt` and, at most once per RETRY_MILLIS of the registry's clock, retries under
+   *   the monitor: each unwritten cell whose file can now be written is replaced by a file cell
+   *   that holds the old cell's values and its owner, all in one new array published by a
+   *   volatile store. Since no write of the old cell can happen outside the monitor, nor after
+   *   it left `cells`, its value is carried exactly once; get() reads one array, so it sums
+   *   either the old cell or the new one, never both. A thread that claims the old cell after
+   *   the copy finds it gone at its first add and scans again. The main owner's adds never
+   *   retry (no cost on the fast path): only adds of other threads carry the values over.
+   * - A child whose main file could not be written keeps all its cells in memory, with no
+   *   retry: its series stays unrecorded, rather than recorded later from some threads only.
    * - A crash loses nothing: every add is in the mapping when add() returns, and the mapping is
    *   the file's page cache. Readers in other processes see each file as any other; get() sums
    *   the cells with acquire loads.
@@ -60,21 +70,35 @@ abstract class StripedSeries {
   /** Owned cells per child, the main file's included: a power of two, at least 4, at most 16. */
   static final int STRIPES = stripes(Runtime.getRuntime().availableProcessors());
 
+  /** Least time between two retries of a child's unwritten cells, by the registry's clock. */
+  static final long RETRY_MILLIS = 1000;
+
   private static final int TAKE_OVER_EVERY = 64;
+  private static final long NO_RETRY = Long.MIN_VALUE;
 
   private final Cell main;
   private final boolean unrecorded;
-  private final IntFunction<MetricFileWriter.Slots> stripeSlots;
+  private final StripeFiles stripes;
   private volatile Cell[] cells; // null until another thread adds: [0] main, [STRIPES] shared
+  private volatile long retryAt = NO_RETRY; // registry millis of the next retry, if any
 
-  /**
-   * Values at {@code main}'s offsets; {@code stripeSlots} appends the same keys, in the same
-   * order, to stripe N (1 or more) and returns their slots.
-   */
-  StripedSeries(MetricFileWriter.Slots main, IntFunction<MetricFileWriter.Slots> stripeSlots) {
-    this.main = new Cell(main);
+  /** Where a child's stripe cells come from: the registry. */
+  interface StripeFiles {
+    /** Slots for the child's keys, in order, in stripe {@code n}; in memory when unwritable. */
+    MetricFileWriter.Slots create(int n);
+
+    /** As {@link #create}, but null (and not counted) when the file still cannot be written. */
+    MetricFileWriter.Slots retry(int n);
+
+    /** The registry clock's time in milliseconds. */
+    long millis();
+  }
+
+  /** Values at {@code main}'s offsets; {@code stripes} gives the stripe cells. */
+  StripedSeries(MetricFileWriter.Slots main, StripeFiles stripes) {
+    this.main = new Cell(main, false);
     this.unrecorded = main.inMemory();
-    this.stripeSlots = stripeSlots;
+    this.stripes = stripes;
   }
 
   /** Adds {@code delta} to the {@code value}-th value (in the order of the keys). */
@@ -93,6 +117,16 @@ abstract class StripedSeries {
       main.addOwned(value, delta);
       return;
     }
+    if (retryAt != NO_RETRY) {
+      retryUnwritten();
+    }
+    while (!tryAddOther(me, value, delta)) {
+      // an unwritten cell was replaced by its file cell meanwhile: scan again
+    }
+  }
+
+  /** One scan and add; false when the cell chosen was an unwritten one already replaced. */
+  private boolean tryAddOther(Thread me, int value, double delta) {
     Cell[] cs = cells;
     if (cs == null) {
       cs = initCells();
@@ -104,8 +138,7 @@ abstract class StripedSeries {
       Cell c = cs[i];
       Thread owner = c == null ? null : c.owner;
       if (owner == me) {
-        c.addOwned(value, delta);
-        return;
+        return addOwned(i, c, value, delta);
       }
       if (owner == null && free < 0) {
         free = i;
@@ -114,12 +147,13 @@ abstract class StripedSeries {
     if (free >= 0) {
       Cell c = cs[free] != null ? cs[free] : cell(free);
       if (c.claim(null, me)) {
-        c.addOwned(value, delta);
-        return;
+        return addOwned(free, c, value, delta);
       }
     }
     Cell shared = cs[STRIPES] != null ? cs[STRIPES] : cell(STRIPES);
-    shared.addShared(value, delta);
+    if (!addShared(STRIPES, shared, value, delta)) {
+      return false;
+    }
     int r = ThreadLocalRandom.current().nextInt();
     if ((r & (TAKE_OVER_EVERY - 1)) == 0) {
       Cell c = cs[(r >>> 16) & (STRIPES - 1)];
@@ -128,6 +162,72 @@ abstract class StripedSeries {
         c.claim(owner, me);
       }
     }
+    return true;
+  }
+
+  private boolean addOwned(int i, Cell c, int value, double delta) {
+    if (c.unwritten) {
+      return addUnwritten(i, c, value, delta);
+    }
+    c.addOwned(value, delta);
+    return true;
+  }
+
+  private boolean addShared(int i, Cell c, int value, double delta) {
+    if (c.unwritten) {
+      return addUnwritten(i, c, value, delta);
+    }
+    c.addShared(value, delta);
+    return true;
+  }
+
+  /** Adds in unwritten cell {@code c} under the monitor; false if it is no longer cell i. */
+  private synchronized boolean addUnwritten(int i, Cell c, int value, double delta) {
+    if (cells[i] != c) {
+      return false;
+    }
+    c.addOwned(value, delta); // every writer of c holds the monitor: one at a time
+    return true;
+  }
+
+  /** Replaces the unwritten cells whose file can now be written; paced by RETRY_MILLIS. */
+  private void retryUnwritten() {
+    long now = stripes.millis();
+    if (!due(now)) {
+      return;
+    }
+    synchronized (this) {
+      if (!due(now)) { // another thread retried meanwhile
+        return;
+      }
+      Cell[] next = cells.clone();
+      boolean left = false;
+      try {
+        for (int i = 1; i <= STRIPES && !left; i++) {
+          Cell c = next[i];
+          if (c != null && c.unwritten) {
+            MetricFileWriter.Slots slots = stripes.retry(i);
+            if (slots == null) {
+              left = true; // the disk is still full: the next retry tries the rest
+            } else {
+              next[i] = c.carriedInto(new Cell(slots, false));
+            }
+          }
+        }
+      } catch (RuntimeException e) { // closed registry: the cells stay in memory for good
+        LOG.log(System.Logger.Level.WARNING,
+            "cannot create metrics stripe, its values stay unrecorded: " + e);
+        left = false;
+      }
+      cells = next;
+      retryAt = left ? now + RETRY_MILLIS : NO_RETRY;
+    }
+  }
+
+  /** True when a retry is pending and its time has come (or the clock went back). */
+  private boolean due(long now) {
+    long at = retryAt;
+    return at != NO_RETRY && (now >= at || at - now > RETRY_MILLIS);
   }
 
   private synchronized Cell[] initCells() {
@@ -146,13 +246,21 @@ abstract class StripedSeries {
       return cs[i];
     }
     Cell c;
-    try {
-      c = new Cell(unrecorded ? inMemory() : stripeSlots.apply(i));
-    } catch (RuntimeException e) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "cannot create metrics stripe " + i + ", its values are not recorded: " + e);
-      c = new Cell(inMemory());
+    if (unrecorded) {
+      c = new Cell(inMemory(), false);
+    } else {
+      try {
+        MetricFileWriter.Slots slots = stripes.create(i);
+        c = new Cell(slots, slots.inMemory());
+        if (c.unwritten && retryAt == NO_RETRY) {
+          retryAt = stripes.millis() + RETRY_MILLIS;
+        }
+      } catch (RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "cannot create metrics stripe " + i + ", its values are not recorded: " + e);
+        c = new Cell(inMemory(), false);
+      }
     }
     Cell[] next = Arrays.copyOf(cs, cs.length);
     next[i] = c;
@@ -165,13 +273,15 @@ abstract class StripedSeries {
   }
 
   /**
-   * Adds {@code delta} in cell {@code i} (0 to STRIPES) by compare-and-set, creating it if
-   * needed. Test seam: only while no other thread adds to this child.
+   * Adds {@code delta} in cell {@code i} (0 to STRIPES), creating it if needed, as the shared
+   * cell is written. Test seam: only while no other thread adds to this child.
    */
   final void addInStripe(int i, int value, double delta) {
     Cell[] cs = cells != null ? cells : initCells();
     Cell c = cs[i] != null ? cs[i] : cell(i);
-    c.addShared(value, delta);
+    if (!addShared(i, c, value, delta)) {
+      throw new IllegalStateException("cell " + i + " replaced while a test seam added to it");
+    }
   }
 
   /** The sum over the cells of the {@code value}-th value, in this process. */
@@ -193,6 +303,12 @@ abstract class StripedSeries {
   final int stripeCount() {
     Cell[] cs = cells;
     return cs == null ? 1 : (int) Arrays.stream(cs).filter(c -> c != null).count();
+  }
+
+  /** Cells in memory waiting for their stripe file (unwritten). Test seam. */
+  final int unwrittenCount() {
+    Cell[] cs = cells;
+    return cs == null ? 0 : (int) Arrays.stream(cs).filter(c -> c != null && c.unwritten).count();
   }
 
   /** The thread that owns cell {@code i} (0 to STRIPES - 1), or null. Test seam. */
@@ -221,15 +337,30 @@ abstract class StripedSeries {
 
     final ByteBuffer buffer;
     final int[] offsets;
+    /** In memory until its stripe file can be written: written under the series' monitor. */
+    final boolean unwritten;
     /** Set by compare-and-set only: from null, or from a terminated thread. */
     Thread owner;
 
-    Cell(MetricFileWriter.Slots slots) {
+    Cell(MetricFileWriter.Slots slots, boolean unwritten) {
+      this.unwritten = unwritten;
       this.buffer = slots.buffer();
       this.offsets = new int[slots.size()];
       for (int k = 0; k < offsets.length; k++) {
         offsets[k] = slots.valueOffset(k);
       }
+    }
+
+    /**
+     * {@code file}, unpublished, with this cell's values added and its owner; under the series'
+     * monitor, so that no add of this unwritten cell runs meanwhile.
+     */
+    Cell carriedInto(Cell file) {
+      for (int k = 0; k < offsets.length; k++) {
+        file.addOwned(k, get(k));
+      }
+      file.owner = owner;
+      return file;
     }
 
     boolean claim(Thread from, Thread to) {

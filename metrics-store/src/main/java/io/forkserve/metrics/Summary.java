@@ -4,7 +4,6 @@ import io.forkserve.metrics.internal.file.MetricFileWriter;
 import io.forkserve.metrics.internal.file.MetricKey;
 import io.forkserve.metrics.model.MetricType;
 import java.util.List;
-import java.util.function.IntFunction;
 
 /**
  * Count and sum of observations (no quantiles, as in prometheus_client's multiprocess mode). A
@@ -31,7 +30,7 @@ public final class Summary {
                       MetricKey.encode(b.name, sum, labelNames, values, b.help));
               return new SummaryChild(
                   registry.slots(MetricType.SUMMARY, null, keys),
-                  stripe -> registry.slots(MetricType.SUMMARY, null, stripe, keys));
+                  registry.stripeFiles(MetricType.SUMMARY, null, keys));
             });
   }
 
@@ -69,8 +68,8 @@ public final class Summary {
 
   static final class SummaryChild extends StripedSeries implements Child {
     SummaryChild(
-        MetricFileWriter.Slots slots, IntFunction<MetricFileWriter.Slots> stripeSlots) {
-      super(slots, stripeSlots);
+        MetricFileWriter.Slots slots, StripedSeries.StripeFiles stripes) {
+      super(slots, stripes);
     }
 
     @Override

@@ -127,18 +127,18 @@ class ExemplarsTest {
       });
       writer.start();
       try {
-        DirectoryScraper scraper =
-            new DirectoryScraper(dir);
-        for (int k = 0; k < 300; k++) {
-          for (MetricFamilySnapshot f : scraper.scrape().families()) {
-            if (!f.name().equals("raced")) {
-              continue;
-            }
-            Exemplar e = f.samples().get(0).exemplar();
-            if (e != null) {
-              int n = Integer.parseInt(e.labels().get("n"));
-              assertEquals(n, (int) e.value(), e.toString());
-              assertEquals("x".repeat(n * 10), e.labels().get("pad"), e.toString());
+        try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+          for (int k = 0; k < 300; k++) {
+            for (MetricFamilySnapshot f : scraper.scrape().families()) {
+              if (!f.name().equals("raced")) {
+                continue;
+              }
+              Exemplar e = f.samples().get(0).exemplar();
+              if (e != null) {
+                int n = Integer.parseInt(e.labels().get("n"));
+                assertEquals(n, (int) e.value(), e.toString());
+                assertEquals("x".repeat(n * 10), e.labels().get("pad"), e.toString());
+              }
             }
           }
         }

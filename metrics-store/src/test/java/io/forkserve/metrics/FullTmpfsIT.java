@@ -7,12 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.directory.MultiprocDirectory;
+import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.model.Sample;
+import io.forkserve.metrics.testsupport.MutableClock;
+import io.forkserve.testsupport.ExpositionText;
+import io.forkserve.testsupport.PythonExposition;
 import io.forkserve.testsupport.Tmpfs;
+import io.forkserve.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A really full disk (issue 14, finding 10): a small tmpfs as the metrics directory, filled up.
  * New series keep working unrecorded and are counted, no empty file is left, a fold fails
- * cleanly and, once space is freed, the repeated fold and new series count exactly. Mounting
+ * cleanly and, once space is freed, the repeated fold and new series count exactly, and a stripe
+ * that could not be created is carried into its file. Mounting
  * needs root: skipped elsewhere, required under bin/test.
  */
 class FullTmpfsIT {
@@ -54,6 +62,44 @@ class FullTmpfsIT {
       }
     }
     return 0;
+  }
+
+  /**
+   * A second thread's stripe file cannot be created on the full disk, so its adds live in
+   * memory; once space is back, its next add creates the file with them: Python's collector and
+   * our scrape then read what get() says.
+   */
+  @Test
+  void fullDisk_aStripeKeptInMemory_reachesItsFileOnceSpaceIsBack() throws Exception {
+    Tools.require("python3-prometheus-client");
+    MutableClock clock = new MutableClock();
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).clock(clock)
+        .formatVersion(FormatVersion.V1).open()) { // Debian's Python reads v1
+      Counter.Child jobs = Counter.builder("jobs").help("J.").register(r).unlabelled();
+      jobs.inc(3); // this thread's main file exists before the disk fills
+      tmpfs.fill();
+      other.submit(() -> jobs.inc(4)).get();
+      assertEquals(1, Stripes.unwritten(jobs), "the stripe file could be created");
+      assertEquals(7.0, jobs.get());
+      try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+        assertEquals(3.0, jobs(scraper));
+        assertEquals(3.0, pythonJobs());
+        tmpfs.free();
+        clock.setUnixSeconds(StripedSeries.RETRY_MILLIS / 1000.0);
+        other.submit(() -> jobs.inc(5)).get();
+        assertEquals(0, Stripes.unwritten(jobs));
+        assertEquals(12.0, jobs.get());
+        assertEquals(jobs.get(), jobs(scraper));
+        assertEquals(jobs.get(), pythonJobs());
+      }
+    } finally {
+      other.shutdown();
+    }
+  }
+
+  private double pythonJobs() throws Exception {
+    return ExpositionText.value(PythonExposition.scrape(dir), "jobs_total");
   }
 
   /**
@@ -96,24 +142,27 @@ class FullTmpfsIT {
         assertFalse(files.anyMatch(p -> p.getFileName().toString().endsWith("_" + (PID + 1)
             + ".db")), "an empty or half-made file was left behind");
       }
-      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
-      assertEquals(3.0, jobs(scraper));
-      tmpfs.free();
-      archive.fold(PID);
-      assertEquals(3.0, jobs(scraper), "folded once, counted once");
-      tmpfs.fill();
-      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 2).open()) {
-        Counter.builder("jobs").help("J.").register(r).inc(4);
-        assertEquals(1, r.unwritableSeries());
+      try (DirectoryScraper scraper =
+          new DirectoryScraper(dir, List.of(archive.newMergeSource()))) {
+        assertEquals(3.0, jobs(scraper));
+        tmpfs.free();
+        archive.fold(PID);
+        assertEquals(3.0, jobs(scraper), "folded once, counted once");
+        tmpfs.fill();
+        try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 2).open()) {
+          Counter.builder("jobs").help("J.").register(r).inc(4);
+          assertEquals(1, r.unwritableSeries());
+        }
+        tmpfs.free();
+        try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 3).open()) {
+          Counter.builder("jobs").help("J.").register(r).inc(2);
+          assertEquals(0, r.unwritableSeries());
+        }
+        archive.fold(PID + 3);
+        assertEquals(5.0, jobs(scraper));
+        assertThrows(IllegalStateException.class,
+            () -> archive.fold(ProcessHandle.current().pid()));
       }
-      tmpfs.free();
-      try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID + 3).open()) {
-        Counter.builder("jobs").help("J.").register(r).inc(2);
-        assertEquals(0, r.unwritableSeries());
-      }
-      archive.fold(PID + 3);
-      assertEquals(5.0, jobs(scraper));
-      assertThrows(IllegalStateException.class, () -> archive.fold(ProcessHandle.current().pid()));
     }
   }
 }

@@ -40,7 +40,7 @@ class InfoStateSetTest {
   }
 
   static MetricSnapshots scrape(Path dir) {
-    MetricSnapshots all = new DirectoryScraper(dir).scrape();
+    MetricSnapshots all = DirectoryScraper.scrapeOnce(dir);
     return new MetricSnapshots(all.families().stream()
         .filter(f -> !f.name().startsWith("forkserve_metrics_"))
         .collect(Collectors.toList()));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.metrics.testsupport.MutableClock;
 import io.forkserve.testsupport.ExpositionText;
 import io.forkserve.testsupport.SampleKeys;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -220,6 +223,122 @@ class StripedSeriesTest {
     }
   }
 
+  @Test
+  void aStripeThatCouldNotBeCreated_isCarriedIntoItsFileOnceRetried() throws Exception {
+    MutableClock clock = new MutableClock();
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).clock(clock).open()) {
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      c.inc(5); // this thread owns the main file's cell
+      List<Path> blocked = blockStripeFiles("counter");
+      ExecutorService other = Executors.newSingleThreadExecutor();
+      try {
+        other.submit(() -> c.inc(7)).get(); // its stripe file cannot be created
+        Stripes.add(c, StripedSeries.STRIPES, 0, 11); // nor the shared one's
+        String key = SampleKeys.of("jobs_total", "r", "a");
+        assertEquals(2, Stripes.unwritten(c));
+        assertEquals(23.0, c.get());
+        assertEquals(Map.of(key, 5.0), ours());
+        assertEquals(2, r.unwritableSeries());
+        for (Path p : blocked) {
+          Files.delete(p); // space is back
+        }
+        other.submit(() -> c.inc(1)).get(); // less than a second later: no retry yet
+        assertEquals(2, Stripes.unwritten(c));
+        assertEquals(Map.of(key, 5.0), ours());
+        clock.setUnixSeconds(StripedSeries.RETRY_MILLIS / 1000.0);
+        c.inc(100); // the main file's owner never retries
+        assertEquals(2, Stripes.unwritten(c));
+        other.submit(() -> c.inc(2)).get();
+        assertEquals(0, Stripes.unwritten(c));
+        assertEquals(126.0, c.get());
+        assertEquals(Map.of(key, 126.0), ours());
+        other.submit(() -> c.inc(3)).get();
+        Stripes.add(c, StripedSeries.STRIPES, 0, 4);
+        assertEquals(133.0, c.get());
+        assertEquals(Map.of(key, 133.0), ours());
+        assertEquals(2, r.unwritableSeries(), "a retry is not a new unwritable series");
+      } finally {
+        other.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void threadsAddingWhileUnwrittenStripesAreCarriedOver_loseAndDoubleNothing() throws Exception {
+    int threads = 2 * StripedSeries.STRIPES + 1;
+    MutableClock clock = new MutableClock();
+    try (MetricsRegistry r = MetricsRegistry.builder(dir).pid(PID).clock(clock).open()) {
+      Counter.Child c = Counter.builder("jobs").help("J.").labelNames("r").register(r)
+          .labels("a");
+      Histogram.Child h = Histogram.builder("lat").help("L.").labelNames("r").buckets(1)
+          .register(r).labels("a");
+      c.inc(0);
+      h.observe(0);
+      List<Path> blocked = blockStripeFiles("counter");
+      blocked.addAll(blockStripeFiles("histogram"));
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicLong observed = new AtomicLong();
+      CountDownLatch started = new CountDownLatch(threads);
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread w = new Thread(() -> {
+          long n = 0;
+          started.countDown();
+          do { // whole rounds, so stopping mid-way still leaves exact counts
+            for (int i = 0; i < 100; i++) {
+              c.inc();
+              h.observe(2);
+            }
+            n += 100;
+          } while (!stop.get());
+          observed.addAndGet(n);
+        });
+        w.start();
+        workers.add(w);
+      }
+      started.await();
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while ((Stripes.unwritten(c) < 2 || Stripes.unwritten(h) < 2)
+          && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertTrue(Stripes.unwritten(c) >= 2 && Stripes.unwritten(h) >= 2,
+          "no thread met an unwritable stripe in 20 s");
+      for (Path p : blocked) {
+        Files.delete(p);
+      }
+      clock.setUnixSeconds(StripedSeries.RETRY_MILLIS / 1000.0);
+      while ((Stripes.unwritten(c) > 0 || Stripes.unwritten(h) > 0)
+          && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      stop.set(true);
+      for (Thread w : workers) {
+        w.join();
+      }
+      assertEquals(0, Stripes.unwritten(c) + Stripes.unwritten(h), "not carried over in 20 s");
+      double n = observed.get();
+      assertEquals(n, c.get());
+      assertEquals(2 * n, h.sum());
+      assertEquals(Map.of(
+          SampleKeys.of("jobs_total", "r", "a"), n,
+          SampleKeys.of("lat_bucket", "le", "1.0", "r", "a"), 1.0,
+          SampleKeys.of("lat_bucket", "le", "+Inf", "r", "a"), n + 1,
+          SampleKeys.of("lat_count", "r", "a"), n + 1,
+          SampleKeys.of("lat_sum", "r", "a"), 2 * n), ours());
+    }
+  }
+
+  /** Directories where the stripe files of {@code type} would go: creating one fails. */
+  private List<Path> blockStripeFiles(String type) throws Exception {
+    List<Path> blocked = new ArrayList<>();
+    for (int i = 1; i <= StripedSeries.STRIPES; i++) {
+      blocked.add(Files.createDirectory(dir.resolve(type + "_" + PID + "s" + i + ".db")));
+    }
+    return blocked;
+  }
+
   private static boolean allCellsOwned(Object child) {
     for (int i = 0; i < StripedSeries.STRIPES; i++) {
       if (Stripes.owner(child, i) == null) {
@@ -262,7 +381,7 @@ class StripedSeriesTest {
 
   private static Map<String, Double> samples(Path dir) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Exposition.write(new DirectoryScraper(dir).scrape(), ExpositionFormat.TEXT, out);
+    Exposition.write(DirectoryScraper.scrapeOnce(dir), ExpositionFormat.TEXT, out);
     Map<String, Double> samples = ExpositionText.samples(out.toString(StandardCharsets.UTF_8));
     samples.keySet().removeIf(k -> k.startsWith("forkserve_metrics_"));
     return samples;

@@ -14,6 +14,11 @@ public final class Stripes {
     return ((StripedSeries) child).owner(cell);
   }
 
+  /** The cells of {@code child} in memory, waiting for a stripe file that could not be made. */
+  public static int unwritten(Object child) {
+    return ((StripedSeries) child).unwrittenCount();
+  }
+
   /** The stripes {@code child} uses, its main file included. */
   public static int count(Object child) {
     return ((StripedSeries) child).stripeCount();

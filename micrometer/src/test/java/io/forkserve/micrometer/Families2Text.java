@@ -25,7 +25,7 @@ final class Families2Text {
   /** The merged text exposition of a multiprocess directory. */
   static String scrape(Path dir) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Exposition.write(new DirectoryScraper(dir).scrape(), ExpositionFormat.TEXT, out);
+    Exposition.write(DirectoryScraper.scrapeOnce(dir), ExpositionFormat.TEXT, out);
     return out.toString(StandardCharsets.UTF_8);
   }
 

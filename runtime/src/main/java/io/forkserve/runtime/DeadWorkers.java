@@ -27,6 +27,9 @@ final class DeadWorkers {
    * of times (see MetricsArchive), so a retry never counts a file twice. One line is logged per
    * pid when its fold first fails, one when it finally succeeds.
    *
+   * After a round of folds that deleted files, afterFold runs (the front's scraper closes the
+   * deleted files it kept open, so their disk space is freed at once, not at the next scrape).
+   *
    * The archive is attached once the workers are first ready (ServerMetrics.openArchive); a
    * worker buried before that waits in pending and is folded on attach, and scrapes meanwhile
    * read its files where they are (LateArchiveSource).
@@ -37,11 +40,14 @@ final class DeadWorkers {
   private final Set<Long> pending = new LinkedHashSet<>();
   private final Set<Long> failedBefore = new LinkedHashSet<>();
   private final ScheduledExecutorService retries;
+  private final Runnable afterFold;
   private MetricsArchive archive;
   private boolean closed;
   private boolean retryScheduled;
 
-  DeadWorkers() {
+  /** {@code afterFold} runs after folds that deleted files, on the folding thread. */
+  DeadWorkers(Runnable afterFold) {
+    this.afterFold = afterFold;
     this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "forkserve-fold-retry");
       t.setDaemon(true);
@@ -86,9 +92,11 @@ final class DeadWorkers {
   }
 
   private void foldPending() {
+    boolean folded = false;
     for (Long pid : new ArrayList<>(pending)) {
       try {
         archive.fold(pid);
+        folded = true;
         archive.checkStaleReaders();
         pending.remove(pid);
         if (failedBefore.remove(pid)) {
@@ -102,6 +110,9 @@ final class DeadWorkers {
               + " retrying every " + RETRY_SECONDS + " s");
         }
       }
+    }
+    if (folded) {
+      afterFold.run();
     }
     if (!pending.isEmpty() && !retryScheduled) {
       retryScheduled = true;

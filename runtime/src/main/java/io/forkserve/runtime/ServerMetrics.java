@@ -18,6 +18,7 @@ final class ServerMetrics {
   final MetricsDir dir;
   final FrontMetrics front;
   final DeadWorkers deadWorkers;
+  private final DirectoryScraper scraper;
   private final MetricsRegistry registry;
   private volatile MetricsArchive archive;
   private JvmMetrics jvm;
@@ -26,7 +27,9 @@ final class ServerMetrics {
     this.dir = dir;
     this.registry = registry;
     this.front = new FrontMetrics(registry);
-    this.deadWorkers = new DeadWorkers();
+    this.scraper =
+        new DirectoryScraper(dir.path, List.of(new LateArchiveSource(() -> archive)));
+    this.deadWorkers = new DeadWorkers(scraper::releaseDeletedFiles);
   }
 
   /**
@@ -76,16 +79,23 @@ final class ServerMetrics {
     }
   }
 
-  /** A scraper merging the live files with the archive, once {@link #openArchive} opened it. */
+  /**
+   * The scraper of /metrics, merging the live files with the archive once {@link #openArchive}
+   * opened it; it closes the files a fold deleted at once. Owned here: {@link #close} closes it.
+   */
   DirectoryScraper scraper() {
-    return new DirectoryScraper(dir.path, List.of(new LateArchiveSource(() -> archive)));
+    return scraper;
   }
 
-  /** Closes the archive and the registry, then releases (or removes) the directory. */
+  /**
+   * Closes the scraper (after a scrape in progress), the archive and the registry, then releases
+   * (or removes) the directory.
+   */
   void close() {
     if (jvm != null) {
       jvm.close();
     }
+    scraper.close();
     deadWorkers.close();
     registry.close();
     dir.close();

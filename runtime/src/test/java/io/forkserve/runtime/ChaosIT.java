@@ -51,8 +51,15 @@ class ChaosIT {
   static final Duration CLIENT_DEADLINE = Duration.ofSeconds(10);
   static final int CONCURRENCY = 6;
 
+  /**
+   * How long a good request holds its worker: the 6 clients keep about two requests in flight
+   * on each worker (so that every kill fails some), at about 100 requests a second instead of
+   * the thousands two cores serve when nothing holds them (which held both cores for the run).
+   */
+  static final Duration HOLD = Duration.ofMillis(40);
+
   /** Requests after which a worker is recycled: several recycles per worker in a CI run. */
-  static final int MAX_REQUESTS = 250;
+  static final int MAX_REQUESTS = 100;
 
   /** Metric file kinds one process may write: counter, histogram, summary, gauge_MODE (x5). */
   static final int KINDS_PER_PROCESS = 8;
@@ -126,7 +133,8 @@ class ChaosIT {
 
       Chaos chaos = new Chaos(server, metricsDir, pids);
       ChaosLoad load =
-          new ChaosLoad(server.port(), KEY, MAX_PAYLOAD, CLIENT_DEADLINE, CONCURRENCY).start();
+          new ChaosLoad(server.port(), KEY, MAX_PAYLOAD, CLIENT_DEADLINE, CONCURRENCY, HOLD)
+              .start();
       chaos.start();
       Thread.sleep(run.toMillis()); // the length of the run, not a synchronisation
       // a slow machine serves fewer requests per run: go on until one recycle (MAX_REQUESTS per

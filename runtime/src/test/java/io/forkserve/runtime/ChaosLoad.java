@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
  * at a time on its own connection ({@code Connection: close}) with a deadline, good requests mixed
  * with bad ones, counting every answer by status and every request without an answer by cause. Raw
  * sockets, so that what is sent (a declared oversize length, a body trickled slowly) is exactly
- * what the test says.
+ * what the test says. A good request holds its worker for {@code hold} ({@code sleep_ms}): the
+ * workers always have requests in flight, at a rate the clients' count bounds, instead of as many
+ * as two cores can serve.
  */
 final class ChaosLoad {
   /** What a request is, in the order of {@link #MIX}. */
@@ -63,17 +65,20 @@ final class ChaosLoad {
   private final String apiKey;
   private final long maxPayload;
   private final Duration deadline;
+  private final long holdMillis;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
   private final LongAdder sent = new LongAdder();
   private final AtomicLong maxLatencyNanos = new AtomicLong();
 
-  ChaosLoad(int port, String apiKey, long maxPayload, Duration deadline, int concurrency) {
+  ChaosLoad(
+      int port, String apiKey, long maxPayload, Duration deadline, int concurrency, Duration hold) {
     this.port = port;
     this.apiKey = apiKey;
     this.maxPayload = maxPayload;
     this.deadline = deadline;
+    this.holdMillis = hold.toMillis();
     for (int t = 0; t < concurrency; t++) {
       int offset = t * 7;
       Thread thread = new Thread(() -> run(offset), "chaos-load-" + t);
@@ -178,7 +183,7 @@ final class ChaosLoad {
 
   private void write(Kind kind, long i, OutputStream out, long end)
       throws IOException, InterruptedException {
-    String good = "{\"input\": " + i + "}";
+    String good = "{\"input\": " + i + ", \"sleep_ms\": " + holdMillis + "}";
     switch (kind) {
       case GOOD -> out.write(request("/predict", apiKey, good.length(), good));
       case MALFORMED_JSON -> out.write(request("/predict", apiKey, 10, "{\"input\": "));

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.archive.MetricsArchive;
+import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.testsupport.Fixtures;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +24,7 @@ class DeadWorkersTest {
     long pid = gone.pid();
     Path file = dir.resolve("counter_" + pid + ".db");
     Files.copy(Fixtures.prometheusClient("v0.16.0/counters/counter_15550.db"), file);
-    DeadWorkers dead = new DeadWorkers();
+    DeadWorkers dead = new DeadWorkers(() -> {});
     try {
       dead.bury(pid);
       assertEquals(List.of(pid), dead.pending());
@@ -35,5 +38,45 @@ class DeadWorkersTest {
     }
     dead.bury(pid + 1);
     assertEquals(List.of(), dead.pending(), "closed: a burial does nothing");
+  }
+
+  @Test
+  void aFold_closesTheFilesTheScraperKeptOpen_withoutAScrape(@TempDir Path dir)
+      throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path file = dir.resolve("counter_" + gone.pid() + ".db");
+    Files.copy(Fixtures.prometheusClient("v0.16.0/counters/counter_15550.db"), file);
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      scraper.scrape();
+      assertEquals(List.of(file.toString()), openIn(dir), "the scraper keeps its file open");
+      DeadWorkers dead = new DeadWorkers(scraper::releaseDeletedFiles);
+      try {
+        dead.attach(MetricsArchive.open(dir));
+        dead.bury(gone.pid());
+        assertFalse(Files.exists(file), "folded and deleted");
+        assertEquals(List.of(), openIn(dir), "its disk space held by the scraper");
+      } finally {
+        dead.close();
+      }
+    }
+  }
+
+  /** Files under {@code dir} this JVM has open, but the archive's. */
+  private static List<String> openIn(Path dir) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith(dir + "/") && !target.contains("/forkserve-archive/")) {
+            out.add(target);
+          }
+        } catch (java.io.IOException e) {
+          // the listing's own descriptor, or one closed meanwhile
+        }
+      }
+    }
+    return out;
   }
 }

@@ -89,7 +89,7 @@ class OperationsIT {
             ServerProcess.start(
                     "--api", ScriptedApi.class.getName(), "--workers", "2", "--admin-token", TOKEN)
                 .awaitHealthy();
-        WorkerFaultsIT.Load load = new WorkerFaultsIT.Load(server, 4, "{\"sleep_ms\":5}")) {
+        WorkerFaultsIT.Load load = new WorkerFaultsIT.Load(server, 4, "{\"sleep_ms\":20}")) {
       load.awaitResponses(20);
       Set<Long> first = pids(server);
       signal(server, "HUP");
@@ -209,6 +209,12 @@ class OperationsIT {
   }
 
   static void signal(ServerProcess server, String name) throws Exception {
+    // a signal this JVM inherited as ignored (a suite started under nohup) is never delivered:
+    // fail at once, naming why, rather than wait for an effect that cannot come
+    String refused = "forkserve: not handling SIG" + name;
+    assertTrue(server.stdout.stream().noneMatch(l -> l.startsWith(refused)),
+        () -> "the server does not handle SIG" + name + " (is the suite run under nohup?): "
+            + server.stdout);
     Process kill =
         new ProcessBuilder("kill", "-" + name, Long.toString(server.process.pid()))
             .inheritIO()

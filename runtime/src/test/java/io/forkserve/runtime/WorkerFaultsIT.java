@@ -199,7 +199,7 @@ class WorkerFaultsIT {
                     "--max-requests-jitter",
                     "10")
                 .awaitHealthy();
-        Load load = new Load(server, 4, "{\"input\":1,\"sleep_ms\":5}")) {
+        Load load = new Load(server, 4, "{\"input\":1,\"sleep_ms\":20}")) {
       Progress.awaitCount(
           () -> restarts(server, "recycle"),
           3,
@@ -223,7 +223,7 @@ class WorkerFaultsIT {
     try (ServerProcess server =
             ServerProcess.start("--api", ScriptedApi.class.getName(), "--max-worker-rss", "1MB")
                 .awaitHealthy();
-        Load load = new Load(server, 2, "{\"input\":1}")) {
+        Load load = new Load(server, 2, "{\"input\":1,\"sleep_ms\":20}")) {
       long first = pidOf(server, 0);
       ServerProcess.await(
           () -> restarts(server, "recycle") >= 1 && pidOf(server, 0) != first,
@@ -287,7 +287,12 @@ class WorkerFaultsIT {
   /** One answer a load client got. */
   record Outcome(int status, String body, String retryAfter) {}
 
-  /** Client threads posting one body in a loop, each call with a 10 s deadline. */
+  /**
+   * Client threads posting one body in a loop, each call with a 10 s deadline. The tests' bodies
+   * hold their worker with {@code sleep_ms} (20 ms): requests are in flight at every kill or
+   * recycle, and the load stays at a few dozen requests a second per worker instead of as many
+   * as the cores serve, which held both of them for the whole test.
+   */
   static final class Load implements AutoCloseable {
     final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
     final List<String> errors = new CopyOnWriteArrayList<>();

@@ -24,6 +24,13 @@ public final class Processes {
   /** How long an external command may run on an idle machine before it counts as hung. */
   public static final Duration COMMAND_LIMIT = Duration.ofSeconds(120);
 
+  /**
+   * Flags of a helper JVM that lives a few seconds: the client compiler only, the serial
+   * collector, no perf data file, class-data sharing when the JDK has its archive.
+   */
+  public static final List<String> QUICK_JVM =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto");
+
   private Processes() {}
 
   /** A finished process. */
@@ -56,9 +63,7 @@ public final class Processes {
    * stdout and stderr go to {@code log}.
    */
   public static Process startJava(Path log, Class<?> main, String... args) throws IOException {
-    List<String> quick =
-        List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto");
-    return new ProcessBuilder(javaCommand(quick, main.getName(), args))
+    return new ProcessBuilder(javaCommand(QUICK_JVM, main.getName(), args))
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();

@@ -6,6 +6,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -243,6 +244,23 @@ public final class MetricsArchive implements Closeable {
   private synchronized void replaceDamaged(String problem) {
     Path aside = metricsDir.resolve(DAMAGED_FOLDER);
     String where;
+    if (Files.notExists(folder, LinkOption.NOFOLLOW_LINKS)) {
+      where = "its folder is gone: the metrics directory was deleted or replaced while in use"
+          + " (processes keep writing the series they had into the deleted files, lost to"
+          + " scrapes, until they restart)";
+    } else {
+      where = moveAside(aside, problem);
+    }
+    lastDamage = "metrics archive " + folder + " is damaged (" + problem + "); " + where
+        + "; archived counters restart from zero";
+    LOG.log(Level.ERROR, lastDamage);
+    env = ArchiveEnv.openWritable(folder, initialMapSize);
+    resets++;
+  }
+
+  /** Moves the damaged folder to {@code aside} (or deletes it); says which. */
+  private String moveAside(Path aside, String problem) {
+    String where;
     try {
       MultiprocDirectory.deleteTree(aside);
       Files.move(folder, aside, StandardCopyOption.ATOMIC_MOVE);
@@ -256,11 +274,7 @@ public final class MetricsArchive implements Closeable {
             + ") and can be neither moved aside nor deleted: " + e, e);
       }
     }
-    lastDamage = "metrics archive " + folder + " is damaged (" + problem + "); " + where
-        + "; archived counters restart from zero";
-    LOG.log(Level.ERROR, lastDamage);
-    env = ArchiveEnv.openWritable(folder, initialMapSize);
-    resets++;
+    return where;
   }
 
   /**

@@ -22,9 +22,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,14 +31,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * Merges every metric file in a multiprocess directory, as prometheus_client's {@code
- * MultiProcessCollector} does, incrementally across calls. Not thread-safe: one scraper per
- * scraping thread, or calls serialized by the caller.
+ * MultiProcessCollector} does, incrementally across calls. It keeps files open between scrapes:
+ * {@link #close} it when done. Scrapes from several threads run one at a time; {@link
+ * #releaseDeletedFiles} and {@link #close} may be called from any thread.
  */
-public final class DirectoryScraper {
+public final class DirectoryScraper implements AutoCloseable {
   /*
    * Per file identity (path and file key: a file replaced under the same name is a new file) the
    * scraper keeps a MetricFileReader, which decodes each entry once, and the slot of each entry
@@ -49,6 +49,17 @@ public final class DirectoryScraper {
    * The path is taken with lstat (a link is not a regular file: skipped), and while the
    * directory holds at most MAX_OPEN_FILES files each reader keeps its file open between
    * scrapes; it is closed when its name leaves the listing or names another file (file key).
+   * A deleted file keeps its disk space while its channel is open. The next scrape closes it
+   * (its name left the listing); a process that deletes files while nobody may scrape for a
+   * while (the server's fold) calls releaseDeletedFiles, which closes at once every kept file
+   * whose name no longer names it. That call never waits for a scrape in progress, which may
+   * still open a file it listed before the deletion: it sets `releaseAsked` and tries the lock;
+   * a scrape reads `releaseAsked` after it unlocks, so one of the two does the release after
+   * the deletion (the flag is written before the lock is tried, the lock released before the
+   * flag is read). Telling the scraper beats a timer or a check on every scrape: the server
+   * knows the moment, and it costs an lstat per kept file per fold, nothing per scrape.
+   * close() closes every file; a scrape after it throws IllegalStateException.
+   *
    * A file that cannot be read is skipped for this scrape, counted by reason, and logged once per
    * (identity, reason). When most slots went unused (pids come and go), the table is rebuilt from
    * the readers' decoded keys on the next scrape, so memory follows the live series.
@@ -88,6 +99,9 @@ public final class DirectoryScraper {
   private SeriesTable table = new SeriesTable();
   private boolean compact;
   private List<SkippedFile> lastSkipped = List.of();
+  private final ReentrantLock lock = new ReentrantLock();
+  private volatile boolean releaseAsked;
+  private boolean closed; // guarded by lock
 
   /** A scraper over {@code dir}; it never writes, folds or deletes anything there. */
   public DirectoryScraper(Path dir) {
@@ -106,8 +120,95 @@ public final class DirectoryScraper {
     this.beforeRead = beforeRead;
   }
 
-  /** Reads the directory now and merges it; never throws for a bad file (it is skipped). */
+  /**
+   * One scrape of {@code dir} merged with {@code sources} by a scraper closed right after: for
+   * tools and tests that scrape once.
+   */
+  public static MetricSnapshots scrapeOnce(Path dir, List<MergeSource> sources) {
+    try (DirectoryScraper scraper = new DirectoryScraper(dir, sources)) {
+      return scraper.scrape();
+    }
+  }
+
+  /** One scrape of {@code dir} by a scraper closed right after. */
+  public static MetricSnapshots scrapeOnce(Path dir) {
+    return scrapeOnce(dir, List.of());
+  }
+
+  /**
+   * Reads the directory now and merges it; never throws for a bad file (it is skipped).
+   *
+   * @throws IllegalStateException once closed
+   */
   public MetricSnapshots scrape() {
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("the scraper of " + dir + " is closed");
+      }
+      return scrapeLocked();
+    } finally {
+      lock.unlock();
+      releaseIfAsked();
+    }
+  }
+
+  /**
+   * Closes at once the files kept open whose name no longer names them (deleted or replaced),
+   * so their disk space is freed without waiting for the next scrape; a scrape in progress does
+   * it when it ends. Never blocks. Any thread.
+   */
+  public void releaseDeletedFiles() {
+    releaseAsked = true;
+    releaseIfAsked();
+  }
+
+  private void releaseIfAsked() {
+    while (releaseAsked && lock.tryLock()) {
+      try {
+        releaseAsked = false;
+        files.entrySet().removeIf(e -> {
+          boolean gone = !names(e.getKey(), e.getValue().fileKey);
+          if (gone) {
+            e.getValue().reader.close();
+          }
+          return gone;
+        });
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** True when {@code path} is still the file {@code fileKey}; false when gone or replaced. */
+  private static boolean names(Path path, Object fileKey) {
+    try {
+      BasicFileAttributes attrs =
+          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return Objects.equals(attrs.fileKey(), fileKey);
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      return true; // cannot tell: the next scrape decides
+    }
+  }
+
+  /** Closes every file this scraper keeps open; idempotent. Waits for a scrape in progress. */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+      for (FileState state : files.values()) {
+        state.reader.close();
+      }
+      files.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private MetricSnapshots scrapeLocked() {
     if (compact) {
       rebuildTable();
     }
@@ -302,8 +403,8 @@ public final class DirectoryScraper {
 
   private int sourceSlot(MetricType type, GaugeMode mode, String pid, String json) {
     SourceSlot known = sourceSlotsByInstance.get(json);
-    if (known != null && known.type == type && known.mode == mode && known.pid.equals(pid)) {
-      return known.slot;
+    if (known != null && known.type() == type && known.mode() == mode && known.pid().equals(pid)) {
+      return known.slot();
     }
     int slot = sourceSlotById(type, mode, pid, json);
     if (sourceSlotsByInstance.size() > 2 * sourceSlots.size() + 1024) {
@@ -389,93 +490,5 @@ public final class DirectoryScraper {
   }
 
   /** The slot of one source entry, valid for the key instance it is cached under. */
-  private static final class SourceSlot {
-    final MetricType type;
-    final GaugeMode mode;
-    final String pid;
-    final int slot;
-
-    SourceSlot(MetricType type, GaugeMode mode, String pid, int slot) {
-      this.type = type;
-      this.mode = mode;
-      this.pid = pid;
-      this.slot = slot;
-    }
-  }
-
-  /** One file identity: its reader and the slot of each decoded entry. */
-  private static final class FileState {
-    final MetricFileReader reader;
-    final Object fileKey;
-    FileTime lastModified;
-    int generation;
-    int mapped;
-    int[] slots = new int[16];
-    double[] values = new double[0];
-    double[] timestamps = new double[0];
-    boolean captured;
-    /** Values left out by the last combine: forbidden for the file's type. */
-    int invalid;
-
-    FileState(MetricFileReader reader, Object fileKey) {
-      this.reader = reader;
-      this.fileKey = fileKey;
-    }
-
-    /** Adds this file's values to the table; returns the number of new entries ignored. */
-    int combine(SeriesTable table) {
-      if (reader.generation() != generation) {
-        generation = reader.generation();
-        mapped = 0;
-      }
-      int n = reader.entryCount();
-      int ignored = n > mapped ? mapNew(table, n) : 0;
-      MetricType type = reader.name().type();
-      invalid = 0;
-      for (int i = 0; i < n; i++) {
-        int slot = slots[i];
-        if (slot >= 0) {
-          double value = captured ? values[i] : reader.value(i);
-          if (MergeRule.forbidden(type, value)) {
-            invalid++;
-            continue;
-          }
-          table.add(slot, value, captured ? timestamps[i] : reader.timestamp(i));
-        }
-      }
-      captured = false;
-      return ignored;
-    }
-
-    /** Copies the values of the last read, which the next file's read overwrites. */
-    void capture() {
-      int n = reader.entryCount();
-      if (values.length < n) {
-        values = new double[Math.max(n, 2 * values.length)];
-        timestamps = new double[values.length];
-      }
-      for (int i = 0; i < n; i++) {
-        values[i] = reader.value(i);
-        timestamps[i] = reader.timestamp(i);
-      }
-      captured = true;
-    }
-
-    private int mapNew(SeriesTable table, int n) {
-      if (slots.length < n) {
-        slots = Arrays.copyOf(slots, Math.max(n, slots.length * 2));
-      }
-      MetricFileName name = reader.name();
-      int ignored = 0;
-      for (int i = mapped; i < n; i++) {
-        EntryKey key = reader.key(i);
-        boolean reserved = key.metricName().equals(SKIPPED_FILES)
-            || key.metricName().equals(FILE_SKIPS);
-        slots[i] = reserved ? -1 : table.slotFor(name.type(), name.rule(), name.id(), key);
-        ignored += slots[i] < 0 ? 1 : 0;
-      }
-      mapped = n;
-      return ignored;
-    }
-  }
+  private record SourceSlot(MetricType type, GaugeMode mode, String pid, int slot) {}
 }

@@ -64,21 +64,23 @@ class ArchiveDamageTest {
     countJobs(PID, 5);
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       archive.fold(PID);
-      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
-      assertEquals(5.0, value(scraper.scrape(), "jobs_total", null));
-      try (RandomAccessFile f = new RandomAccessFile(data().toFile(), "rw")) {
-        f.setLength(f.length() - 4096); // LMDB would read a page past the end: SIGBUS
+      try (DirectoryScraper scraper =
+          new DirectoryScraper(dir, List.of(archive.newMergeSource()))) {
+        assertEquals(5.0, value(scraper.scrape(), "jobs_total", null));
+        try (RandomAccessFile f = new RandomAccessFile(data().toFile(), "rw")) {
+          f.setLength(f.length() - 4096); // LMDB would read a page past the end: SIGBUS
+        }
+        MetricSnapshots after = scraper.scrape();
+        assertEquals(1.0, archiveSkips(after));
+        assertTrue(Double.isNaN(value(after, "jobs_total", null)), "the archived total is gone");
+        assertTrue(Files.isDirectory(dir.resolve(MetricsArchive.DAMAGED_FOLDER)));
+        assertTrue(archive.lastDamage().contains("truncated"), archive.lastDamage());
+        countJobs(PID + 1, 2); // the fresh archive folds and counts exactly again
+        archive.fold(PID + 1);
+        MetricSnapshots later = scraper.scrape();
+        assertEquals(2.0, value(later, "jobs_total", null));
+        assertEquals(1.0, archiveSkips(later), "counted once, not per scrape");
       }
-      MetricSnapshots after = scraper.scrape();
-      assertEquals(1.0, archiveSkips(after));
-      assertTrue(Double.isNaN(value(after, "jobs_total", null)), "the archived total is gone");
-      assertTrue(Files.isDirectory(dir.resolve(MetricsArchive.DAMAGED_FOLDER)));
-      assertTrue(archive.lastDamage().contains("truncated"), archive.lastDamage());
-      countJobs(PID + 1, 2); // the fresh archive folds and counts exactly again
-      archive.fold(PID + 1);
-      MetricSnapshots later = scraper.scrape();
-      assertEquals(2.0, value(later, "jobs_total", null));
-      assertEquals(1.0, archiveSkips(later), "counted once, not per scrape");
     }
   }
 
@@ -93,12 +95,14 @@ class ArchiveDamageTest {
       assertTrue(archive.lastDamage().contains("not an LMDB file"), archive.lastDamage());
       assertTrue(Files.exists(dir.resolve(MetricsArchive.DAMAGED_FOLDER)
           .resolve(ArchiveEnv.DATA_FILE)));
-      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
-      assertEquals(1.0, archiveSkips(scraper.scrape()));
-      assertEquals(1.0, archiveSkips(scraper.scrape()));
-      countJobs(PID, 3);
-      archive.fold(PID);
-      assertEquals(3.0, value(scraper.scrape(), "jobs_total", null));
+      try (DirectoryScraper scraper =
+          new DirectoryScraper(dir, List.of(archive.newMergeSource()))) {
+        assertEquals(1.0, archiveSkips(scraper.scrape()));
+        assertEquals(1.0, archiveSkips(scraper.scrape()));
+        countJobs(PID, 3);
+        archive.fold(PID);
+        assertEquals(3.0, value(scraper.scrape(), "jobs_total", null));
+      }
     }
   }
 
@@ -115,11 +119,13 @@ class ArchiveDamageTest {
             ArchiveLayout.put(v, "forkserve-archive 99"));
         return null;
       });
-      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
-      MetricSnapshots s = scraper.scrape();
-      assertEquals(1.0, archiveSkips(s));
-      assertTrue(archive.lastDamage().contains("forkserve-archive 99"), archive.lastDamage());
-      assertTrue(Double.isNaN(value(s, "jobs_total", null)));
+      try (DirectoryScraper scraper =
+          new DirectoryScraper(dir, List.of(archive.newMergeSource()))) {
+        MetricSnapshots s = scraper.scrape();
+        assertEquals(1.0, archiveSkips(s));
+        assertTrue(archive.lastDamage().contains("forkserve-archive 99"), archive.lastDamage());
+        assertTrue(Double.isNaN(value(s, "jobs_total", null)));
+      }
     }
   }
 
@@ -142,7 +148,7 @@ class ArchiveDamageTest {
       IllegalStateException e = assertThrows(IllegalStateException.class, view::contents);
       assertTrue(e.getMessage().contains("truncated"), e.getMessage());
       assertTrue(ArchiveLayout.printable(e.getMessage()), e.getMessage());
-      MetricSnapshots s = new DirectoryScraper(dir, List.of(view.newMergeSource())).scrape();
+      MetricSnapshots s = DirectoryScraper.scrapeOnce(dir, List.of(view.newMergeSource()));
       assertEquals(1.0, archiveSkips(s));
     }
     assertFalse(Files.exists(dir.resolve(MetricsArchive.DAMAGED_FOLDER)), "a view moves nothing");

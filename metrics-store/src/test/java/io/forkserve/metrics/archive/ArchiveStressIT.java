@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * down or disappears, the directory stays bounded, and the end state is the test's own count.
  */
 class ArchiveStressIT {
-  private static final int WORKERS = Integer.getInteger("archive.stress.workers", 80);
+  private static final int WORKERS = Integer.getInteger("archive.stress.workers", 40);
   private static final int CONCURRENT = 3;
   private static final int ITERATIONS = 60;
   private static final int PAUSE_MICROS = 1000;
@@ -55,8 +55,7 @@ class ArchiveStressIT {
       AtomicReference<Throwable> scraperError = new AtomicReference<>();
       ScraperMain.MonotonicCheck check = new ScraperMain.MonotonicCheck();
       Thread scraper = new Thread(() -> {
-        try {
-          DirectoryScraper s = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
+        try (DirectoryScraper s = new DirectoryScraper(dir, List.of(archive.newMergeSource()))) {
           while (!stop.get()) {
             check.accept(rows(ArchiveTesting.text(s.scrape())));
             maxEntries.accumulateAndGet(entries(), Math::max);

@@ -27,7 +27,7 @@ final class ArchiveTesting {
 
   /** The text exposition of one scrape of {@code dir} merged with {@code sources}. */
   static String scrapeText(Path dir, List<MergeSource> sources) {
-    return text(new DirectoryScraper(dir, sources).scrape());
+    return text(DirectoryScraper.scrapeOnce(dir, sources));
   }
 
   static String text(MetricSnapshots snapshots) {

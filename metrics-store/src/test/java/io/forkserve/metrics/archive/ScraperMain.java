@@ -32,8 +32,8 @@ public final class ScraperMain {
     });
     stdin.setDaemon(true);
     stdin.start();
-    try (MetricsArchive archive = MetricsArchive.openReadOnly(dir)) {
-      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
+    try (MetricsArchive archive = MetricsArchive.openReadOnly(dir);
+        DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()))) {
       MonotonicCheck check = new MonotonicCheck();
       while (!stop.get()) {
         check.accept(ArchiveTesting.rows(ArchiveTesting.text(scraper.scrape())));

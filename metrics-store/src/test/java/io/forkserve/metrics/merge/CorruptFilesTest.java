@@ -100,7 +100,7 @@ class CorruptFilesTest {
     Files.write(dir.resolve("counter_7.db"), bytes);
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(0, -16);
     Files.write(dir.resolve("counter_8.db"), bytes);
-    MetricSnapshots s = new DirectoryScraper(dir).scrape();
+    MetricSnapshots s = DirectoryScraper.scrapeOnce(dir);
     assertEquals(2.0, Values.skippedNow(s, SkipReason.CORRUPT));
     assertEquals(Map.of(GOOD_SAMPLE, 3.0), Values.of(s));
   }
@@ -172,7 +172,7 @@ class CorruptFilesTest {
     }
     Files.write(dir.resolve("counter_7.db.bak"), valid); // not *.db: ignored, not counted
     Files.writeString(dir.resolve("README"), "not ours");
-    MetricSnapshots s = new DirectoryScraper(dir).scrape();
+    MetricSnapshots s = DirectoryScraper.scrapeOnce(dir);
     assertEquals(7.0, Values.skippedNow(s, SkipReason.BAD_NAME));
     assertEquals(Map.of(GOOD_SAMPLE, 3.0), Values.of(s));
   }
@@ -186,7 +186,7 @@ class CorruptFilesTest {
   @Test
   void fileThatShrinksBetweenListingAndReading() throws IOException {
     Path victim = FileBytes.v2().add(KEY, 5.0).writeTo(dir.resolve("counter_7.db"));
-    DirectoryScraper scraper = new DirectoryScraper(dir, List.of(), path -> {
+    try (DirectoryScraper scraper = new DirectoryScraper(dir, List.of(), path -> {
       if (path.equals(victim)) {
         try (FileChannel ch = FileChannel.open(victim, StandardOpenOption.WRITE)) {
           ch.truncate(16);
@@ -194,16 +194,17 @@ class CorruptFilesTest {
           throw new AssertionError(e);
         }
       }
-    });
-    MetricSnapshots s = scraper.scrape();
-    assertEquals(1.0, Values.skippedNow(s, SkipReason.TRUNCATED));
-    assertEquals(Map.of(GOOD_SAMPLE, 3.0), Values.of(s));
+    })) {
+      MetricSnapshots s = scraper.scrape();
+      assertEquals(1.0, Values.skippedNow(s, SkipReason.TRUNCATED));
+      assertEquals(Map.of(GOOD_SAMPLE, 3.0), Values.of(s));
+    }
   }
 
   @Test
   void fileThatVanishesBetweenListingAndReading() throws IOException {
     Path victim = FileBytes.v2().add(KEY, 5.0).writeTo(dir.resolve("gauge_livesum_7.db"));
-    DirectoryScraper scraper = new DirectoryScraper(dir, List.of(), path -> {
+    try (DirectoryScraper scraper = new DirectoryScraper(dir, List.of(), path -> {
       if (path.equals(victim)) {
         try {
           Files.delete(victim);
@@ -211,13 +212,14 @@ class CorruptFilesTest {
           throw new AssertionError(e);
         }
       }
-    });
-    MetricSnapshots s = scraper.scrape();
-    assertEquals(1.0, Values.skippedNow(s, SkipReason.VANISHED));
-    assertEquals(Map.of(GOOD_SAMPLE, 3.0), Values.of(s));
-    MetricSnapshots next = scraper.scrape();
-    assertEquals(0.0, Values.skippedNow(next, SkipReason.VANISHED));
-    assertEquals(1.0, Values.skipsTotal(next, SkipReason.VANISHED));
+    })) {
+      MetricSnapshots s = scraper.scrape();
+      assertEquals(1.0, Values.skippedNow(s, SkipReason.VANISHED));
+      assertEquals(Map.of(GOOD_SAMPLE, 3.0), Values.of(s));
+      MetricSnapshots next = scraper.scrape();
+      assertEquals(0.0, Values.skippedNow(next, SkipReason.VANISHED));
+      assertEquals(1.0, Values.skipsTotal(next, SkipReason.VANISHED));
+    }
   }
 
   @Test
@@ -225,23 +227,25 @@ class CorruptFilesTest {
     Path file = FileBytes.v2().add(KEY, 5.0)
         .add(FileBytes.key("jobs", "jobs_total", "{\"queue\": \"b\"}", "Jobs."), 1.0)
         .writeTo(dir.resolve("counter_7.db"));
-    DirectoryScraper scraper = new DirectoryScraper(dir);
-    assertEquals(8.0, Values.of(scraper.scrape()).get(GOOD_SAMPLE));
-    FileBytes.v2().add(KEY, 2.0).overwrite(file); // same inode, smaller used
-    Map<String, Double> after = Values.of(scraper.scrape());
-    assertEquals(Map.of(GOOD_SAMPLE, 5.0), after);
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      assertEquals(8.0, Values.of(scraper.scrape()).get(GOOD_SAMPLE));
+      FileBytes.v2().add(KEY, 2.0).overwrite(file); // same inode, smaller used
+      Map<String, Double> after = Values.of(scraper.scrape());
+      assertEquals(Map.of(GOOD_SAMPLE, 5.0), after);
+    }
   }
 
   @Test
   void badFileThatIsRepairedIsReadAgain() throws IOException {
     Path file = dir.resolve("counter_7.db");
     Files.write(file, new byte[0]);
-    DirectoryScraper scraper = new DirectoryScraper(dir);
-    assertEquals(1.0, Values.skippedNow(scraper.scrape(), SkipReason.EMPTY));
-    FileBytes.v2().add(KEY, 4.0).writeTo(file);
-    MetricSnapshots s = scraper.scrape();
-    assertEquals(0.0, Values.skippedNow(s, SkipReason.EMPTY));
-    assertEquals(Map.of(GOOD_SAMPLE, 7.0), Values.of(s));
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      assertEquals(1.0, Values.skippedNow(scraper.scrape(), SkipReason.EMPTY));
+      FileBytes.v2().add(KEY, 4.0).writeTo(file);
+      MetricSnapshots s = scraper.scrape();
+      assertEquals(0.0, Values.skippedNow(s, SkipReason.EMPTY));
+      assertEquals(Map.of(GOOD_SAMPLE, 7.0), Values.of(s));
+    }
   }
 
   @Test
@@ -249,7 +253,7 @@ class CorruptFilesTest {
     FileBytes.v1().add(KEY, 10.0).writeTo(dir.resolve("counter_7.db"));
     FileBytes.v1().add(KEY, 0.5).add(KEY.replace("\"a\"", "\"b\""), 1.0)
         .writeTo(dir.resolve("counter_8.db"));
-    MetricSnapshots s = new DirectoryScraper(dir).scrape();
+    MetricSnapshots s = DirectoryScraper.scrapeOnce(dir);
     assertEquals(Map.of(GOOD_SAMPLE, 13.5, "jobs_total{queue=\"b\"}", 1.0), Values.of(s));
     for (SkipReason r : SkipReason.values()) {
       assertEquals(0.0, Values.skippedNow(s, r), r.label());
@@ -259,7 +263,7 @@ class CorruptFilesTest {
   @Test
   void allocatedButNeverInitialisedFileIsEmptyNotBad() throws IOException {
     Files.write(dir.resolve("counter_7.db"), new byte[65536]); // used == 0: writer mid-create
-    MetricSnapshots s = new DirectoryScraper(dir).scrape();
+    MetricSnapshots s = DirectoryScraper.scrapeOnce(dir);
     for (SkipReason r : SkipReason.values()) {
       assertEquals(0.0, Values.skippedNow(s, r), r.label());
     }
@@ -267,20 +271,21 @@ class CorruptFilesTest {
   }
 
   private void assertSkippedTwiceWarnedOnce(SkipReason reason, String fileName) {
-    DirectoryScraper scraper = new DirectoryScraper(dir);
-    MetricSnapshots first = scraper.scrape();
-    MetricSnapshots second = scraper.scrape();
-    for (MetricSnapshots s : List.of(first, second)) {
-      assertEquals(1.0, Values.skippedNow(s, reason), reason.label());
-      assertEquals(Map.of(GOOD_SAMPLE, 3.0), Values.of(s));
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      MetricSnapshots first = scraper.scrape();
+      MetricSnapshots second = scraper.scrape();
+      for (MetricSnapshots s : List.of(first, second)) {
+        assertEquals(1.0, Values.skippedNow(s, reason), reason.label());
+        assertEquals(Map.of(GOOD_SAMPLE, 3.0), Values.of(s));
+      }
+      assertEquals(1.0, Values.skipsTotal(first, reason));
+      assertEquals(2.0, Values.skipsTotal(second, reason));
+      assertEquals(1, warnings.size(), "one warning for two scrapes");
+      assertTrue(warnings.get(0).getMessage().contains(fileName), warnings.get(0).getMessage());
+      assertEquals(List.of(fileName + " " + reason.label()),
+          scraper.lastSkipped().stream()
+              .map(f -> f.path().getFileName() + " " + f.reason().label()).toList());
     }
-    assertEquals(1.0, Values.skipsTotal(first, reason));
-    assertEquals(2.0, Values.skipsTotal(second, reason));
-    assertEquals(1, warnings.size(), "one warning for two scrapes");
-    assertTrue(warnings.get(0).getMessage().contains(fileName), warnings.get(0).getMessage());
-    assertEquals(List.of(fileName + " " + reason.label()),
-        scraper.lastSkipped().stream()
-            .map(f -> f.path().getFileName() + " " + f.reason().label()).toList());
   }
 
   /** Copies a real SQLite database (test resource sqlite/jobs.sqlite) to {@code file}. */

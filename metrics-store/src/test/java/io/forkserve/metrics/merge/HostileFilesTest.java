@@ -32,7 +32,7 @@ class HostileFilesTest {
     Path fifo = dir.resolve("counter_7.db");
     Processes.run(new byte[0], "mkfifo", fifo.toString()); // coreutils: there wherever we run
     MetricSnapshots s = assertTimeoutPreemptively(Duration.ofSeconds(30),
-        () -> new DirectoryScraper(dir).scrape());
+        () -> DirectoryScraper.scrapeOnce(dir));
     assertEquals(1.0, Values.skippedNow(s, SkipReason.UNREADABLE));
     assertEquals(Map.of(CorruptFilesTest.GOOD_SAMPLE, 3.0), Values.of(s));
   }
@@ -47,10 +47,11 @@ class HostileFilesTest {
       f.writeInt(Integer.reverseBytes(Integer.MAX_VALUE & ~7)); // used, little-endian
       f.writeInt(0);
     }
-    DirectoryScraper scraper = new DirectoryScraper(dir);
-    MetricSnapshots s = scraper.scrape();
-    assertEquals(1.0, Values.skippedNow(s, SkipReason.UNREADABLE));
-    assertEquals(Map.of(CorruptFilesTest.GOOD_SAMPLE, 3.0), Values.of(s));
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      MetricSnapshots s = scraper.scrape();
+      assertEquals(1.0, Values.skippedNow(s, SkipReason.UNREADABLE));
+      assertEquals(Map.of(CorruptFilesTest.GOOD_SAMPLE, 3.0), Values.of(s));
+    }
   }
 
   @Test
@@ -59,18 +60,19 @@ class HostileFilesTest {
     FileBytes.v1().add(CorruptFilesTest.KEY, Double.NaN).writeTo(dir.resolve("counter_7.db"));
     FileBytes.v1().add(FileBytes.key("temp", "temp", "{}", "T."), Double.NaN)
         .writeTo(dir.resolve("gauge_all_7.db"));
-    DirectoryScraper scraper = new DirectoryScraper(dir);
-    MetricSnapshots s = scraper.scrape();
-    assertEquals(3.0, Values.of(s).get(CorruptFilesTest.GOOD_SAMPLE));
-    assertEquals(1.0, Values.skippedNow(s, SkipReason.INVALID_VALUE));
-    assertTrue(Double.isNaN(Values.of(s).get("temp{pid=\"7\"}")), "a NaN gauge is allowed");
-    ByteArrayOutputStream page = new ByteArrayOutputStream();
-    Exposition.write(s, ExpositionFormat.OPENMETRICS, page);
-    for (String line : page.toString(StandardCharsets.UTF_8).split("\n")) {
-      if (line.startsWith("jobs")) {
-        assertFalse(line.contains("NaN"), line);
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      MetricSnapshots s = scraper.scrape();
+      assertEquals(3.0, Values.of(s).get(CorruptFilesTest.GOOD_SAMPLE));
+      assertEquals(1.0, Values.skippedNow(s, SkipReason.INVALID_VALUE));
+      assertTrue(Double.isNaN(Values.of(s).get("temp{pid=\"7\"}")), "a NaN gauge is allowed");
+      ByteArrayOutputStream page = new ByteArrayOutputStream();
+      Exposition.write(s, ExpositionFormat.OPENMETRICS, page);
+      for (String line : page.toString(StandardCharsets.UTF_8).split("\n")) {
+        if (line.startsWith("jobs")) {
+          assertFalse(line.contains("NaN"), line);
+        }
       }
+      assertEquals(2.0, Values.skipsTotal(scraper.scrape(), SkipReason.INVALID_VALUE));
     }
-    assertEquals(2.0, Values.skipsTotal(scraper.scrape(), SkipReason.INVALID_VALUE));
   }
 }

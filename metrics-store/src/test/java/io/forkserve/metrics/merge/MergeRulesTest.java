@@ -89,7 +89,7 @@ class MergeRulesTest {
         .add(bucket("1"), 3.0).add(bucket("+Inf"), 1.0).add(bucket("0.5"), 0.0)
         .add(FileBytes.key("lat", "lat_sum", "{\"r\": \"/\"}", "L."), 10.0)
         .writeTo(dir.resolve("histogram_2.db"));
-    MetricSnapshots s = new DirectoryScraper(dir).scrape();
+    MetricSnapshots s = DirectoryScraper.scrapeOnce(dir);
     assertEquals(Map.of(
         "lat_bucket{le=\"0.5\",r=\"/\"}", 1.0,
         "lat_bucket{le=\"1.0\",r=\"/\"}", 6.0,
@@ -120,7 +120,7 @@ class MergeRulesTest {
         .writeTo(dir.resolve("counter_2.db"));
     FileBytes.v2().add(FileBytes.key("x", "x", "{}", "A gauge."), 5.0)
         .writeTo(dir.resolve("gauge_all_1.db"));
-    MetricSnapshots s = new DirectoryScraper(dir).scrape();
+    MetricSnapshots s = DirectoryScraper.scrapeOnce(dir);
     assertEquals(Map.of("x_total", 3.0), Values.of(s));
     assertEquals(MetricType.COUNTER, family(s, "x").type());
     assertEquals("First.", family(s, "x").help());
@@ -135,10 +135,11 @@ class MergeRulesTest {
         .writeTo(dir.resolve("gauge_livemin_1.db"));
     FileBytes.v2().add(gauge("g", "b"), 2.0).add(gauge("g", "a"), 3.0)
         .writeTo(dir.resolve("gauge_max_2.db"));
-    DirectoryScraper scraper = new DirectoryScraper(dir);
-    Map<String, Double> expected = Map.of("g{shard=\"a\"}", 3.0, "g{shard=\"b\"}", 2.0);
-    assertEquals(expected, Values.of(scraper.scrape()));
-    assertEquals(expected, Values.of(scraper.scrape()));
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      Map<String, Double> expected = Map.of("g{shard=\"a\"}", 3.0, "g{shard=\"b\"}", 2.0);
+      assertEquals(expected, Values.of(scraper.scrape()));
+      assertEquals(expected, Values.of(scraper.scrape()));
+    }
   }
 
   @Test
@@ -153,7 +154,7 @@ class MergeRulesTest {
     String key = "[\"j\", \"j_total\", {\"q\": \"caf\\u00e9 \\\"q\\\" back\\\\slash line\\nbreak"
         + " \\ud83d\\ude00\"}, \"H\\u00e9lp.\"]";
     FileBytes.v2().add(key, 1.0).writeTo(dir.resolve("counter_1.db"));
-    MetricSnapshots s = new DirectoryScraper(dir).scrape();
+    MetricSnapshots s = DirectoryScraper.scrapeOnce(dir);
     assertEquals("café \"q\" back\\slash line\nbreak \uD83D\uDE00",
         family(s, "j").samples().get(0).labels().get("q"));
     assertEquals("Hélp.", family(s, "j").help());
@@ -168,17 +169,18 @@ class MergeRulesTest {
       sink.accept(MetricType.GAUGE, GaugeMode.LIVESUM, "archive", gauge("g", "x"), 2.0, 0.0);
       sink.accept(MetricType.COUNTER, null, "archive", "not json", 99.0, 0.0);
     };
-    DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive));
-    Map<String, Double> expected = Map.of("jobs_total{q=\"a\"}", 11.5, "g{shard=\"x\"}", 2.0);
-    assertEquals(expected, Values.of(scraper.scrape()));
-    assertEquals(expected, Values.of(scraper.scrape()));
+    try (DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive))) {
+      Map<String, Double> expected = Map.of("jobs_total{q=\"a\"}", 11.5, "g{shard=\"x\"}", 2.0);
+      assertEquals(expected, Values.of(scraper.scrape()));
+      assertEquals(expected, Values.of(scraper.scrape()));
+    }
   }
 
   @Test
   void familiesAreSortedByNameAndSeriesByLabels() {
     FileBytes.v2().add(gauge("b", "2"), 1.0).add(gauge("b", "1"), 1.0).add(gauge("a", "z"), 1.0)
         .writeTo(dir.resolve("gauge_sum_1.db"));
-    MetricSnapshots s = new DirectoryScraper(dir).scrape();
+    MetricSnapshots s = DirectoryScraper.scrapeOnce(dir);
     assertEquals(List.of("a", "b", "forkserve_metrics_file_skips",
         "forkserve_metrics_skipped_files"),
         s.families().stream().map(MetricFamilySnapshot::name).toList());
@@ -191,7 +193,7 @@ class MergeRulesTest {
   }
 
   private Map<String, Double> scrape() {
-    return Values.of(new DirectoryScraper(dir).scrape());
+    return Values.of(DirectoryScraper.scrapeOnce(dir));
   }
 
   private static MetricFamilySnapshot family(MetricSnapshots s, String name) {

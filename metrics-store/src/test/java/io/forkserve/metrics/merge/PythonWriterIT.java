@@ -46,26 +46,27 @@ class PythonWriterIT {
       writers.add(new ProcessBuilder(Tools.PYTHON, "-c", script, dir.toString(),
           Integer.toString(EVENTS)).redirectErrorStream(true).start());
     }
-    DirectoryScraper scraper = new DirectoryScraper(dir);
-    Map<String, Double> last = new HashMap<>();
-    int midWrite = 0;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (writers.stream().anyMatch(Process::isAlive)) {
-      assertTrue(System.nanoTime() < deadline, "writers did not finish in time");
-      double work = total(check(scraper.scrape(), last, true), "work_total{");
-      midWrite += work > 0 && work < PROCESSES * EVENTS ? 1 : 0;
+    try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+      Map<String, Double> last = new HashMap<>();
+      int midWrite = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (writers.stream().anyMatch(Process::isAlive)) {
+        assertTrue(System.nanoTime() < deadline, "writers did not finish in time");
+        double work = total(check(scraper.scrape(), last, true), "work_total{");
+        midWrite += work > 0 && work < PROCESSES * EVENTS ? 1 : 0;
+      }
+      for (Process p : writers) {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(),
+            TimeUnit.MILLISECONDS), "python writer did not exit: " + out);
+        assertEquals(0, p.exitValue(), out);
+      }
+      Map<String, Double> end = check(scraper.scrape(), last, false);
+      assertEquals(PROCESSES * EVENTS, total(end, "work_total{"));
+      assertEquals(PROCESSES * EVENTS, total(end, "lat_count{"));
+      assertEquals(700, end.keySet().stream().filter(k -> k.startsWith("work_total{")).count());
+      assertTrue(midWrite > 0, "no scrape saw the writers half done");
     }
-    for (Process p : writers) {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(),
-          TimeUnit.MILLISECONDS), "python writer did not exit: " + out);
-      assertEquals(0, p.exitValue(), out);
-    }
-    Map<String, Double> end = check(scraper.scrape(), last, false);
-    assertEquals(PROCESSES * EVENTS, total(end, "work_total{"));
-    assertEquals(PROCESSES * EVENTS, total(end, "lat_count{"));
-    assertEquals(700, end.keySet().stream().filter(k -> k.startsWith("work_total{")).count());
-    assertTrue(midWrite > 0, "no scrape saw the writers half done");
   }
 
   private static double total(Map<String, Double> samples, String prefix) {

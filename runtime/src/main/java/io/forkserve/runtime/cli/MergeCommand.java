@@ -22,8 +22,8 @@ final class MergeCommand {
     ExpositionFormat format = format(args.option("--format", "text"));
     Path dir = args.directory();
     try (MetricsArchive archive = MetricsArchive.openReadOnly(dir)) {
-      DirectoryScraper scraper = new DirectoryScraper(dir, List.of(archive.newMergeSource()));
-      Exposition.write(scraper.scrape(), format, out);
+      Exposition.write(
+          DirectoryScraper.scrapeOnce(dir, List.of(archive.newMergeSource())), format, out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

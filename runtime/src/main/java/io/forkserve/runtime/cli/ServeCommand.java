@@ -27,8 +27,15 @@ final class ServeCommand {
     try {
       FrontServer.start(host, port, FrontHandlers.metricsOnly(scraper));
     } catch (IllegalArgumentException e) {
+      scraper.close();
+      archive.close();
       throw new CliException(MetricsCli.CANNOT_SERVE, e.getMessage());
     }
+    // serves until the JVM exits; then the scraper (after a scrape in progress) and the archive
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      scraper.close();
+      archive.close();
+    }, "forkserve-metrics-close"));
     out.printf("serving %s at http://%s:%d/metrics%n", dir, host, port);
     out.flush();
     return MetricsCli.OK;

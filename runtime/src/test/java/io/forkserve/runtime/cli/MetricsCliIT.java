@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.directory.MultiprocDirectory;
+import io.forkserve.testsupport.ExpositionText;
 import io.forkserve.testsupport.Fixtures;
 import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Tools;
@@ -209,6 +210,104 @@ class MetricsCliIT {
       server.waitFor(10, TimeUnit.SECONDS);
     }
     assertEquals(before, listing(dir));
+  }
+
+  /**
+   * A cleanup script deletes the served directory and makes it again: every scrape answers 200,
+   * the server keeps no file of the old directory open (its metric files nor its archive), and
+   * the new directory's samples are Python's.
+   */
+  @Test
+  void serveOnADirectoryDeletedAndMadeAgain_answersEveryScrape_andReadsOnlyTheNewOne()
+      throws Exception {
+    Path dir = copyFixture("v0.16.0", "counters");
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone.pid() + ".db"));
+    try (MetricsArchive archive = MetricsArchive.open(dir)) {
+      archive.fold(gone.pid()); // the server's archive beside the live files
+    }
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("bin/metrics").toString(), "serve",
+        dir.toString(), "--port", Integer.toString(port))
+        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    Process server = builder.start();
+    try {
+      String banner = new String(server.getInputStream().readNBytes(7), StandardCharsets.UTF_8);
+      assertEquals("serving", banner);
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpRequest scrape = HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(60))
+          .build();
+
+      HttpResponse<String> first = client.send(scrape, HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, first.statusCode(), first.body());
+      assertEquals(List.of(), pythonDifferences("counters", first.body()));
+      assertTrue(openIn(server.pid(), dir).contains(
+          dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER).resolve("data.mdb").toString()),
+          "the archive is open: " + openIn(server.pid(), dir));
+
+      MultiprocDirectory.deleteTree(dir);
+      HttpResponse<String> without = client.send(scrape, HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, without.statusCode(), without.body());
+      assertEquals(List.of(), samplesBut("forkserve_metrics_", without.body()));
+      assertEquals(0.0, skippedNow(without.body()), without.body());
+      assertEquals(List.of(), openIn(server.pid(), dir), "files of the deleted directory");
+
+      Files.createDirectory(dir);
+      try (Stream<Path> files = Files.list(FIXTURES.resolve("v0.16.0/histograms"))) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.copy(f, dir.resolve(f.getFileName()));
+        }
+      }
+      HttpResponse<String> again = client.send(scrape, HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, again.statusCode(), again.body());
+      assertEquals(List.of(), pythonDifferences("histograms", again.body()));
+      assertEquals(0.0, skippedNow(again.body()), again.body());
+      assertTrue(openIn(server.pid(), dir).stream().noneMatch(f -> f.endsWith("(deleted)")),
+          "files of the deleted directory: " + openIn(server.pid(), dir));
+    } finally {
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** How ours differs from Python's exposition of the v0.16.0 fixture {@code scenario}. */
+  private static List<String> pythonDifferences(String scenario, String ours) throws Exception {
+    String python = Files.readString(FIXTURES.resolve("v0.16.0/" + scenario + ".prom"));
+    String own = String.join("\n", ours.lines()
+        .filter(l -> !l.contains("forkserve_metrics_")).toList()) + "\n";
+    return ExpositionText.differences(ExpositionText.rows(python), ExpositionText.rows(own));
+  }
+
+  private static List<String> samplesBut(String prefix, String exposition) {
+    return exposition.lines().filter(l -> !l.startsWith("#") && !l.startsWith(prefix)).toList();
+  }
+
+  private static double skippedNow(String exposition) {
+    return exposition.lines().filter(l -> l.startsWith("forkserve_metrics_skipped_files"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  /** What process {@code pid} has open under {@code dir}, as /proc shows it. */
+  private static List<String> openIn(long pid, Path dir) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith(dir + "/")) {
+            out.add(target);
+          }
+        } catch (IOException e) {
+          // closed meanwhile
+        }
+      }
+    }
+    return out;
   }
 
   @Test

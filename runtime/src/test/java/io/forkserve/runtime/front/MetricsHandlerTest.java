@@ -41,8 +41,8 @@ class MetricsHandlerTest {
             throw new AssertionError("an Error thrown inside the merge");
           }
         };
-    MetricsHandler handler =
-        new MetricsHandler(new DirectoryScraper(dir.resolve("metrics")), failFirst);
+    DirectoryScraper scraper = new DirectoryScraper(dir.resolve("metrics"));
+    MetricsHandler handler = new MetricsHandler(scraper, failFirst);
     Undertow server =
         Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(handler).build();
     server.start();
@@ -58,6 +58,7 @@ class MetricsHandlerTest {
       assertEquals(2, calls.get());
     } finally {
       server.stop();
+      scraper.close();
     }
   }
 
@@ -75,7 +76,8 @@ class MetricsHandlerTest {
             await(releaseFirstMerge);
           }
         };
-    MetricsHandler handler = new MetricsHandler(new DirectoryScraper(metrics), holdFirst);
+    DirectoryScraper scraper = new DirectoryScraper(metrics);
+    MetricsHandler handler = new MetricsHandler(scraper, holdFirst);
     Undertow server =
         Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(handler).build();
     server.start();
@@ -100,6 +102,7 @@ class MetricsHandlerTest {
     } finally {
       releaseFirstMerge.countDown();
       server.stop();
+      scraper.close();
     }
   }
 

@@ -61,7 +61,7 @@ class JvmFamiliesTest {
     try (MetricsRegistry registry = MetricsRegistry.open(dir)) {
       new JvmSampler(registry, "0", ProcSelf.system()).sample();
       Map<String, String> ours = new TreeMap<>();
-      for (MetricFamilySnapshot family : new DirectoryScraper(dir).scrape().families()) {
+      for (MetricFamilySnapshot family : DirectoryScraper.scrapeOnce(dir).families()) {
         if (family.name().startsWith("forkserve_metrics_")) {
           continue; // the scraper's own
         }
@@ -117,7 +117,7 @@ class JvmFamiliesTest {
   private static double value(Path dir, String name) {
     double sum = 0;
     boolean found = false;
-    for (MetricFamilySnapshot family : new DirectoryScraper(dir).scrape().families()) {
+    for (MetricFamilySnapshot family : DirectoryScraper.scrapeOnce(dir).families()) {
       for (Sample sample : family.samples()) {
         if (sample.name().equals(name)) {
           sum += sample.value();
