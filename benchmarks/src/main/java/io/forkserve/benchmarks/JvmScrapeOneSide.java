@@ -37,18 +37,19 @@ public final class JvmScrapeOneSide {
     Path dir = BenchDirs.create("jvm-scrape-" + args[1]);
     try {
       JvmScrapeBenchmark.write(dir, series, args[1].equals("on"), keep);
-      DirectoryScraper scraper = new DirectoryScraper(dir);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(8 << 20);
-      long start = System.nanoTime();
-      long end = start + seconds * 1_000_000_000L;
-      long scrapes = 0;
-      while (System.nanoTime() < end) {
-        out.reset();
-        Exposition.write(scraper.scrape(), ExpositionFormat.TEXT, out);
-        scrapes++;
+      try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8 << 20);
+        long start = System.nanoTime();
+        long end = start + seconds * 1_000_000_000L;
+        long scrapes = 0;
+        while (System.nanoTime() < end) {
+          out.reset();
+          Exposition.write(scraper.scrape(), ExpositionFormat.TEXT, out);
+          scrapes++;
+        }
+        System.out.printf(Locale.ROOT, "jvm %s: %d scrapes, %.3f ms each, %d bytes%n", args[1],
+            scrapes, (System.nanoTime() - start) / 1e6 / scrapes, out.size());
       }
-      System.out.printf(Locale.ROOT, "jvm %s: %d scrapes, %.3f ms each, %d bytes%n", args[1],
-          scrapes, (System.nanoTime() - start) / 1e6 / scrapes, out.size());
     } finally {
       keep.forEach(MetricsRegistry::close);
       BenchDirs.delete(dir);
