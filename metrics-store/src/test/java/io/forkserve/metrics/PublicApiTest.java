@@ -66,7 +66,9 @@ class PublicApiTest {
       "io.forkserve.metrics.model.MetricFamilySnapshot",
       "io.forkserve.metrics.model.MetricSnapshots",
       "io.forkserve.metrics.model.MetricType",
-      "io.forkserve.metrics.model.Sample");
+      "io.forkserve.metrics.model.Sample",
+      "io.forkserve.metrics.model.SampleLines",
+      "io.forkserve.metrics.model.SampleLines.Table");
 
   @Test
   void publicTypesOutsideInternal_areTheListedApi() throws Exception {

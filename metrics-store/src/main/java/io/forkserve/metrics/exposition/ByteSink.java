@@ -18,6 +18,8 @@ import java.util.List;
  */
 final class ByteSink extends OutputStream {
   static final int PAGE = 64 << 10;
+  /** "00" to "99", two bytes each. */
+  private static final byte[] PAIRS = pairs();
 
   private final List<byte[]> full = new ArrayList<>();
   private final OutputStream spill;
@@ -160,16 +162,38 @@ final class ByteSink extends OutputStream {
   /** The decimal digits of {@code n} (at least 0) into the current page, which has room. */
   private void digits(long n) {
     byte[] p = page;
-    int start = at;
-    do {
-      p[at++] = (byte) ('0' + n % 10);
-      n /= 10;
-    } while (n > 0);
-    for (int i = start, j = at - 1; i < j; i++, j--) {
-      byte t = p[i];
-      p[i] = p[j];
-      p[j] = t;
+    int end = at + digitCount(n);
+    int i = end;
+    while (n >= 100) { // two digits per division
+      int r = (int) (n % 100);
+      n /= 100;
+      p[--i] = PAIRS[2 * r + 1];
+      p[--i] = PAIRS[2 * r];
     }
+    if (n >= 10) {
+      p[--i] = PAIRS[2 * (int) n + 1];
+      p[--i] = PAIRS[2 * (int) n];
+    } else {
+      p[--i] = (byte) ('0' + n);
+    }
+    at = end;
+  }
+
+  private static int digitCount(long n) {
+    int count = 1;
+    for (long bound = 10; n >= bound && count < 18; bound *= 10) {
+      count++;
+    }
+    return n >= 1_000_000_000_000_000_000L ? 19 : count;
+  }
+
+  private static byte[] pairs() {
+    byte[] b = new byte[200];
+    for (int i = 0; i < 100; i++) {
+      b[2 * i] = (byte) ('0' + i / 10);
+      b[2 * i + 1] = (byte) ('0' + i % 10);
+    }
+    return b;
   }
 
   ByteSink newline() {

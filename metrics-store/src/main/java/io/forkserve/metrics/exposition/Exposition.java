@@ -1,5 +1,6 @@
 package io.forkserve.metrics.exposition;
 
+import io.forkserve.metrics.model.SampleLines;
 import io.forkserve.metrics.model.Exemplar;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
@@ -32,7 +33,7 @@ public final class Exposition {
   static void write(MetricSnapshots snapshots, ExpositionFormat format, ByteSink sink) {
     boolean om = format == ExpositionFormat.OPENMETRICS;
     for (MetricFamilySnapshot family : snapshots.families()) {
-      if (family.samples().isEmpty()) {
+      if (family.sampleCount() == 0) {
         continue;
       }
       String name = family.name();
@@ -51,6 +52,11 @@ public final class Exposition {
         sink.newline();
       }
       sink.ascii("# TYPE ").ascii(name).ascii(" ").ascii(type).newline();
+      SampleLines lines = family.lines();
+      if (lines != null) {
+        writeLines(lines, sink);
+        continue;
+      }
       NameCache names = new NameCache();
       for (Sample s : family.samples()) {
         byte[] sampleName = names.utf8(s.name());
@@ -66,6 +72,19 @@ public final class Exposition {
     }
     if (om) {
       sink.ascii("# EOF").newline();
+    }
+  }
+
+  /** Lines carry no exemplars: families with exemplars are made of samples. */
+  private static void writeLines(SampleLines lines, ByteSink sink) {
+    SampleLines.Table table = lines.table();
+    byte[] labels = table.labelUtf8();
+    for (int i = 0; i < lines.size(); i++) {
+      int line = lines.line(i);
+      byte[] name = table.nameUtf8(line);
+      int start = table.labelStart(line);
+      sink.bytes(name, 0, name.length).bytes(labels, start, table.labelEnd(line) - start)
+          .ascii(" ").value(lines.value(i)).newline();
     }
   }
 

@@ -3,11 +3,11 @@ package io.forkserve.metrics.merge;
 import io.forkserve.metrics.internal.ExactSum;
 import io.forkserve.metrics.internal.FloatFormat;
 import io.forkserve.metrics.internal.MergeRule;
+import io.forkserve.metrics.model.SampleLines;
 import io.forkserve.metrics.internal.file.EntryKey;
 import io.forkserve.metrics.model.Labels;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricType;
-import io.forkserve.metrics.model.Sample;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -128,7 +128,12 @@ final class SeriesTable {
       dirty = true;
     }
     if (key.isBucket()) {
-      return group.bucketSlot(key.bucketBound(), this);
+      int buckets = group.buckets;
+      int slot = group.bucketSlot(key.bucketBound(), this);
+      if (group.buckets != buckets) {
+        family.dirty = true; // its lines change
+      }
+      return slot;
     }
     if (type != MetricType.HISTOGRAM && type != MetricType.SUMMARY) {
       if (group.valueSlot < 0) {
@@ -230,12 +235,19 @@ final class SeriesTable {
     }
     List<MetricFamilySnapshot> out = new ArrayList<>(sorted.size());
     for (Family f : sorted) {
-      List<Sample> samples = f.samples(this);
-      if (samples.isEmpty()) {
+      f.refresh();
+      if (f.invalid != null) {
+        if (f.anySeen(this)) {
+          onInvalid.invalid(f.name, f.invalid);
+        }
+        continue;
+      }
+      SampleLines lines = f.lines(this);
+      if (lines.size() == 0) {
         continue;
       }
       try {
-        out.add(new MetricFamilySnapshot(f.name, f.type, f.help, samples));
+        out.add(new MetricFamilySnapshot(f.name, f.type, f.help, lines));
       } catch (IllegalArgumentException e) {
         onInvalid.invalid(f.name, e.getMessage());
       }
@@ -260,7 +272,11 @@ final class SeriesTable {
     final String countName;
     final Map<String, Group> groups = new HashMap<>();
     Group[] sortedGroups = new Group[0];
+    /** Its groups or their buckets changed: sort and build the lines again. */
     boolean dirty;
+    SampleLines.Table table;
+    /** Why the table does not fit the family (it is left out), or null. */
+    String invalid;
 
     Family(String name, MetricType type, MergeRule rule, String help) {
       this.name = name;
@@ -274,7 +290,8 @@ final class SeriesTable {
       this.countName = name + "_count";
     }
 
-    List<Sample> samples(SeriesTable t) {
+    /** Sorts the groups and builds the table again when they changed. */
+    void refresh() {
       if (dirty) {
         sortedGroups = groups.values().toArray(new Group[0]);
         // A state set's series with the same other labels are one OpenMetrics point: together.
@@ -282,37 +299,107 @@ final class SeriesTable {
             ? Comparator.comparing((Group g) -> g.labels.without(name).exposition())
                 .thenComparing(g -> g.labels.get(name))
             : Comparator.comparing(g -> g.labels.exposition()));
+        buildTable();
         dirty = false;
       }
-      List<Sample> out = new ArrayList<>(sortedGroups.length * (type == MetricType.HISTOGRAM
-          ? sortedGroups.length == 0 ? 0 : sortedGroups[0].buckets + 2
-          : 1));
+    }
+
+    /** True when a slot of this family was given a value in this scrape. */
+    boolean anySeen(SeriesTable t) {
       for (Group g : sortedGroups) {
+        if (g.valueSlot >= 0 && t.seen[g.valueSlot] || g.sumSlot >= 0 && t.seen[g.sumSlot]
+            || g.countSlot >= 0 && t.seen[g.countSlot]) {
+          return true;
+        }
+        for (int i = 0; i < g.buckets; i++) {
+          if (t.seen[g.bucketSlots[i]]) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    /** This scrape's lines: the groups' seen slots, histogram buckets made cumulative. */
+    SampleLines lines(SeriesTable t) {
+      int[] lines = new int[table.size()];
+      double[] values = new double[table.size()];
+      int n = 0;
+      for (Group g : sortedGroups) {
+        int line = g.firstLine;
         switch (type) {
           case COUNTER:
-            emit(t, out, totalName, g.labels, g.valueSlot);
-            break;
           case GAUGE:
           case STATESET:
-            emit(t, out, name, g.labels, g.valueSlot);
+            n = emit(t, lines, values, n, line, g.valueSlot);
             break;
           case INFO:
             if (g.valueSlot >= 0 && t.value(g.valueSlot) != 0) {
-              emit(t, out, infoName, g.labels, g.valueSlot);
+              n = emit(t, lines, values, n, line, g.valueSlot);
             }
             break;
           case SUMMARY:
-            emit(t, out, countName, g.labels, g.countSlot);
-            emit(t, out, sumName, g.labels, g.sumSlot);
+            n = emit(t, lines, values, n, line, g.countSlot);
+            n = emit(t, lines, values, n, line + 1, g.sumSlot);
             break;
           default:
-            histogram(t, out, g);
+            n = histogram(t, lines, values, n, g);
         }
       }
-      return out;
+      return new SampleLines(table, lines, values, n);
     }
 
-    private void histogram(SeriesTable t, List<Sample> out, Group g) {
+    /**
+     * The lines of each group in order: counter, gauge, state set, info: one; summary: _count,
+     * _sum; histogram: each bucket, a +Inf bucket when no bound is +Inf, _count, _sum.
+     */
+    private void buildTable() {
+      List<String> names = new ArrayList<>();
+      List<Labels> labels = new ArrayList<>();
+      for (Group g : sortedGroups) {
+        g.firstLine = names.size();
+        switch (type) {
+          case COUNTER:
+            line(names, labels, totalName, g.labels);
+            break;
+          case GAUGE:
+          case STATESET:
+            line(names, labels, name, g.labels);
+            break;
+          case INFO:
+            line(names, labels, infoName, g.labels);
+            break;
+          case SUMMARY:
+            line(names, labels, countName, g.labels);
+            line(names, labels, sumName, g.labels);
+            break;
+          default:
+            for (int i = 0; i < g.buckets; i++) {
+              line(names, labels, bucketName, g.bucketLabels[i]);
+            }
+            if (g.buckets > 0 && !g.endsInf()) {
+              // Never written by prometheus_client; without it the exposition would be invalid.
+              line(names, labels, bucketName, g.labels.with("le", "+Inf"));
+            }
+            line(names, labels, countName, g.labels);
+            line(names, labels, sumName, g.labels);
+        }
+      }
+      try {
+        table = SampleLines.Table.of(name, type, names, labels);
+        invalid = null;
+      } catch (IllegalArgumentException e) { // the family is left out while it lasts
+        table = null;
+        invalid = e.getMessage();
+      }
+    }
+
+    private static void line(List<String> names, List<Labels> labels, String name, Labels l) {
+      names.add(name);
+      labels.add(l);
+    }
+
+    private int histogram(SeriesTable t, int[] lines, double[] values, int n, Group g) {
       double acc = 0;
       boolean any = false;
       boolean endsInf = false;
@@ -320,27 +407,33 @@ final class SeriesTable {
         int slot = g.bucketSlots[i];
         if (t.seen[slot]) {
           acc += t.value(slot);
-          out.add(new Sample(bucketName, g.bucketLabels[i], acc));
+          lines[n] = g.firstLine + i;
+          values[n++] = acc;
           any = true;
           endsInf = g.bounds[i] == Double.POSITIVE_INFINITY;
         }
       }
+      int count = g.firstLine + g.buckets + (g.buckets > 0 && !g.endsInf() ? 1 : 0);
       if (any) {
-        if (!endsInf) {
-          // Never written by prometheus_client; without it the exposition would be invalid.
-          out.add(new Sample(bucketName, g.labels.with("le", "+Inf"), acc));
+        if (!endsInf) { // the +Inf bucket's line, or the one added for the missing bound
+          lines[n] = g.endsInf() ? g.firstLine + g.buckets - 1 : count - 1;
+          values[n++] = acc;
         }
-        out.add(new Sample(countName, g.labels, acc));
+        lines[n] = count;
+        values[n++] = acc;
       } else {
-        emit(t, out, countName, g.labels, g.countSlot);
+        n = emit(t, lines, values, n, count, g.countSlot);
       }
-      emit(t, out, sumName, g.labels, g.sumSlot);
+      return emit(t, lines, values, n, count + 1, g.sumSlot);
     }
 
-    private static void emit(SeriesTable t, List<Sample> out, String name, Labels l, int slot) {
+    private static int emit(SeriesTable t, int[] lines, double[] values, int n, int line,
+        int slot) {
       if (slot >= 0 && t.seen[slot]) {
-        out.add(new Sample(name, l, t.value(slot)));
+        lines[n] = line;
+        values[n++] = t.value(slot);
       }
+      return n;
     }
   }
 
@@ -358,9 +451,15 @@ final class SeriesTable {
     double[] bounds = NO_BOUNDS;
     int[] bucketSlots = NO_SLOTS;
     Labels[] bucketLabels = NO_LABELS;
+    /** Its first line in its family's table. */
+    int firstLine;
 
     Group(Labels labels) {
       this.labels = labels;
+    }
+
+    boolean endsInf() {
+      return buckets > 0 && bounds[buckets - 1] == Double.POSITIVE_INFINITY;
     }
 
     int bucketSlot(double bound, SeriesTable t) {

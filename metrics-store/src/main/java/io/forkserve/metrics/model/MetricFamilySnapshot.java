@@ -7,13 +7,15 @@ import java.util.Objects;
  * Immutable snapshot of one metric family. The name is the OpenMetrics family name: a counter
  * {@code jobs} has samples {@code jobs_total}. The constructor checks every sample name against
  * the type, and that each run of histogram buckets ends in {@code le="+Inf"} equal to the
- * {@code _count} that follows it.
+ * {@code _count} that follows it. A family made of {@link SampleLines} had its names checked
+ * when their table was built, and has the rest checked here.
  */
 public final class MetricFamilySnapshot {
   private final String name;
   private final MetricType type;
   private final String help;
-  private final List<Sample> samples;
+  private final SampleLines lines;
+  private volatile List<Sample> samples; // of lines: made when first asked for
 
   /** A family; throws IllegalArgumentException naming the first inconsistency. */
   public MetricFamilySnapshot(String name, MetricType type, String help, List<Sample> samples) {
@@ -21,10 +23,28 @@ public final class MetricFamilySnapshot {
     this.type = Objects.requireNonNull(type, "type");
     this.help = Objects.requireNonNull(help, "help");
     this.samples = List.copyOf(samples);
+    this.lines = null;
     if (!isValidName(name)) {
       throw new IllegalArgumentException("invalid metric name: " + name);
     }
     validateSamples();
+  }
+
+  /**
+   * A family whose samples are {@code lines}, of a table checked for this family when built;
+   * checks here only what depends on the values (each +Inf bucket equal to the {@code _count}
+   * after it).
+   */
+  public MetricFamilySnapshot(String name, MetricType type, String help, SampleLines lines) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.type = Objects.requireNonNull(type, "type");
+    this.help = Objects.requireNonNull(help, "help");
+    this.lines = Objects.requireNonNull(lines, "lines");
+    if (!lines.table().isFor(name, type)) {
+      throw new IllegalArgumentException("lines of another family than " + type.token() + " "
+          + name);
+    }
+    validateLines();
   }
 
   /** True for a valid metric name. */
@@ -65,14 +85,59 @@ public final class MetricFamilySnapshot {
 
   /** The samples, grouped by label set, in exposition order. */
   public List<Sample> samples() {
-    return samples;
+    List<Sample> s = samples;
+    if (s == null) {
+      s = List.copyOf(lines.toSamples());
+      samples = s;
+    }
+    return s;
+  }
+
+  /** Number of samples. */
+  public int sampleCount() {
+    return lines != null ? lines.size() : samples().size();
+  }
+
+  /** The samples column-wise, when the family was made so; else null. */
+  public SampleLines lines() {
+    return lines;
+  }
+
+  private void validateLines() {
+    SampleLines.Table table = lines.table();
+    int lastBucket = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      byte kind = table.kind(lines.line(i));
+      if (kind == SampleLines.Table.BUCKET || kind == SampleLines.Table.INF_BUCKET) {
+        lastBucket = i;
+        continue;
+      }
+      if (lastBucket >= 0) {
+        checkLinesRunEnd(table, lastBucket);
+        if (kind == SampleLines.Table.COUNT
+            && Double.compare(lines.value(i), lines.value(lastBucket)) != 0) {
+          throw new IllegalArgumentException(name + "_count " + lines.value(i)
+              + " differs from its +Inf bucket " + lines.value(lastBucket));
+        }
+      }
+      lastBucket = -1;
+    }
+    if (lastBucket >= 0) {
+      checkLinesRunEnd(table, lastBucket);
+    }
+  }
+
+  private void checkLinesRunEnd(SampleLines.Table table, int lastBucket) {
+    if (table.kind(lines.line(lastBucket)) != SampleLines.Table.INF_BUCKET) {
+      throw new IllegalArgumentException(name + " buckets must end with le=\"+Inf\"");
+    }
   }
 
   private void validateSamples() {
     String[] allowed = sampleNames();
     String lastOk = null; // the samples of a family share a few name instances
     Sample lastBucket = null;
-    for (Sample s : samples) {
+    for (Sample s : samples) { // only the constructor from samples calls this
       String n = s.name();
       boolean ok;
       if (type == MetricType.COUNTER || type == MetricType.GAUGE || type == MetricType.INFO) {
@@ -142,6 +207,6 @@ public final class MetricFamilySnapshot {
 
   @Override
   public String toString() {
-    return type.token() + " " + name + " (" + samples.size() + " samples)";
+    return type.token() + " " + name + " (" + sampleCount() + " samples)";
   }
 }

@@ -28,7 +28,7 @@ public final class MetricSnapshots {
   public int sampleCount() {
     int n = 0;
     for (MetricFamilySnapshot f : families) {
-      n += f.samples().size();
+      n += f.sampleCount();
     }
     return n;
   }

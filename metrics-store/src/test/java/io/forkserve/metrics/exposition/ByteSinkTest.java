@@ -7,6 +7,8 @@ import io.forkserve.metrics.internal.FloatFormat;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +70,31 @@ class ByteSinkTest {
     for (int i = 0; i < values.length; i++) {
       assertEquals(FloatFormat.format(values[i]), lines[i], "value " + (long) values[i]);
     }
+  }
+
+  @Test
+  void value_writesSmallIntegersAsFloatFormatDoes() {
+    ByteSink all = new ByteSink();
+    List<Double> values = new ArrayList<>();
+    for (long v : new long[] {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 99_999, 100_000,
+        999_999}) {
+      values.add((double) v);
+      values.add((double) -v);
+    }
+    values.add(-0.0);
+    Random random = new Random(12);
+    for (int i = 0; i < 100_000; i++) {
+      values.add((double) (random.nextInt(2_000_000) - 1_000_000));
+    }
+    for (double v : values) {
+      all.value(v).newline();
+    }
+    String[] lines = new String(all.toByteArray(), StandardCharsets.UTF_8).split("\n", -1);
+    assertEquals(values.size() + 1, lines.length);
+    for (int i = 0; i < values.size(); i++) {
+      assertEquals(FloatFormat.format(values.get(i)), lines[i], "value " + values.get(i));
+    }
+    assertEquals("-999999.0", written(-999_999));
   }
 
   private static String written(double v) {

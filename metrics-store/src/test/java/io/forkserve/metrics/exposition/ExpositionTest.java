@@ -7,6 +7,7 @@ import io.forkserve.metrics.model.MetricFamilySnapshot;
 import io.forkserve.metrics.model.MetricSnapshots;
 import io.forkserve.metrics.model.MetricType;
 import io.forkserve.metrics.model.Sample;
+import io.forkserve.metrics.model.SampleLines;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -114,6 +115,53 @@ class ExpositionTest {
         up 1.0
         # EOF
         """, write(s, ExpositionFormat.OPENMETRICS));
+  }
+
+  @Test
+  void aFamilyOfLinesWritesAsOneOfSamples() throws Exception {
+    Labels q = labels("r", "\"q\"\n");
+    SampleLines.Table table = SampleLines.Table.of("h", MetricType.HISTOGRAM,
+        List.of("h_bucket", "h_bucket", "h_count", "h_sum"),
+        List.of(q.with("le", "0.5"), q.with("le", "+Inf"), q, q));
+    MetricSnapshots s = new MetricSnapshots(List.of(new MetricFamilySnapshot("h",
+        MetricType.HISTOGRAM, "Lat\\ency.", new SampleLines(table, new int[] {0, 1, 2, 3},
+            new double[] {1, 3e6, 3e6, 0.25}, 4))));
+    assertEquals("""
+        # HELP h Lat\\\\ency.
+        # TYPE h histogram
+        h_bucket{le="0.5",r="\\"q\\"\\n"} 1.0
+        h_bucket{le="+Inf",r="\\"q\\"\\n"} 3e+06
+        h_count{r="\\"q\\"\\n"} 3e+06
+        h_sum{r="\\"q\\"\\n"} 0.25
+        """, write(s, ExpositionFormat.TEXT));
+    MetricSnapshots asSamples = new MetricSnapshots(List.of(new MetricFamilySnapshot("h",
+        MetricType.HISTOGRAM, "Lat\\ency.", s.families().get(0).samples())));
+    assertEquals(write(asSamples, ExpositionFormat.OPENMETRICS),
+        write(s, ExpositionFormat.OPENMETRICS));
+  }
+
+  @Test
+  void linesAcrossPagesWriteAsSamplesDo() throws Exception {
+    int n = 5000; // about 200 KB: lines cross the sink's 64 KB pages
+    List<String> names = new java.util.ArrayList<>();
+    List<Labels> lineLabels = new java.util.ArrayList<>();
+    int[] lines = new int[n];
+    double[] values = new double[n];
+    for (int i = 0; i < n; i++) {
+      names.add("g");
+      lineLabels.add(labels("id", "series-" + i + "-é"));
+      lines[i] = i;
+      values[i] = i * 1.5e5 + 0.1;
+    }
+    MetricFamilySnapshot f = new MetricFamilySnapshot("g", MetricType.GAUGE, "G.",
+        new SampleLines(SampleLines.Table.of("g", MetricType.GAUGE, names, lineLabels), lines,
+            values, n));
+    MetricSnapshots asSamples = new MetricSnapshots(List.of(
+        new MetricFamilySnapshot("g", MetricType.GAUGE, "G.", f.samples())));
+    String text = write(new MetricSnapshots(List.of(f)), ExpositionFormat.TEXT);
+    assertEquals(write(asSamples, ExpositionFormat.TEXT), text);
+    assertEquals(n + 2, text.split("\n").length);
+    assertEquals("g{id=\"series-4999-é\"} 7.498500001e+08", text.split("\n")[n + 1]);
   }
 
   @Test
