@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.directory.MultiprocDirectory;
+import io.forkserve.metrics.directory.MultiprocDirectoryException;
 import io.forkserve.testsupport.ExpositionText;
 import io.forkserve.testsupport.Progress;
 import java.io.IOException;
@@ -64,7 +65,15 @@ class MetricsDirFilesIT {
       server.awaitWhileAlive(() -> server.statusOf("/health") == 200, limit, "the next worker");
 
       predict(server, 1); // the second worker's files exist in the directory about to go
-      MultiprocDirectory.deleteTree(dir);
+      // the server may create a file while the tree is walked (as under rm -rf): walk again
+      server.awaitWhileAlive(() -> {
+        try {
+          MultiprocDirectory.deleteTree(dir);
+          return true;
+        } catch (MultiprocDirectoryException e) {
+          return false;
+        }
+      }, limit, "the deletion of the metrics directory");
       Files.createDirectories(dir);
       HttpResponse<String> after = server.get("/metrics");
       assertEquals(200, after.statusCode(), after.body());
