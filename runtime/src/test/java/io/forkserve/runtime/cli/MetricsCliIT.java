@@ -164,13 +164,8 @@ class MetricsCliIT {
   void serveAnswersScrapesGzippedOnceAndNeverTouchesTheDirectory() throws Exception {
     Path dir = copyFixture("v0.16.0", "histograms");
     List<String> before = listing(dir);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("bin/metrics").toString(), "serve",
-        dir.toString(), "--port", Integer.toString(port))
-        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    int port = freePort();
+    ProcessBuilder builder = serveCommand(dir, port);
     builder.environment().remove("FORKSERVE_JVM_OPTS"); // the script's own defaults
     Process server = builder.start();
     try {
@@ -227,13 +222,8 @@ class MetricsCliIT {
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
       archive.fold(gone.pid()); // the server's archive beside the live files
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("bin/metrics").toString(), "serve",
-        dir.toString(), "--port", Integer.toString(port))
-        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    int port = freePort();
+    ProcessBuilder builder = serveCommand(dir, port);
     Process server = builder.start();
     try {
       String banner = new String(server.getInputStream().readNBytes(7), StandardCharsets.UTF_8);
@@ -377,4 +367,16 @@ class MetricsCliIT {
     }
   }
 
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** {@code bin/metrics serve DIR --port PORT}, its stderr discarded. */
+  private static ProcessBuilder serveCommand(Path dir, int port) {
+    return new ProcessBuilder(ROOT.resolve("bin/metrics").toString(), "serve", dir.toString(),
+        "--port", Integer.toString(port)).redirectError(ProcessBuilder.Redirect.DISCARD);
+  }
 }
