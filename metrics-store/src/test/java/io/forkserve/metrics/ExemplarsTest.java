@@ -11,11 +11,9 @@ import io.forkserve.metrics.internal.file.MetricFileName;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.metrics.model.Exemplar;
 import io.forkserve.metrics.model.MetricFamilySnapshot;
+import io.forkserve.metrics.testsupport.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -25,24 +23,32 @@ import org.junit.jupiter.api.io.TempDir;
 class ExemplarsTest {
   @TempDir Path dir;
 
-  private static Clock at(double seconds) {
-    return Clock.fixed(Instant.ofEpochMilli((long) (seconds * 1000)), ZoneOffset.UTC);
-  }
-
+  /**
+   * Two processes write exemplars; the lower pid's is the newer for {@code jobs_total}, the
+   * higher pid's for {@code lat_seconds_bucket{le="0.1"}}, so that neither "first side file read
+   * wins" nor "last read wins" gives both.
+   */
   static void writeTwoProcesses(Path dir) {
-    try (MetricsRegistry a = MetricsRegistry.builder(dir).pid(301).clock(at(1700000000.5)).open();
-        MetricsRegistry b = MetricsRegistry.builder(dir).pid(302).clock(at(1700000001.25))
-            .open()) {
+    MutableClock clockA = new MutableClock();
+    MutableClock clockB = new MutableClock();
+    clockA.setUnixSeconds(1700000000);
+    clockB.setUnixSeconds(1700000000);
+    try (MetricsRegistry a = MetricsRegistry.builder(dir).pid(301).clock(clockA).open();
+        MetricsRegistry b = MetricsRegistry.builder(dir).pid(302).clock(clockB).open()) {
       for (MetricsRegistry r : new MetricsRegistry[] {a, b}) {
+        boolean first = r == a;
+        MutableClock clock = first ? clockA : clockB;
         Histogram h = Histogram.builder("lat_seconds").help("Latency.").buckets(0.1, 1)
             .labelNames("route").register(r);
         Counter c = Counter.builder("jobs").help("Jobs.").register(r);
         String trace =
-            r == a ? "0af7651916cd43dd8448eb211c80319c" : "4bf92f3577b34da6a3ce929d0e0e4736";
-        String span = r == a ? "b7ad6b7169203331" : "00f067aa0ba902b7";
+            first ? "0af7651916cd43dd8448eb211c80319c" : "4bf92f3577b34da6a3ce929d0e0e4736";
+        String span = first ? "b7ad6b7169203331" : "00f067aa0ba902b7";
         ExemplarLabels ex = ExemplarLabels.ofTrace(trace, span);
+        clock.setUnixSeconds(first ? 1700000000.5 : 1700000001.25);
         h.labels("/p").observe(0.05, ex);
-        h.labels("/p").observe(0.5, r == a ? ex : null);
+        h.labels("/p").observe(0.5, first ? ex : null);
+        clock.setUnixSeconds(first ? 1700000002.5 : 1700000001.75);
         c.inc(2, ex);
       }
     }
@@ -54,7 +60,7 @@ class ExemplarsTest {
     assertEquals("""
         # HELP jobs Jobs.
         # TYPE jobs counter
-        jobs_total 4.0 # {span_id="00f067aa0ba902b7",trace_id="4bf92f3577b34da6a3ce929d0e0e4736"} 2.0 1700000001.25
+        jobs_total 4.0 # {span_id="b7ad6b7169203331",trace_id="0af7651916cd43dd8448eb211c80319c"} 2.0 1700000002.5
         # HELP lat_seconds Latency.
         # TYPE lat_seconds histogram
         lat_seconds_bucket{le="0.1",route="/p"} 2.0 # {span_id="00f067aa0ba902b7",trace_id="4bf92f3577b34da6a3ce929d0e0e4736"} 0.05 1700000001.25
@@ -92,7 +98,7 @@ class ExemplarsTest {
     byte[] truncated = Files.readAllBytes(dir.resolve("exemplars_302.ex"));
     Files.write(dir.resolve("exemplars_305.ex"), Arrays.copyOf(truncated, 100));
     String om = InfoStateSetTest.text(InfoStateSetTest.scrape(dir), ExpositionFormat.OPENMETRICS);
-    assertTrue(om.contains("jobs_total 4.0 # {span_id=\"00f067aa0ba902b7\""), om);
+    assertTrue(om.contains("jobs_total 4.0 # {span_id=\"b7ad6b7169203331\""), om);
   }
 
   @Test

@@ -62,7 +62,7 @@ class InfoStateSetToolsIT {
         "      print(s.name, s.labels.get('le'), e.labels['trace_id'], e.value,",
         "        float(e.timestamp))");
     assertEquals("""
-        jobs_total None 4bf92f3577b34da6a3ce929d0e0e4736 2.0 1700000001.25
+        jobs_total None 0af7651916cd43dd8448eb211c80319c 2.0 1700000002.5
         lat_seconds_bucket 0.1 4bf92f3577b34da6a3ce929d0e0e4736 0.05 1700000001.25
         lat_seconds_bucket 1.0 0af7651916cd43dd8448eb211c80319c 0.5 1700000000.5
         """, Processes.run(body, Tools.PYTHON, "-c", script));
