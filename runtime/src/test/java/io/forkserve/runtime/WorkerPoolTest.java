@@ -5,15 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.metrics.merge.DirectoryScraper;
+import io.forkserve.metrics.model.MetricFamilySnapshot;
+import io.forkserve.metrics.model.Sample;
+import io.forkserve.runtime.front.FrontMetrics;
 import io.forkserve.runtime.internal.RestartReason;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The pool's state machine on a fake clock with a fake launcher: no process is started. */
 class WorkerPoolTest {
@@ -295,6 +305,69 @@ class WorkerPoolTest {
         "worker 0 setup failed: not ready 1.0 s after its start (--worker-start-timeout)",
         pool.awaitStartup());
     assertTrue(launcher.started.get(0).killed);
+  }
+
+  /**
+   * The pool's slot states reach {@code forkserve_worker_state} as the control loop writes them:
+   * the slot's state is 1 and its three other states 0, through start, recycle and drain.
+   */
+  @Test
+  void workerStateMetric_followsEachSlotThroughStartingReadyRecyclingAndDraining(
+      @TempDir Path dir) throws InterruptedException {
+    try (MetricsRegistry registry = MetricsRegistry.open(dir)) {
+      FrontMetrics metrics = new FrontMetrics(registry);
+      WorkerPool pool = pool("--workers", "2", "--max-requests", "10");
+      pool.spawnAll();
+      assertEquals(Map.of("0", "starting", "1", "starting"), stateMetric(metrics, pool, dir));
+      launcher.started.get(0).ready(pool);
+      launcher.started.get(1).ready(pool);
+      assertNull(pool.awaitStartup());
+      assertEquals(Map.of("0", "ready", "1", "ready"), stateMetric(metrics, pool, dir));
+
+      launcher.started.get(1).channel.served = 10;
+      pool.control(now);
+      assertEquals(Map.of("0", "ready", "1", "recycling"), stateMetric(metrics, pool, dir));
+      launcher.last().ready(pool);
+      assertEquals(Map.of("0", "ready", "1", "ready"), stateMetric(metrics, pool, dir));
+
+      assertTrue(pool.drain());
+      assertEquals(Map.of("0", "draining", "1", "draining"), stateMetric(metrics, pool, dir));
+    }
+  }
+
+  /**
+   * Writes the pool's slot states as the control loop does, scrapes {@code dir} and returns each
+   * worker's state in {@code forkserve_worker_state}; fails unless that state is 1 and every
+   * other state of the slot 0.
+   */
+  private static Map<String, String> stateMetric(FrontMetrics metrics, WorkerPool pool, Path dir) {
+    metrics.workerStates("default", pool.slotStates());
+    MetricFamilySnapshot family =
+        DirectoryScraper.scrapeOnce(dir).families().stream()
+            .filter(f -> f.name().equals("forkserve_worker_state"))
+            .findFirst()
+            .orElseThrow();
+    Map<String, String> on = new TreeMap<>();
+    Map<String, List<String>> off = new TreeMap<>();
+    for (Sample s : family.samples()) {
+      String worker = s.labels().get("worker");
+      String state = s.labels().get("forkserve_worker_state");
+      assertEquals("default", s.labels().get("api"), s.toString());
+      if (s.value() == 1) {
+        assertNull(on.put(worker, state), "two states of worker " + worker + ": " + family);
+      } else {
+        assertEquals(0, s.value(), s.toString());
+        off.computeIfAbsent(worker, w -> new ArrayList<>()).add(state);
+      }
+    }
+    on.forEach(
+        (worker, state) -> {
+          Set<String> others = new TreeSet<>(Set.of("starting", "ready", "draining", "recycling"));
+          others.remove(state);
+          assertEquals(others, new TreeSet<>(off.getOrDefault(worker, List.of())), worker);
+        });
+    assertEquals(on.keySet(), off.keySet(), family.toString());
+    return on;
   }
 
   final class RecordingEvents implements PoolEvents {
