@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 11 item 1 end to end: a 2-worker server shows process and JVM metrics for worker 0, 1
- * and the front, promtool-clean; worker 0 is killed with SIGKILL twice, and after each
- * replacement its counters have not gone down (a real Prometheus's {@code resets()} stays 0) and
- * the number of JVM/process series is what it was.
+ * and the front, promtool-clean, and their CPU seconds grow between scrapes (sampled on); worker
+ * 0 is killed with SIGKILL twice, and after each replacement its counters have not gone down (a
+ * real Prometheus's {@code resets()} stays 0), its start time is the replacement's, and the
+ * number of JVM/process series is what it was.
  */
 class JvmMetricsIT {
   private static final List<String> PROCESSES = List.of("0", "1", "front");
@@ -79,6 +80,15 @@ class JvmMetricsIT {
       promtoolClean(first);
       Set<String> series = jvmSeries(first);
       assertTrue(series.stream().noneMatch(s -> s.contains("pid=")), "no pid label: " + series);
+      // fresh to about JvmMetrics.PERIOD: the sampler goes on after the first sample, in the
+      // workers and the front (an idle JVM's sampler thread alone spends some CPU)
+      for (String process : List.of("1", "front")) {
+        double was = ExpositionText.value(first, "process_cpu_seconds_total", "worker", process);
+        server.awaitWhileAlive(
+            () -> cpuSeconds(server, process) > was,
+            Progress.stretched(Duration.ofSeconds(15)),
+            "process_cpu_seconds_total{worker=\"" + process + "\"} to grow past " + was);
+      }
 
       for (int kill = 1; kill <= 2; kill++) {
         String before = server.get("/metrics").body();
@@ -92,6 +102,10 @@ class JvmMetricsIT {
             "worker 0 replaced after kill " + kill);
         // the replacement's first sample is written before it says READY
         String after = server.get("/metrics").body();
+        double started = ExpositionText.value(before, "process_start_time_seconds", "worker", "0");
+        double restarted = ExpositionText.value(after, "process_start_time_seconds", "worker", "0");
+        assertTrue(restarted > started, "process_start_time_seconds{worker=0} is the live"
+            + " replacement's after kill " + kill + ": " + started + " -> " + restarted);
         for (String counter : COUNTERS) {
           double was = ExpositionText.value(before, counter, "worker", "0");
           double now = ExpositionText.value(after, counter, "worker", "0");
@@ -133,6 +147,15 @@ class JvmMetricsIT {
       return WorkerFaultsIT.pidOf(server, 0) != victim && WorkerFaultsIT.readyOf(server, 0);
     } catch (RuntimeException e) {
       return false;
+    }
+  }
+
+  private static double cpuSeconds(ServerProcess server, String process) {
+    try {
+      return ExpositionText.value(
+          server.get("/metrics").body(), "process_cpu_seconds_total", "worker", process);
+    } catch (IOException e) {
+      return Double.NaN;
     }
   }
 
