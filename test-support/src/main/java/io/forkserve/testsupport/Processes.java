@@ -31,6 +31,12 @@ public final class Processes {
   public static final List<String> QUICK_JVM =
       List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto");
 
+  /**
+   * A pid no Linux process can have: the kernel's PID_MAX_LIMIT (2^22), above every possible
+   * pid_max. For the files of a process that is gone, without starting and reaping one.
+   */
+  public static final long NO_SUCH_PID = 1L << 22;
+
   private Processes() {}
 
   /** A finished process. */

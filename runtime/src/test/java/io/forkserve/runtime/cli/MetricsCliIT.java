@@ -216,11 +216,10 @@ class MetricsCliIT {
   void serveOnADirectoryDeletedAndMadeAgain_answersEveryScrape_andReadsOnlyTheNewOne()
       throws Exception {
     Path dir = copyFixture("v0.16.0", "counters");
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone.pid() + ".db"));
+    long gone = Processes.NO_SUCH_PID;
+    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone + ".db"));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
-      archive.fold(gone.pid()); // the server's archive beside the live files
+      archive.fold(gone); // the server's archive beside the live files
     }
     int port = freePort();
     ProcessBuilder builder = serveCommand(dir, port);
@@ -303,9 +302,7 @@ class MetricsCliIT {
   @Test
   void mergeAndInspectIncludeTheArchiveOfFoldedWorkers() throws Exception {
     Path dir = copyFixture("v0.16.0", "counters");
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    long deadPid = gone.pid();
+    long deadPid = Processes.NO_SUCH_PID;
     Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + deadPid + ".db"));
     Result before = run("merge", dir.toString());
     assertEquals(0, before.code(), before.err());
@@ -328,11 +325,10 @@ class MetricsCliIT {
   @Test
   void inspectAndMergeSurviveAFifoAndACraftedArchive() throws Exception {
     Path dir = copyFixture("v0.16.0", "counters");
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone.pid() + ".db"));
+    long gone = Processes.NO_SUCH_PID;
+    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone + ".db"));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
-      archive.fold(gone.pid());
+      archive.fold(gone);
     }
     Path data = dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER).resolve("data.mdb");
     byte[] bytes = Files.readAllBytes(data);
