@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Progress;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -215,11 +216,7 @@ class OperationsIT {
     assertTrue(server.stdout.stream().noneMatch(l -> l.startsWith(refused)),
         () -> "the server does not handle SIG" + name + " (is the suite run under nohup?): "
             + server.stdout);
-    Process kill =
-        new ProcessBuilder("kill", "-" + name, Long.toString(server.process.pid()))
-            .inheritIO()
-            .start();
-    assertEquals(0, kill.waitFor());
+    Processes.run(new byte[0], "kill", "-" + name, Long.toString(server.process.pid()));
   }
 
   static HttpResponse<String> admin(ServerProcess server, String path) throws IOException {
