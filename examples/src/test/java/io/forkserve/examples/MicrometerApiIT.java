@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.testsupport.ExpositionText;
+import io.forkserve.testsupport.ServerProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -31,9 +32,9 @@ class MicrometerApiIT {
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES) // a hang guard, not a performance bound
   void micrometerMetersOfTwoWorkersAreMergedInMetrics() throws Exception {
-    Process server = serveWithBinServe();
+    ServerProcess server = serveWithBinServe();
     try {
-      int port = ExamplesIT.awaitReady(server);
+      int port = server.awaitReady().port();
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (int i = 0; i < 60; i++) {
         String body = i % 3 == 0 ? "{\"input\": " + i + "}" : "{\"input\": \"hello " + i + "\"}";
@@ -78,8 +79,7 @@ class MicrometerApiIT {
       // Python's collector: see PythonReadsMetersIT in the micrometer module. The workers write
       // format v2, which prometheus_client 0.18+ reads and the Debian 0.16 here does not.
     } finally {
-      server.destroy();
-      server.waitFor(60, TimeUnit.SECONDS);
+      server.close();
     }
   }
 
@@ -91,7 +91,7 @@ class MicrometerApiIT {
         .body();
   }
 
-  private Process serveWithBinServe() throws IOException {
+  private ServerProcess serveWithBinServe() throws IOException {
     Path jar;
     try (Stream<Path> jars = Files.list(Path.of("target"))) {
       jar =
@@ -99,8 +99,8 @@ class MicrometerApiIT {
               .findFirst()
               .orElseThrow(() -> new AssertionError("no -with-deps jar: run mvn package first"));
     }
-    ProcessBuilder builder =
-        new ProcessBuilder(
+    return ServerProcess.launch(
+            List.of(
                 Path.of("..", "bin", "serve").toString(),
                 "--api",
                 MicrometerApi.class.getName(),
@@ -109,9 +109,8 @@ class MicrometerApiIT {
                 "--workers",
                 "2",
                 "--port",
-                "0")
-            .redirectErrorStream(true);
-    builder.environment().put("METRICS_MULTIPROC_DIR", dir.toString());
-    return builder.start();
+                "0"))
+        .env(Map.of("METRICS_MULTIPROC_DIR", dir.toString()))
+        .start();
   }
 }
