@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Processes;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -111,7 +113,7 @@ class DocsIT {
     }
   }
 
-  static void run(Path page) throws IOException, InterruptedException {
+  static void run(Path page) throws Exception {
     List<ShellBlocks.Block> blocks = ShellBlocks.parse(Files.readString(page));
     if (blocks.stream().noneMatch(ShellBlocks.Block::isShell)) {
       return; // a page without commands
@@ -136,6 +138,8 @@ class DocsIT {
       } else {
         command.addAll(List.of("bash", script.toString()));
       }
+      // Not Processes.exec: the page's shell is the subject, not a tool. It runs in the root with
+      // a TMPDIR of its own, and is waited for as long as it prints (awaitExit), not to a limit.
       ProcessBuilder builder =
           new ProcessBuilder(command)
               .directory(ROOT.toFile())
@@ -197,21 +201,12 @@ class DocsIT {
 
   static boolean canUnshareNetwork() {
     try {
-      Process probe =
-          new ProcessBuilder("unshare", "--net", "--", "ip", "link", "set", "lo", "up")
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      if (!probe.waitFor(30, TimeUnit.SECONDS)) {
-        probe.destroyForcibly();
-        return false;
-      }
-      return probe.exitValue() == 0;
+      List<String> probe = List.of("unshare", "--net", "--", "ip", "link", "set", "lo", "up");
+      return Processes.exec(Duration.ofSeconds(30), probe).exit() == 0;
     } catch (IOException e) {
       return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 
@@ -224,7 +219,7 @@ class DocsIT {
   }
 
   /** Kills every process of the group and waits until none is left (their ports are free). */
-  static void killGroup(long pgid) throws IOException, InterruptedException {
+  static void killGroup(long pgid) throws Exception {
     signalGroup("-KILL", pgid);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (signalGroup("-0", pgid)) {
@@ -234,13 +229,8 @@ class DocsIT {
   }
 
   /** Sends a signal to a process group; true if some process received it. */
-  static boolean signalGroup(String signal, long pgid) throws IOException, InterruptedException {
-    Process kill =
-        new ProcessBuilder("kill", signal, "--", "-" + pgid)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    assertTrue(kill.waitFor(30, TimeUnit.SECONDS), "kill " + signal + " -" + pgid + " hung");
-    return kill.exitValue() == 0;
+  static boolean signalGroup(String signal, long pgid) throws Exception {
+    List<String> kill = List.of("kill", signal, "--", "-" + pgid);
+    return Processes.exec(Duration.ofSeconds(30), kill).exit() == 0;
   }
 }

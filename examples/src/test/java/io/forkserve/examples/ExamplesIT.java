@@ -1,6 +1,5 @@
 package io.forkserve.examples;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,25 +7,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.metrics.internal.archive.JvmOpens;
 import io.forkserve.testsupport.Fixtures;
-import io.forkserve.testsupport.Progress;
-import java.io.BufferedReader;
+import io.forkserve.testsupport.ServerProcess;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -41,14 +34,14 @@ class ExamplesIT {
 
   @Test
   void spiralClassifierServesBatchedPredictionsFromTheJar() throws Exception {
-    Process server =
+    ServerProcess server =
         serve(
             "--api", "io.forkserve.examples.SpiralClassifierApi",
             "--workers", "2",
             "--max-batch-size", "16",
             "--batch-timeout", "10ms");
     try {
-      int port = awaitReady(server);
+      int port = server.awaitReady().port();
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         double angle = i * 0.3;
@@ -85,7 +78,7 @@ class ExamplesIT {
   }
 
   /** The examples jar's API with {@code args}, on a free port, from the module's folder. */
-  static Process serve(String... args) throws IOException {
+  static ServerProcess serve(String... args) throws IOException {
     Path examplesJar;
     try (Stream<Path> jars = Files.list(Path.of("target"))) {
       examplesJar =
@@ -105,9 +98,9 @@ class ExamplesIT {
 
   /**
    * The runtime's {@code Serve} with {@code args}, run in {@code dir} on the runtime module's jar
-   * and libraries as bin/serve runs it; stdout and stderr joined, no metrics directory inherited.
+   * and libraries as bin/serve runs it, with no metrics directory inherited.
    */
-  static Process serveRuntime(Path dir, List<String> args) throws IOException {
+  static ServerProcess serveRuntime(Path dir, List<String> args) throws IOException {
     Path runtime = Fixtures.projectRoot().resolve("runtime/target");
     String runtimeJar;
     try (Stream<Path> jars = Files.list(runtime)) {
@@ -124,41 +117,16 @@ class ExamplesIT {
     command.add(runtimeJar + File.pathSeparator + runtime.resolve("lib") + File.separator + "*");
     command.add("io.forkserve.runtime.Serve");
     command.addAll(args);
-    ProcessBuilder builder =
-        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-    builder.environment().remove("METRICS_MULTIPROC_DIR");
-    return builder.start();
+    return ServerProcess.launch(command).directory(dir).start();
   }
 
   /** SIGTERM; fails unless the server exits within 30 s (stretched by the measured slowdown). */
-  static void stop(Process server) throws InterruptedException {
-    server.destroy();
-    if (!server.waitFor(Progress.stretched(Duration.ofSeconds(30)).toMillis(), MILLISECONDS)) {
-      server.destroyForcibly();
-      throw new AssertionError("the server ignored SIGTERM");
+  static void stop(ServerProcess server) throws InterruptedException {
+    try {
+      server.process.destroy();
+      server.awaitExit(Duration.ofSeconds(30));
+    } finally {
+      server.close();
     }
-  }
-
-  /** Reads the server's output until it is ready; returns its port. */
-  static int awaitReady(Process server) throws IOException {
-    Pattern serving = Pattern.compile("on http://[^:]+:(\\d+)/");
-    List<String> seen = new CopyOnWriteArrayList<>();
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-    int port = -1;
-    for (String line = out.readLine(); line != null; line = out.readLine()) {
-      seen.add(line);
-      Matcher m = serving.matcher(line);
-      if (m.find()) {
-        port = Integer.parseInt(m.group(1));
-      }
-      if (line.startsWith("forkserve: ready in")) {
-        Thread drain = new Thread(() -> out.lines().forEach(l -> {}));
-        drain.setDaemon(true);
-        drain.start();
-        return port;
-      }
-    }
-    throw new AssertionError("server stopped before ready: " + seen);
   }
 }

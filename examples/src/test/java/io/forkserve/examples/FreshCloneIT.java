@@ -3,10 +3,10 @@ package io.forkserve.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.forkserve.metrics.directory.MultiprocDirectory;
-import java.io.File;
+import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.ServerProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,10 +14,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -32,8 +31,9 @@ import org.junit.jupiter.api.Test;
  */
 class FreshCloneIT {
   static final Path ROOT = DocsIT.ROOT;
-  static final long QUIET_LIMIT_MILLIS = TimeUnit.SECONDS.toMillis(300);
-  static final Pattern LISTENING = Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+)/");
+  static final Duration QUIET_LIMIT = Duration.ofSeconds(300);
+  /** A hang guard for the clone and the API's quiet offline build (stretched by the load). */
+  static final Duration COMMAND_LIMIT = Duration.ofSeconds(300);
   static final HttpClient HTTP =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -45,22 +45,15 @@ class FreshCloneIT {
   static void cloneAndServeOnce() throws Exception {
     work = Files.createTempDirectory("fresh-clone");
     clone = work.resolve("forkserve");
-    Process git =
-        new ProcessBuilder("git", "clone", "--quiet", ROOT.toString(), clone.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("git.log").toFile())
-            .redirectInput(new File("/dev/null"))
-            .start();
-    Path gitLog = work.resolve("git.log");
-    assertEquals(0, awaitExit(git, gitLog), Files.readString(gitLog));
-    Path stderr = work.resolve("first-serve.err");
-    Process serve = serve(stderr, "--port", "0");
+    Processes.run(
+        COMMAND_LIMIT, null, List.of("git", "clone", "--quiet", ROOT.toString(), clone.toString()));
+    ServerProcess serve = serve("--port", "0");
     try {
-      awaitLine(serve, stderr, "forkserve: ready in ");
+      serve.awaitLine("forkserve: ready in ", QUIET_LIMIT);
     } finally {
-      DocsIT.killGroup(serve.pid());
+      stop(serve);
     }
-    firstServeStderr = Files.readString(stderr);
+    firstServeStderr = String.join("\n", serve.stderr) + "\n";
   }
 
   @AfterAll
@@ -108,23 +101,15 @@ class FreshCloneIT {
     Files.createDirectories(source.getParent());
     Files.writeString(project.resolve("pom.xml"), POM);
     Files.writeString(source, HELLO_API);
-    Path buildLog = work.resolve("hello-build.log");
-    Process mvn =
-        new ProcessBuilder("mvn", "-o", "-B", "-ntp", "-q", "-DskipTests", "package")
-            .directory(project.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(buildLog.toFile())
-            .redirectInput(new File("/dev/null"))
-            .start();
-    assertEquals(0, awaitExit(mvn, buildLog), Files.readString(buildLog));
+    Processes.run(
+        COMMAND_LIMIT, project, List.of("mvn", "-o", "-B", "-ntp", "-q", "-DskipTests", "package"));
     Path jar = project.resolve("target/hello-api-1.0.jar");
     assertTrue(Files.isRegularFile(jar), "no " + jar);
 
-    Path stderr = work.resolve("hello-serve.err");
-    Process serve =
-        serve(stderr, "--api", "com.example.HelloApi", "--jar", jar.toString(), "--port", "0");
+    ServerProcess serve =
+        serve("--api", "com.example.HelloApi", "--jar", jar.toString(), "--port", "0");
     try {
-      int port = Integer.parseInt(awaitLine(serve, stderr, "forkserve: ready in ").group(1));
+      int port = serve.awaitLine("forkserve: ready in ", QUIET_LIMIT).port();
       HttpResponse<String> response =
           HTTP.send(
               HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predict"))
@@ -134,66 +119,25 @@ class FreshCloneIT {
       assertEquals(200, response.statusCode(), response.body());
       assertEquals("{\"greeting\":\"hello forkserve\"}", response.body());
     } finally {
-      DocsIT.killGroup(serve.pid());
+      stop(serve);
     }
   }
 
-  /**
-   * The clone's bin/serve in a process group of its own; its stdout (the server's lines) goes to
-   * {@code NAME.out} beside {@code stderr} ({@code NAME.err}).
-   */
-  static Process serve(Path stderr, String... args) throws IOException {
+  /** The clone's bin/serve in a process group of its own. */
+  static ServerProcess serve(String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of("setsid", "bin/serve"));
     command.addAll(List.of(args));
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .directory(clone.toFile())
-            .redirectOutput(stdout(stderr).toFile())
-            .redirectError(stderr.toFile())
-            .redirectInput(new File("/dev/null"));
-    builder.environment().remove("METRICS_MULTIPROC_DIR");
-    // a user's first start: the class-data archive on, in the clone
-    builder.environment().remove("FORKSERVE_CDS");
-    builder.environment().remove("FORKSERVE_CDS_DIR");
-    return builder.start();
+    return ServerProcess.launch(command)
+        .directory(clone)
+        // a user's first start: the class-data archive on, in the clone
+        .unset("FORKSERVE_CDS", "FORKSERVE_CDS_DIR")
+        .start();
   }
 
-  static Path stdout(Path stderr) {
-    return stderr.resolveSibling(stderr.getFileName().toString().replace(".err", ".out"));
-  }
-
-  /**
-   * Waits until the server's stdout holds a line starting with {@code prefix}, as long as it
-   * keeps writing to stdout or stderr; returns the match of the server's URL.
-   */
-  static Matcher awaitLine(Process process, Path stderr, String prefix)
-      throws IOException, InterruptedException {
-    long size = -1;
-    long lastProgress = System.nanoTime();
-    while (true) {
-      String text = Files.readString(stdout(stderr)) + Files.readString(stderr);
-      if (text.lines().anyMatch(l -> l.startsWith(prefix))) {
-        Matcher url = LISTENING.matcher(text);
-        assertTrue(url.find(), "no URL in:\n" + text);
-        return url;
-      }
-      if (!process.isAlive()) {
-        fail("bin/serve exited with " + process.exitValue() + " before " + prefix + ":\n" + text);
-      }
-      if (text.length() != size) {
-        size = text.length();
-        lastProgress = System.nanoTime();
-      } else if (System.nanoTime() - lastProgress
-          > TimeUnit.MILLISECONDS.toNanos(QUIET_LIMIT_MILLIS)) {
-        fail("bin/serve wrote nothing for " + QUIET_LIMIT_MILLIS + " ms:\n" + text);
-      }
-      process.waitFor(200, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  /** Waits for a process as long as its log grows. */
-  static int awaitExit(Process process, Path log) throws IOException, InterruptedException {
-    return DocsIT.awaitExit(process, log);
+  /** Kills the server's process group (bin/serve, the build it ran, the server and workers). */
+  static void stop(ServerProcess serve) throws Exception {
+    DocsIT.killGroup(serve.process.pid());
+    serve.awaitExit(Duration.ofSeconds(30)); // its last lines
   }
 
   static final String POM =

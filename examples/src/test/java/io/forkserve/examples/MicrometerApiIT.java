@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.testsupport.ExpositionText;
 import io.forkserve.testsupport.Progress;
+import io.forkserve.testsupport.ServerProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -34,9 +35,9 @@ class MicrometerApiIT {
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES) // a hang guard, not a performance bound
   void micrometerMetersOfTwoWorkersAreMergedInMetrics() throws Exception {
-    Process server = serveWithBinServe();
+    ServerProcess server = serveWithBinServe();
     try {
-      int port = ExamplesIT.awaitReady(server);
+      int port = server.awaitReady().port();
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (int i = 0; i < 60; i++) {
         String body = i % 3 == 0 ? "{\"input\": " + i + "}" : "{\"input\": \"hello " + i + "\"}";
@@ -65,7 +66,7 @@ class MicrometerApiIT {
                 && ExpositionText.value(last[0], "echo_input_chars_count") == 60.0
                 && series(last[0], "system_cpu_count{pid=").size() == 2;
           },
-          server::isAlive,
+          server.process::isAlive,
           Progress.stretched(Duration.ofSeconds(30)),
           "the client_java histogram at 60 and system_cpu_count of both workers");
       ours = last[0];
@@ -83,8 +84,7 @@ class MicrometerApiIT {
       // Python's collector: see PythonReadsMetersIT in the micrometer module, and MetricsFormatIT
       // (runtime) for Debian's 0.16 on the live directory of a --metrics-format v1 server.
     } finally {
-      server.destroy();
-      server.waitFor(60, TimeUnit.SECONDS);
+      server.close();
     }
   }
 
@@ -116,7 +116,7 @@ class MicrometerApiIT {
         .body();
   }
 
-  private Process serveWithBinServe() throws IOException {
+  private ServerProcess serveWithBinServe() throws IOException {
     Path jar;
     try (Stream<Path> jars = Files.list(Path.of("target"))) {
       jar =
@@ -124,8 +124,8 @@ class MicrometerApiIT {
               .findFirst()
               .orElseThrow(() -> new AssertionError("no -with-deps jar: run mvn package first"));
     }
-    ProcessBuilder builder =
-        new ProcessBuilder(
+    return ServerProcess.launch(
+            List.of(
                 Path.of("..", "bin", "serve").toString(),
                 "--api",
                 MicrometerApi.class.getName(),
@@ -134,9 +134,8 @@ class MicrometerApiIT {
                 "--workers",
                 "2",
                 "--port",
-                "0")
-            .redirectErrorStream(true);
-    builder.environment().put("METRICS_MULTIPROC_DIR", dir.toString());
-    return builder.start();
+                "0"))
+        .env(Map.of("METRICS_MULTIPROC_DIR", dir.toString()))
+        .start();
   }
 }

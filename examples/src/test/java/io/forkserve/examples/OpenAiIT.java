@@ -1,17 +1,17 @@
 package io.forkserve.examples;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Progress;
+import io.forkserve.testsupport.ServerProcess;
 import io.forkserve.testsupport.Tools;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -40,13 +40,13 @@ class OpenAiIT {
   static final Path CLIENT = ROOT.resolve("examples/openai-client");
   static final Duration LIMIT = Duration.ofMinutes(2);
 
-  static Process server;
+  static ServerProcess server;
   static int port;
 
   @BeforeAll
   static void start() throws Exception {
     server = serveConfig("examples/openai.yaml");
-    port = ExamplesIT.awaitReady(server);
+    port = server.awaitReady().port();
   }
 
   @AfterAll
@@ -57,7 +57,7 @@ class OpenAiIT {
   }
 
   /** {@code bin/serve --config FILE --port 0} from the project root, as the docs run it. */
-  static Process serveConfig(String config) throws IOException {
+  static ServerProcess serveConfig(String config) throws IOException {
     return ExamplesIT.serveRuntime(ROOT, List.of("--config", config, "--port", "0"));
   }
 
@@ -65,21 +65,9 @@ class OpenAiIT {
     return "http://127.0.0.1:" + port;
   }
 
-  /** Runs {@code command} in {@code dir} with a time limit; returns its stdout (stderr joined). */
+  /** Runs {@code command} in {@code dir} with a time limit; returns its stdout, or fails. */
   static String run(Path dir, List<String> command) throws Exception {
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-        .start();
-    byte[] out;
-    try (InputStream in = p.getInputStream()) {
-      out = in.readAllBytes(); // ends when the process does; the wait below bounds a hang
-    }
-    if (!p.waitFor(Progress.stretched(LIMIT).toMillis(), MILLISECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(command + " did not finish");
-    }
-    String text = new String(out, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), command + ": " + text);
-    return text;
+    return Processes.run(LIMIT, dir, command);
   }
 
   @Test
@@ -314,7 +302,7 @@ class OpenAiIT {
             throw new AssertionError(e);
           }
         },
-        server::isAlive,
+        server.process::isAlive,
         Progress.stretched(Duration.ofSeconds(60)),
         "the cancelled stream to be counted");
     // the one worker serves the next requests (one serving thread: only once the cancelled

@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.file.FormatVersion;
 import io.forkserve.metrics.testsupport.PyFile;
-import io.forkserve.testsupport.Progress;
+import io.forkserve.testsupport.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,25 +24,20 @@ class DiskFullIT {
   @Test
   void aFileThatCannotGrowFailsTheNewSeriesOnly() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("metrics"));
-    Path log = tmp.resolve("w.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p =
-        new ProcessBuilder(
+    Processes.Result writer =
+        Processes.exec(
+            Duration.ofSeconds(60),
+            List.of(
                 "bash",
                 "-c",
                 "ulimit -f 100 && exec \"$0\" -XX:TieredStopAtLevel=1 -cp \"$1\" \"$2\" \"$3\"",
                 java,
                 System.getProperty("java.class.path"),
                 DiskFullMain.class.getName(),
-                dir.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    assertTrue(
-        p.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(), TimeUnit.MILLISECONDS),
-        "writer did not exit");
-    String out = Files.readString(log);
-    assertEquals(0, p.exitValue(), out);
+                dir.toString()));
+    String out = writer.output();
+    assertEquals(0, writer.exit(), out);
     assertTrue(out.contains("grow failed after ") && out.contains("cannot grow metrics file"), out);
     assertTrue(out.contains("first series still counts: 5.0"), out);
     assertTrue(out.contains("the unrecorded one counts 1.0"), out);

@@ -55,9 +55,10 @@ final class ApiRuntime implements ServerView {
 
   /**
    * Opens the queue and the workers' socket and spawns every worker. With {@code named}, the pool's
-   * lines on {@code out} and stderr name the API ({@code forkserve: [echo] worker 1/2 ready ...}).
+   * lines on {@code out} and {@code err} name the API ({@code forkserve: [echo] worker 1/2 ready
+   * ...}).
    */
-  void start(ServerMetrics metrics, Clock clock, PrintStream out, boolean named) {
+  void start(ServerMetrics metrics, Clock clock, PrintStream out, PrintStream err, boolean named) {
     Settings s = config.settings;
     metricsDir = metrics.dir;
     dispatcher = new Dispatcher(s.maxQueue, s.timeoutNanos, clock::nanoTime);
@@ -67,7 +68,7 @@ final class ApiRuntime implements ServerView {
     metrics.front.touch(config.name);
     PoolEvents events = PoolEvents.of(metrics.front, config.name, metrics.deadWorkers);
     PrintStream poolOut = named ? NamedLines.of(out, config.name) : out;
-    PrintStream poolErr = named ? NamedLines.of(System.err, config.name) : System.err;
+    PrintStream poolErr = named ? NamedLines.of(err, config.name) : err;
     pool = new WorkerPool(s, clock, launcher, events, RestartPolicy.of(s), poolOut, poolErr);
     socket.accept(pool, dispatcher, s);
     pool.spawnAll();

@@ -35,9 +35,9 @@ public final class Serve {
       return;
     }
     settings.warnings.forEach(w -> System.err.println("forkserve: warning: " + w));
-    Supervisor supervisor = new Supervisor(settings, Clock.SYSTEM, System.out);
+    Supervisor supervisor = new Supervisor(settings, Clock.SYSTEM, System.out, System.err);
     Runtime.getRuntime().addShutdownHook(new Thread(supervisor::stop, "forkserve-stop"));
-    for (String refused : Signals.install(supervisor)) {
+    for (String refused : Signals.install(supervisor, System.err)) {
       System.out.println("forkserve: not handling SIG" + refused + "; it keeps its usual effect");
     }
     try {

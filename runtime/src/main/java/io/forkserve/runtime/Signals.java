@@ -1,5 +1,6 @@
 package io.forkserve.runtime;
 
+import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -20,8 +21,11 @@ final class Signals {
 
   private Signals() {}
 
-  /** Installs the handlers; returns the names of signals this JVM would not let us handle. */
-  static List<String> install(Supervisor supervisor) {
+  /**
+   * Installs the handlers, which write their lines to {@code err}; returns the names of signals
+   * this JVM would not let us handle.
+   */
+  static List<String> install(Supervisor supervisor, PrintStream err) {
     AtomicBoolean stopping = new AtomicBoolean();
     List<String> refused = new ArrayList<>();
     for (String name : List.of("TERM", "INT")) {
@@ -39,24 +43,24 @@ final class Signals {
               graceful.setDaemon(false); // keeps the JVM up after the front's threads end
               graceful.start();
             } else {
-              System.err.println("forkserve: second signal: stopping at once");
+              err.println("forkserve: second signal: stopping at once");
               supervisor.kill();
               Runtime.getRuntime().halt(128 + number);
             }
           },
           refused);
     }
-    handle("HUP", number -> reload(supervisor), refused);
+    handle("HUP", number -> reload(supervisor, err), refused);
     handle("TTIN", number -> supervisor.scaleBy(1), refused);
     handle("TTOU", number -> supervisor.scaleBy(-1), refused);
     return refused;
   }
 
-  private static void reload(Supervisor supervisor) {
+  private static void reload(Supervisor supervisor, PrintStream err) {
     try {
       supervisor.reload();
     } catch (IllegalStateException e) {
-      System.err.println("forkserve: " + e.getMessage());
+      err.println("forkserve: " + e.getMessage());
     }
   }
 

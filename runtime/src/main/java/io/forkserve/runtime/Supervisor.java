@@ -57,6 +57,7 @@ public final class Supervisor {
   private final Settings settings;
   private final Clock clock;
   private final PrintStream out;
+  private final PrintStream err;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final ExecutorService blockingPool =
@@ -70,11 +71,15 @@ public final class Supervisor {
   private ServerMetrics metrics;
   private volatile Undertow front;
 
-  /** A supervisor for {@code settings}; progress lines go to {@code out}. */
-  public Supervisor(Settings settings, Clock clock, PrintStream out) {
+  /**
+   * A supervisor for {@code settings}; progress lines go to {@code out}, warnings and refusals to
+   * {@code err} (bin/serve's stdout and stderr, handed over by {@link Serve}).
+   */
+  public Supervisor(Settings settings, Clock clock, PrintStream out, PrintStream err) {
     this.settings = settings;
     this.clock = clock;
     this.out = out;
+    this.err = err;
     this.startNanos = clock.nanoTime();
     this.probes = new Probes(clock, settings.minReadyWorkers);
     this.apis = new ServerApis(probes);
@@ -113,7 +118,7 @@ public final class Supervisor {
     }
     FrontServer.probe(server.host, server.port);
     for (ApiRuntime api : loaded) {
-      api.start(metrics, clock, out, loaded.size() > 1);
+      api.start(metrics, clock, out, err, loaded.size() > 1);
     }
     apis.poolsStarted(metrics.dir.path);
     startFront(loaded);
@@ -162,7 +167,7 @@ public final class Supervisor {
     try {
       apis.scaleBy(delta);
     } catch (IllegalStateException e) {
-      System.err.println("forkserve: " + e.getMessage());
+      err.println("forkserve: " + e.getMessage());
     }
   }
 

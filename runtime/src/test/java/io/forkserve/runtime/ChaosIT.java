@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkserve.runtime.ChaosLoad.Kind;
 import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Progress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -423,15 +424,14 @@ class ChaosIT {
         throw new IllegalStateException(
             "bin/metrics needs `mvn package` first (runtime/target/lib)");
       }
-      Process merge =
-          new ProcessBuilder(root.resolve("bin/metrics").toString(), "merge", dir.toString())
-              .redirectErrorStream(true)
-              .start();
-      String out = new String(merge.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!merge.waitFor(30, TimeUnit.SECONDS) || merge.exitValue() != 0) {
-        throw new IllegalStateException("bin/metrics merge failed: " + out);
+      Processes.Result merge =
+          Processes.exec(
+              Duration.ofSeconds(30),
+              List.of(root.resolve("bin/metrics").toString(), "merge", dir.toString()));
+      if (merge.exit() != 0) {
+        throw new IllegalStateException("bin/metrics merge failed: " + merge.output());
       }
-      if (!out.contains("forkserve_http_request_duration_seconds_count")) {
+      if (!merge.stdout().contains("forkserve_http_request_duration_seconds_count")) {
         throw new IllegalStateException("bin/metrics merge printed no request histogram");
       }
       merges.incrementAndGet();

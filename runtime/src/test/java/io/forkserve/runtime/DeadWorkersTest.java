@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.forkserve.metrics.archive.MetricsArchive;
 import io.forkserve.metrics.merge.DirectoryScraper;
 import io.forkserve.testsupport.Fixtures;
+import io.forkserve.testsupport.Processes;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +20,7 @@ class DeadWorkersTest {
   @Test
   void aWorkerBuriedBeforeTheArchiveIsAttachedIsFoldedOnAttach(@TempDir Path dir)
       throws Exception {
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    long pid = gone.pid();
+    long pid = Processes.NO_SUCH_PID;
     Path file = dir.resolve("counter_" + pid + ".db");
     Files.copy(Fixtures.prometheusClient("v0.16.0/counters/counter_15550.db"), file);
     DeadWorkers dead = new DeadWorkers(() -> {});
@@ -43,9 +42,8 @@ class DeadWorkersTest {
   @Test
   void aFold_closesTheFilesTheScraperKeptOpen_withoutAScrape(@TempDir Path dir)
       throws Exception {
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    Path file = dir.resolve("counter_" + gone.pid() + ".db");
+    long pid = Processes.NO_SUCH_PID;
+    Path file = dir.resolve("counter_" + pid + ".db");
     Files.copy(Fixtures.prometheusClient("v0.16.0/counters/counter_15550.db"), file);
     try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
       scraper.scrape();
@@ -53,7 +51,7 @@ class DeadWorkersTest {
       DeadWorkers dead = new DeadWorkers(scraper::releaseDeletedFiles);
       try {
         dead.attach(MetricsArchive.open(dir));
-        dead.bury(gone.pid());
+        dead.bury(pid);
         assertFalse(Files.exists(file), "folded and deleted");
         assertEquals(List.of(), openIn(dir), "its disk space held by the scraper");
       } finally {

@@ -96,10 +96,7 @@ final class FleetHaproxy implements AutoCloseable {
     Processes.run(new byte[0], haproxy.toString(), "-c", "-q", "-f", file.toString());
     Path log = work.resolve("haproxy.log");
     Process process =
-        new ProcessBuilder(haproxy.toString(), "-db", "-f", file.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+        Processes.start(log, List.of(haproxy.toString(), "-db", "-f", file.toString()));
     FleetHaproxy proxy = new FleetHaproxy(port, statsPort, prometheusPort, process, log);
     ServerProcess.await(
         () -> !process.isAlive() || proxy.stats() != null, Duration.ofSeconds(20), "HAProxy");

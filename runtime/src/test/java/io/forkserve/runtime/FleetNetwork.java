@@ -6,10 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The network of the fleet test: one hub namespace and one namespace per member, each member
- * joined to the hub by a veth pair with a /30 of 10.200.0.0/24. The range exists only inside
- * these namespaces; the root namespace reaches them only through HAProxy, which enters the hub
- * namespace by itself ({@code namespace} on a server line). {@link #close} deletes all of it.
+ * The network of the fleet test (and of OperationsIT's non-loopback client, with one member): one
+ * hub namespace and one namespace per member, each member joined to the hub by a veth pair with a
+ * /30 of 10.200.0.0/24. The range exists only inside these namespaces; the root namespace reaches
+ * them only through HAProxy, which enters the hub namespace by itself ({@code namespace} on a
+ * server line), or through {@code ip netns exec}. {@link #close} deletes all of it.
  */
 final class FleetNetwork implements AutoCloseable {
   /*

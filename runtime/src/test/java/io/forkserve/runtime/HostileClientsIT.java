@@ -312,17 +312,14 @@ class HostileClientsIT {
       Path log = tmp.resolve("holder-" + i + ".log");
       logs.add(log);
       holders.add(
-          new ProcessBuilder(
-                  Processes.javaCommand(
-                      Stream.concat(
-                              Processes.QUICK_JVM.stream(),
-                              Stream.of("-Djava.io.tmpdir=" + privateTmp))
-                          .toList(),
-                      ArchiveHolder.class.getName(),
-                      dir.toString()))
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start());
+          Processes.start(
+              log,
+              Processes.javaCommand(
+                  Stream.concat(
+                          Processes.QUICK_JVM.stream(), Stream.of("-Djava.io.tmpdir=" + privateTmp))
+                      .toList(),
+                  ArchiveHolder.class.getName(),
+                  dir.toString())));
     }
     for (int i = 0; i < holders.size(); i++) {
       Path log = logs.get(i);

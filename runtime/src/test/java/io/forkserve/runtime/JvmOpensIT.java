@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.internal.archive.JvmOpens;
-import io.forkserve.testsupport.Progress;
-import java.nio.charset.StandardCharsets;
+import io.forkserve.testsupport.Processes;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** A JVM started by hand without lmdbjava's --add-opens stops with one line, not a trace. */
@@ -22,12 +20,9 @@ class JvmOpensIT {
   }
 
   private static void check(List<String> command, int expectedExit) throws Exception {
-    Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(
-        p.waitFor(Progress.stretched(Duration.ofSeconds(30)).toMillis(), TimeUnit.MILLISECONDS),
-        "did not exit: " + command);
-    assertEquals(expectedExit, p.exitValue(), err);
+    Processes.Result r = Processes.exec(Duration.ofSeconds(30), command);
+    String err = r.stderr();
+    assertEquals(expectedExit, r.exit(), err);
     assertEquals(1, err.lines().count(), err);
     assertTrue(err.contains(JvmOpens.OPTIONS), err);
   }

@@ -6,27 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Progress;
+import io.forkserve.testsupport.Tools;
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -170,42 +164,49 @@ class OperationsIT {
     }
   }
 
+  /**
+   * The server runs in a network namespace of its own, joined to another by a veth pair (as in
+   * FleetIT): a client there has a non-loopback address on every machine, whatever its network.
+   * curl, run inside each namespace, is the client.
+   */
   @Test
   void theAdminEndpointRefusesANonLoopbackClientEvenWithTheToken() throws Exception {
-    InetAddress external = externalAddress();
-    Assumptions.assumeTrue(external != null, "this machine has no non-loopback IPv4 address");
-    try (ServerProcess server =
-        ServerProcess.start("--host", "0.0.0.0", "--admin-token", TOKEN).awaitHealthy()) {
-      try (Socket socket = new Socket()) {
-        socket.bind(new InetSocketAddress(external, 0));
-        socket.connect(new InetSocketAddress(external, server.port()), 5000);
-        socket.setSoTimeout(5000);
-        String request =
-            "POST /admin/workers?count=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                + TOKEN
-                + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-        String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
-        assertTrue(answer.contains("only on localhost"), answer);
-      }
-      assertEquals(1, info(server).get("desired_workers").asInt());
-      assertEquals(202, admin(server, "/admin/workers?count=1").statusCode(), "loopback is fine");
-    }
-  }
+    Path curl = Tools.require("curl");
+    try (FleetNetwork net = FleetNetwork.create(1);
+        ServerProcess server =
+            ServerProcess.startUnder(
+                FleetNetwork.inside(net.members.get(0)),
+                FleetNetwork.address(0),
+                Map.of(),
+                "--host", "0.0.0.0", "--admin-token", TOKEN)) {
+      server.awaitWhileAlive(
+          () -> server.stdout.stream().anyMatch(l -> l.startsWith("forkserve: ready in")),
+          Progress.stretched(Duration.ofMinutes(3)),
+          "the ready line");
+      String admin = ":" + server.port() + "/admin/workers?count=";
+      List<String> post =
+          List.of(curl.toString(), "-sS", "-i", "--max-time", "30", "-X", "POST",
+              "-H", "Authorization: Bearer " + TOKEN);
 
-  static InetAddress externalAddress() throws IOException {
-    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-      if (!nic.isUp() || nic.isLoopback()) {
-        continue;
-      }
-      for (InetAddress address : Collections.list(nic.getInetAddresses())) {
-        if (address instanceof Inet4Address && !address.isLoopbackAddress()) {
-          return address;
-        }
-      }
+      List<String> fromHub = new ArrayList<>(FleetNetwork.inside(net.hub));
+      fromHub.addAll(post);
+      fromHub.add("http://" + FleetNetwork.address(0) + admin + "2");
+      String answer = Processes.run(Duration.ofSeconds(60), null, fromHub);
+      assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+      assertTrue(answer.contains("only on localhost"), answer);
+
+      List<String> info = new ArrayList<>(FleetNetwork.inside(net.members.get(0)));
+      info.addAll(List.of(curl.toString(), "-sS", "--max-time", "30",
+          "http://127.0.0.1:" + server.port() + "/info"));
+      JsonNode view = JSON.readTree(Processes.run(Duration.ofSeconds(60), null, info));
+      assertEquals(1, view.get("desired_workers").asInt(), view.toString());
+
+      List<String> fromLoopback = new ArrayList<>(FleetNetwork.inside(net.members.get(0)));
+      fromLoopback.addAll(post);
+      fromLoopback.add("http://127.0.0.1" + admin + "1");
+      String fine = Processes.run(Duration.ofSeconds(60), null, fromLoopback);
+      assertTrue(fine.startsWith("HTTP/1.1 202"), "loopback is fine: " + fine);
     }
-    return null;
   }
 
   static void signal(ServerProcess server, String name) throws Exception {
@@ -215,11 +216,7 @@ class OperationsIT {
     assertTrue(server.stdout.stream().noneMatch(l -> l.startsWith(refused)),
         () -> "the server does not handle SIG" + name + " (is the suite run under nohup?): "
             + server.stdout);
-    Process kill =
-        new ProcessBuilder("kill", "-" + name, Long.toString(server.process.pid()))
-            .inheritIO()
-            .start();
-    assertEquals(0, kill.waitFor());
+    Processes.run(new byte[0], "kill", "-" + name, Long.toString(server.process.pid()));
   }
 
   static HttpResponse<String> admin(ServerProcess server, String path) throws IOException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -103,11 +104,7 @@ public final class PrometheusServer implements AutoCloseable {
             "--web.listen-address=" + listen,
             "--enable-feature=exemplar-storage",
             "--log.level=warn"));
-    Process process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+    Process process = Processes.start(log, command);
     PrometheusServer server = new PrometheusServer(process, queryPort, log, interval);
     ServerProcess.await(
         () -> !process.isAlive() || server.status("/-/ready") == 200,

@@ -47,6 +47,7 @@ public final class ScriptedApi extends ServingApi<JsonNode, JsonNode> implements
       waitFor(java.nio.file.Path.of(gate));
     }
     if (System.getenv("SCRIPTED_CHILD_PROCESS") != null) {
+      // in the worker, not the test JVM: a child the server must kill with its worker
       new ProcessBuilder("sleep", System.getenv("SCRIPTED_CHILD_PROCESS")).start();
     }
     String failIf = System.getenv("SCRIPTED_SETUP_FAIL_IF_EXISTS");

@@ -3,18 +3,13 @@ package io.forkserve.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.testsupport.Processes;
-import io.forkserve.testsupport.Progress;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,13 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
  * those servers are helper JVMs, so this is a process test.
  */
 class SocketDirIT {
+  @TempDir Path logs;
+
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang guard, not a deadline
   void aLiveServersDirectoryIsLeftAloneAndItsSocketNeverConnectedTo(@TempDir Path parent)
       throws Exception {
     Path live = Files.createDirectory(parent.resolve(SocketDir.PREFIX + "live"));
     Files.createFile(live.resolve(SocketDir.LOCK));
-    Process owner = holdLock(live.resolve(SocketDir.LOCK));
+    Process owner = holdLock(live.resolve(SocketDir.LOCK), logs.resolve("holder.log"));
     try (ServerSocketChannel workers = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       workers.bind(UnixDomainSocketAddress.of(live.resolve(SocketDir.SOCKET)));
       workers.configureBlocking(false);
@@ -98,29 +95,21 @@ class SocketDirIT {
 
   /** True when another process cannot take the lock (this JVM still holds it). */
   private static boolean lockedByThisJvm(Path lockFile) throws Exception {
-    Process probe =
-        new ProcessBuilder(Processes.javaCommand(TryLock.class.getName(), lockFile.toString()))
-            .redirectErrorStream(true)
-            .start();
-    String answer = firstLine(probe);
-    assertTrue(probe.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(), MILLISECONDS),
-        "the lock probe did not exit");
-    return "busy".equals(answer);
+    String answer =
+        Processes.run(
+            Duration.ofSeconds(60),
+            null,
+            Processes.javaCommand(TryLock.class.getName(), lockFile.toString()));
+    return "busy".equals(answer.strip());
   }
 
-  private static Process holdLock(Path lockFile) throws Exception {
+  /** Starts a {@link HoldLock} on {@code lockFile}; returns once it holds the lock. */
+  private static Process holdLock(Path lockFile, Path log) throws Exception {
     Process owner =
-        new ProcessBuilder(Processes.javaCommand(HoldLock.class.getName(), lockFile.toString()))
-            .redirectErrorStream(true)
-            .start();
-    assertEquals("locked", firstLine(owner));
+        Processes.start(log, Processes.javaCommand(HoldLock.class.getName(), lockFile.toString()));
+    Processes.awaitOutput(
+        owner, log, out -> out.startsWith("locked"), Duration.ofSeconds(60), "the lock held");
     return owner;
-  }
-
-  private static String firstLine(Process process) throws Exception {
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    return out.readLine();
   }
 
   private static void old(Path dir) throws Exception {

@@ -3,8 +3,9 @@ package io.forkserve.testsupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -81,16 +82,11 @@ public final class Tools {
       return false;
     }
     try {
-      Process p = new ProcessBuilder(PYTHON, "-c", "import prometheus_client").start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError(PYTHON + " did not answer in 60 s");
-      }
-      return p.exitValue() == 0;
+      List<String> check = List.of(PYTHON, "-c", "import prometheus_client");
+      return Processes.exec(Duration.ofSeconds(60), check).exit() == 0;
     } catch (IOException e) {
       return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (Exception e) {
       throw new AssertionError(e);
     }
   }

@@ -50,12 +50,17 @@ final class PackageGraph {
     }
     String from = pkg.group(1);
     Set<String> to = edges.computeIfAbsent(from, k -> new TreeSet<>());
-    Matcher ref = REFERENCE.matcher(NOT_CODE.matcher(source).replaceAll(" "));
+    Matcher ref = REFERENCE.matcher(code(source));
     while (ref.find()) {
       if (!ref.group(1).equals(from)) {
         to.add(ref.group(1));
       }
     }
+  }
+
+  /** {@code source} with its comments and string and char literals blanked out. */
+  static String code(String source) {
+    return NOT_CODE.matcher(source).replaceAll(" ");
   }
 
   /** Adds every {@code .java} file below {@code dir}. */

@@ -2,40 +2,27 @@ package io.forkserve.metrics.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.exposition.Exposition;
 import io.forkserve.metrics.exposition.ExpositionFormat;
 import io.forkserve.metrics.internal.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
-import io.forkserve.testsupport.Processes;
 import java.io.ByteArrayOutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Files planted by someone else (issue 14, finding 11): a FIFO named like a metric file, a
- * sparse file claiming gigabytes, a NaN counter. Each costs the scrape nothing and is counted.
+ * Files planted by someone else (issue 14, finding 11): a sparse file claiming gigabytes, a NaN
+ * counter (a FIFO named like a metric file: {@link HostileFilesIT}). Each costs the scrape nothing
+ * and is counted.
  */
 class HostileFilesTest {
   @TempDir Path dir;
-
-  @Test
-  void fifoNamedLikeAMetricFile_isSkippedWithoutBlocking() throws Exception {
-    FileBytes.v2().add(CorruptFilesTest.KEY, 3.0).writeTo(dir.resolve("counter_100.db"));
-    Path fifo = dir.resolve("counter_7.db");
-    Processes.run(new byte[0], "mkfifo", fifo.toString()); // coreutils: there wherever we run
-    MetricSnapshots s = assertTimeoutPreemptively(Duration.ofSeconds(30),
-        () -> DirectoryScraper.scrapeOnce(dir));
-    assertEquals(1.0, Values.skippedNow(s, SkipReason.UNREADABLE));
-    assertEquals(Map.of(CorruptFilesTest.GOOD_SAMPLE, 3.0), Values.of(s));
-  }
 
   @Test
   void sparseFileClaimingTwoGibibytes_isNotReadAndNoBufferIsKept() throws Exception {

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.internal.file.SkipReason;
 import io.forkserve.metrics.model.MetricSnapshots;
-import io.forkserve.testsupport.Progress;
+import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Tools;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,6 +27,7 @@ class PythonWriterIT {
   private static final int EVENTS = 50_000;
 
   @TempDir Path dir;
+  @TempDir Path logs;
 
   @Test
   void scrapesWhileLivePythonWritersGrowTheirFiles() throws Exception {
@@ -43,8 +43,8 @@ class PythonWriterIT {
         "  h.labels(k=str(i % 70)).observe((i % 100) / 100)");
     List<Process> writers = new java.util.ArrayList<>();
     for (int i = 0; i < PROCESSES; i++) {
-      writers.add(new ProcessBuilder(Tools.PYTHON, "-c", script, dir.toString(),
-          Integer.toString(EVENTS)).redirectErrorStream(true).start());
+      writers.add(Processes.start(logs.resolve("writer-" + i + ".log"),
+          List.of(Tools.PYTHON, "-c", script, dir.toString(), Integer.toString(EVENTS))));
     }
     try (DirectoryScraper scraper = new DirectoryScraper(dir)) {
       Map<String, Double> last = new HashMap<>();
@@ -55,11 +55,10 @@ class PythonWriterIT {
         double work = total(check(scraper.scrape(), last, true), "work_total{");
         midWrite += work > 0 && work < PROCESSES * EVENTS ? 1 : 0;
       }
-      for (Process p : writers) {
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(Progress.stretched(Duration.ofSeconds(60)).toMillis(),
-            TimeUnit.MILLISECONDS), "python writer did not exit: " + out);
-        assertEquals(0, p.exitValue(), out);
+      for (int i = 0; i < PROCESSES; i++) {
+        Path log = logs.resolve("writer-" + i + ".log");
+        assertEquals(0, Processes.await(writers.get(i), log, Duration.ofSeconds(60)),
+            Processes.read(log));
       }
       Map<String, Double> end = check(scraper.scrape(), last, false);
       assertEquals(PROCESSES * EVENTS, total(end, "work_total{"));

@@ -10,6 +10,8 @@ import io.forkserve.metrics.directory.MultiprocDirectory;
 import io.forkserve.testsupport.ExpositionText;
 import io.forkserve.testsupport.Fixtures;
 import io.forkserve.testsupport.Processes;
+import io.forkserve.testsupport.Progress;
+import io.forkserve.testsupport.ServerProcess;
 import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
@@ -165,12 +166,8 @@ class MetricsCliIT {
     Path dir = copyFixture("v0.16.0", "histograms");
     List<String> before = listing(dir);
     int port = freePort();
-    ProcessBuilder builder = serveCommand(dir, port);
-    builder.environment().remove("FORKSERVE_JVM_OPTS"); // the script's own defaults
-    Process server = builder.start();
+    ServerProcess server = serve(dir, port, "FORKSERVE_JVM_OPTS"); // the script's own defaults
     try {
-      String banner = new String(server.getInputStream().readNBytes(7), StandardCharsets.UTF_8);
-      assertEquals("serving", banner);
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
       HttpResponse<byte[]> gz = client.send(HttpRequest.newBuilder(uri)
@@ -181,8 +178,9 @@ class MetricsCliIT {
       assertTrue(vary.contains("Accept-Encoding") && vary.matches(".*\\bAccept\\b(?!-).*"),
           "Vary names Accept and Accept-Encoding like the front: " + vary);
       // bin/metrics exec's java, so the pid is the JVM's; serve runs long: full JIT, not C1 only
-      String cmdline = Files.readString(Path.of("/proc", Long.toString(server.pid()), "cmdline"))
-          .replace('\0', ' ');
+      String cmdline =
+          Files.readString(Path.of("/proc", Long.toString(server.process.pid()), "cmdline"))
+              .replace('\0', ' ');
       assertTrue(cmdline.contains("MetricsCli") && !cmdline.contains("TieredStopAtLevel"),
           cmdline);
       String body = new String(new GZIPInputStream(new java.io.ByteArrayInputStream(gz.body()))
@@ -201,8 +199,7 @@ class MetricsCliIT {
       assertEquals(404, missing.statusCode());
       new ObjectMapper().readTree(missing.body()).get("error").asText();
     } finally {
-      server.destroy();
-      server.waitFor(10, TimeUnit.SECONDS);
+      server.close();
     }
     assertEquals(before, listing(dir));
   }
@@ -216,18 +213,14 @@ class MetricsCliIT {
   void serveOnADirectoryDeletedAndMadeAgain_answersEveryScrape_andReadsOnlyTheNewOne()
       throws Exception {
     Path dir = copyFixture("v0.16.0", "counters");
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone.pid() + ".db"));
+    long gone = Processes.NO_SUCH_PID;
+    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone + ".db"));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
-      archive.fold(gone.pid()); // the server's archive beside the live files
+      archive.fold(gone); // the server's archive beside the live files
     }
     int port = freePort();
-    ProcessBuilder builder = serveCommand(dir, port);
-    Process server = builder.start();
+    ServerProcess server = serve(dir, port);
     try {
-      String banner = new String(server.getInputStream().readNBytes(7), StandardCharsets.UTF_8);
-      assertEquals("serving", banner);
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpRequest scrape = HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(60))
@@ -236,16 +229,16 @@ class MetricsCliIT {
       HttpResponse<String> first = client.send(scrape, HttpResponse.BodyHandlers.ofString());
       assertEquals(200, first.statusCode(), first.body());
       assertEquals(List.of(), pythonDifferences("counters", first.body()));
-      assertTrue(openIn(server.pid(), dir).contains(
+      assertTrue(openIn(server.process.pid(), dir).contains(
           dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER).resolve("data.mdb").toString()),
-          "the archive is open: " + openIn(server.pid(), dir));
+          "the archive is open: " + openIn(server.process.pid(), dir));
 
       MultiprocDirectory.deleteTree(dir);
       HttpResponse<String> without = client.send(scrape, HttpResponse.BodyHandlers.ofString());
       assertEquals(200, without.statusCode(), without.body());
       assertEquals(List.of(), samplesBut("forkserve_metrics_", without.body()));
       assertEquals(0.0, skippedNow(without.body()), without.body());
-      assertEquals(List.of(), openIn(server.pid(), dir), "files of the deleted directory");
+      assertEquals(List.of(), openIn(server.process.pid(), dir), "files of the deleted directory");
 
       Files.createDirectory(dir);
       try (Stream<Path> files = Files.list(FIXTURES.resolve("v0.16.0/histograms"))) {
@@ -257,11 +250,10 @@ class MetricsCliIT {
       assertEquals(200, again.statusCode(), again.body());
       assertEquals(List.of(), pythonDifferences("histograms", again.body()));
       assertEquals(0.0, skippedNow(again.body()), again.body());
-      assertTrue(openIn(server.pid(), dir).stream().noneMatch(f -> f.endsWith("(deleted)")),
-          "files of the deleted directory: " + openIn(server.pid(), dir));
+      assertTrue(openIn(server.process.pid(), dir).stream().noneMatch(f -> f.endsWith("(deleted)")),
+          "files of the deleted directory: " + openIn(server.process.pid(), dir));
     } finally {
-      server.destroy();
-      server.waitFor(10, TimeUnit.SECONDS);
+      server.close();
     }
   }
 
@@ -303,9 +295,7 @@ class MetricsCliIT {
   @Test
   void mergeAndInspectIncludeTheArchiveOfFoldedWorkers() throws Exception {
     Path dir = copyFixture("v0.16.0", "counters");
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    long deadPid = gone.pid();
+    long deadPid = Processes.NO_SUCH_PID;
     Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + deadPid + ".db"));
     Result before = run("merge", dir.toString());
     assertEquals(0, before.code(), before.err());
@@ -328,11 +318,10 @@ class MetricsCliIT {
   @Test
   void inspectAndMergeSurviveAFifoAndACraftedArchive() throws Exception {
     Path dir = copyFixture("v0.16.0", "counters");
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone.pid() + ".db"));
+    long gone = Processes.NO_SUCH_PID;
+    Files.move(dir.resolve("counter_15550.db"), dir.resolve("counter_" + gone + ".db"));
     try (MetricsArchive archive = MetricsArchive.open(dir)) {
-      archive.fold(gone.pid());
+      archive.fold(gone);
     }
     Path data = dir.resolve(MultiprocDirectory.ARCHIVE_FOLDER).resolve("data.mdb");
     byte[] bytes = Files.readAllBytes(data);
@@ -374,9 +363,20 @@ class MetricsCliIT {
     }
   }
 
-  /** {@code bin/metrics serve DIR --port PORT}, its stderr discarded. */
-  private static ProcessBuilder serveCommand(Path dir, int port) {
-    return new ProcessBuilder(ROOT.resolve("bin/metrics").toString(), "serve", dir.toString(),
-        "--port", Integer.toString(port)).redirectError(ProcessBuilder.Redirect.DISCARD);
+  /**
+   * {@code bin/metrics serve DIR --port PORT} without the variables {@code unset}, returned once
+   * its first line says it serves.
+   */
+  private static ServerProcess serve(Path dir, int port, String... unset) throws IOException {
+    ServerProcess server =
+        ServerProcess.launch(
+                List.of(ROOT.resolve("bin/metrics").toString(), "serve", dir.toString(),
+                    "--port", Integer.toString(port)))
+            .unset(unset)
+            .start();
+    server.awaitWhileAlive(
+        () -> !server.stdout.isEmpty(), Progress.stretched(Duration.ofSeconds(60)), "serving");
+    assertTrue(server.stdout.get(0).startsWith("serving "), server.stdout::toString);
+    return server;
   }
 }

@@ -2,13 +2,11 @@ package io.forkserve.runtime.deploy;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import io.forkserve.testsupport.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** The repository's {@code deploy/} tree and the external tools the deploy tests run on it. */
 final class DeployTree {
@@ -28,35 +26,16 @@ final class DeployTree {
     return root().resolve("deploy").resolve(relative);
   }
 
-  /** What a finished command printed (stdout and stderr together) and its exit code. */
-  record Result(int exit, String output) {}
-
   /**
    * Runs {@code command} in the repository root and waits for it; fails the test if it has not
    * exited within {@code limit} (a hang guard, not a performance bound).
    */
-  static Result run(List<String> command, Duration limit) throws IOException, InterruptedException {
+  static Processes.Result run(List<String> command, Duration limit) throws Exception {
     return run(root(), command, limit);
   }
 
   /** Runs {@code command} in {@code dir}, as {@link #run(List, Duration)}. */
-  static Result run(Path dir, List<String> command, Duration limit)
-      throws IOException, InterruptedException {
-    Path out = Files.createTempFile("forkserve-deploy-", ".out");
-    try {
-      Process process =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(out.toFile())
-              .start();
-      if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        fail(command + " did not exit within " + limit + ": " + Files.readString(out));
-      }
-      return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-    }
+  static Processes.Result run(Path dir, List<String> command, Duration limit) throws Exception {
+    return Processes.exec(limit, dir, new byte[0], command);
   }
 }

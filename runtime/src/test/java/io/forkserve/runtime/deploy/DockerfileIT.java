@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkserve.testsupport.Processes;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ class DockerfileIT {
             .replace("'/app/forkserve-runtime.jar:/app/lib/*'", "'" + classPath + "'");
     assertTrue(mapped.contains(classPath), "class path not where expected: " + script);
     assertFalse(classPath.contains("'"), classPath);
-    DeployTree.Result help =
+    Processes.Result help =
         DeployTree.run(
             DeployTree.root(),
             List.of(

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkserve.testsupport.Processes;
 import io.forkserve.testsupport.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ class ManifestsIT {
     }
   }
 
-  static DeployTree.Result validate(Path... paths) throws Exception {
+  static Processes.Result validate(Path... paths) throws Exception {
     List<String> command = new ArrayList<>(List.of("node", "validate.mjs"));
     for (Path p : paths) {
       command.add(p.toString());
@@ -60,7 +61,7 @@ class ManifestsIT {
 
   @Test
   void everyManifestIsValidAgainstTheSchemas() throws Exception {
-    DeployTree.Result result = validate(DIR);
+    Processes.Result result = validate(DIR);
     assertEquals(0, result.exit(), result.output());
     for (String kind :
         List.of(
@@ -86,7 +87,7 @@ class ManifestsIT {
     Files.writeString(
         tmp.resolve("unknown.yaml"),
         "apiVersion: example.com/v1\nkind: Widget\n" + "metadata:\n  name: w\n");
-    DeployTree.Result result = validate(tmp);
+    Processes.Result result = validate(tmp);
     assertEquals(1, result.exit(), result.output());
     assertTrue(
         result
@@ -239,7 +240,7 @@ class ManifestsIT {
                 + "        expr: '"
                 + query.replace("'", "''")
                 + "'\n");
-    DeployTree.Result check =
+    Processes.Result check =
         DeployTree.run(List.of(RulesIT.promtool(), "check", "rules", rules.toString()), LIMIT);
     assertEquals(0, check.exit(), query + "\n" + check.output());
   }

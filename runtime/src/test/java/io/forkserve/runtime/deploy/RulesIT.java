@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.forkserve.testsupport.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class RulesIT {
 
   @Test
   void promtoolChecksTheRules() throws Exception {
-    DeployTree.Result check =
+    Processes.Result check =
         DeployTree.run(List.of(promtool(), "check", "rules", RULES.toString()), LIMIT);
     assertEquals(0, check.exit(), check.output());
     assertTrue(check.output().contains("SUCCESS"), check.output());
@@ -56,7 +57,7 @@ class RulesIT {
     List<String> command = new ArrayList<>(List.of(promtool(), "test", "rules"));
     unitTests().forEach(f -> command.add(f.toString()));
     assertTrue(command.size() > 3, "no unit tests under deploy/prometheus/tests");
-    DeployTree.Result test = DeployTree.run(command, LIMIT);
+    Processes.Result test = DeployTree.run(command, LIMIT);
     assertEquals(0, test.exit(), test.output());
     assertFalse(test.output().contains("FAILED"), test.output());
   }
@@ -70,7 +71,7 @@ class RulesIT {
             .replace("../forkserve-rules.yml", RULES.toString())
             .replace("queue 1000 deep", "queue 999 deep");
     Path test = Files.writeString(tmp.resolve("wrong_test.yml"), wrong);
-    DeployTree.Result result =
+    Processes.Result result =
         DeployTree.run(List.of(promtool(), "test", "rules", test.toString()), LIMIT);
     assertNotEquals(0, result.exit(), result.output());
     assertTrue(result.output().contains("ForkserveQueueSaturated"), result.output());

@@ -1,6 +1,7 @@
 package io.forkserve.worker.jvm;
 
 import io.forkserve.metrics.MetricsRegistry;
+import io.forkserve.metrics.internal.LazyLogger;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,8 +21,9 @@ public final class JvmMetrics implements AutoCloseable {
   /*
    * Threads. start() registers the families and takes the first sample on the caller's thread,
    * so the series exist when it returns; then one daemon thread, forkserve-jvm-metrics, samples
-   * at a fixed rate. A failing pass is reported once on stderr and the next pass runs as usual.
-   * close() stops the thread; values already written stay (the registry owns the files).
+   * at a fixed rate. A failing pass is logged once (a WARNING through System.Logger) and the
+   * next pass runs as usual. close() stops the thread; values already written stay (the
+   * registry owns the files).
    */
 
   /** How often the values are sampled. */
@@ -32,6 +34,8 @@ public final class JvmMetrics implements AutoCloseable {
 
   /** The value of {@link #LABEL} for the front (supervisor) process. */
   public static final String FRONT = "front";
+
+  private static final System.Logger LOG = LazyLogger.of(JvmMetrics.class);
 
   private final ScheduledExecutorService thread;
   private volatile boolean reported;
@@ -65,7 +69,7 @@ public final class JvmMetrics implements AutoCloseable {
     } catch (RuntimeException e) {
       if (!reported) {
         reported = true;
-        System.err.println("forkserve: JVM metrics sample failed (reported once): " + e);
+        LOG.log(System.Logger.Level.WARNING, "JVM metrics sample failed (reported once)", e);
       }
     }
   }
