@@ -102,13 +102,16 @@ final class ArchiveFile {
       }
       ByteBuffer current = second.getLong(144) > first.getLong(144) ? second : first;
       // the size after the metas: a writer writes pages before the meta naming them, and the
-      // file only grows, so this size holds every page the metas read above refer to
+      // file only grows, so this size holds every page the metas read above refer to. Compared
+      // with the largest size seen before it was read: a concurrent check may have read and
+      // recorded a larger size since, which says nothing about this one
+      long seen = largest == null ? 0 : largest.get();
       size = ch.size();
+      if (size < seen) {
+        return "data.mdb is truncated: it shrank from " + seen + " to " + size + " bytes";
+      }
       if (largest != null) {
-        long seen = largest.getAndAccumulate(size, Math::max);
-        if (size < seen) {
-          return "data.mdb is truncated: it shrank from " + seen + " to " + size + " bytes";
-        }
+        largest.accumulateAndGet(size, Math::max);
       }
       long lastPage = current.getLong(136);
       long mapSize = current.getLong(32);

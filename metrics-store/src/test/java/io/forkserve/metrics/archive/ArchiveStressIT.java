@@ -76,6 +76,7 @@ class ArchiveStressIT {
           Processes.await(other, scraperLog, Duration.ofSeconds(60)),
           Processes.read(scraperLog));
       assertEquals(null, scraperError.get());
+      assertEquals(0, archive.resets(), "a sound archive was replaced: " + archive.lastDamage());
       assertEquals(0, check.count, check.violations.toString());
       assertTrue(check.scrapes > 10, "only " + check.scrapes + " scrapes in this process");
       Matcher m = Pattern.compile("scrapes=(\\d+) violations=(\\d+)")
