@@ -3,6 +3,7 @@ package io.forkserve.worker.jvm;
 import io.forkserve.metrics.MetricsRegistry;
 import io.forkserve.metrics.internal.LazyLogger;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -19,11 +20,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class JvmMetrics implements AutoCloseable {
   /*
-   * Threads. start() registers the families and takes the first sample on the caller's thread,
-   * so the series exist when it returns; then one daemon thread, forkserve-jvm-metrics, samples
-   * at a fixed rate. A failing pass is logged once (a WARNING through System.Logger) and the
-   * next pass runs as usual. close() stops the thread; values already written stay (the
-   * registry owns the files).
+   * Threads. start() registers the families on the caller's thread, then one daemon thread,
+   * forkserve-jvm-metrics, takes every sample: the first while start() waits for it, so the
+   * series exist when it returns, then one per PERIOD at a fixed rate. One thread for all of
+   * them matters: a counter or summary child belongs to the first thread that adds to it (its
+   * entries in the main file, TYPE_PID.db), and every other thread that adds to it writes a
+   * stripe file of its own (TYPE_PIDsN.db). A first sample on the caller's thread made two more
+   * files per process (counter and summary stripes), which every scrape reads and merges. A
+   * failing pass after the first is logged once (a WARNING through System.Logger) and the next
+   * pass runs as usual. close() stops the thread; values already written stay (the registry
+   * owns the files).
    */
 
   /** How often the values are sampled. */
@@ -48,19 +54,42 @@ public final class JvmMetrics implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    try {
+      firstSample(sampler);
+    } catch (RuntimeException | Error e) {
+      thread.shutdownNow();
+      throw e;
+    }
     long period = PERIOD.toMillis();
     thread.scheduleAtFixedRate(() -> sample(sampler), period, period, TimeUnit.MILLISECONDS);
   }
 
+  /** The first sample, on the sampling thread; its failure is the caller's. */
+  private void firstSample(JvmSampler sampler) {
+    try {
+      thread.submit(sampler::sample).get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new IllegalStateException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while taking the first JVM metrics sample", e);
+    }
+  }
+
   /**
    * Registers the families in {@code registry}, writes the first sample, and samples every
-   * {@link #PERIOD} from then on; {@code process} is the value of the {@code worker} label.
+   * {@link #PERIOD} from then on, all samples on one thread of its own; {@code process} is the value of the {@code worker} label.
    * IllegalArgumentException if one of the names is already registered there.
    */
   public static JvmMetrics start(MetricsRegistry registry, String process) {
-    JvmSampler sampler = new JvmSampler(registry, process, ProcSelf.system());
-    sampler.sample();
-    return new JvmMetrics(sampler);
+    return new JvmMetrics(new JvmSampler(registry, process, ProcSelf.system()));
   }
 
   private void sample(JvmSampler sampler) {
