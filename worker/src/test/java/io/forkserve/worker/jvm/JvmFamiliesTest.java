@@ -104,7 +104,7 @@ class JvmFamiliesTest {
     }
   }
 
-  private static void burnCpu() {
+  static void burnCpu() {
     long end = System.nanoTime() + 50_000_000;
     double x = 0;
     while (System.nanoTime() < end) {
@@ -114,7 +114,7 @@ class JvmFamiliesTest {
   }
 
   /** The sum of the samples named {@code name}. */
-  private static double value(Path dir, String name) {
+  static double value(Path dir, String name) {
     double sum = 0;
     boolean found = false;
     for (MetricFamilySnapshot family : DirectoryScraper.scrapeOnce(dir).families()) {

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.forkserve.metrics.MetricsRegistry;
-import io.forkserve.metrics.merge.DirectoryScraper;
-import io.forkserve.metrics.model.MetricFamilySnapshot;
-import io.forkserve.metrics.model.Sample;
 import io.forkserve.testsupport.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +26,7 @@ class JvmMetricsTest {
       double cpu = value("process_cpu_seconds_total");
       double collections = value("jvm_gc_collection_seconds_count");
       System.gc();
-      burnCpu();
+      JvmFamiliesTest.burnCpu();
       // a periodic sample adds to the counter and the summary that the first sample created
       Progress.await(
           () -> value("process_cpu_seconds_total") > cpu
@@ -53,28 +50,7 @@ class JvmMetricsTest {
     }
   }
 
-  private static void burnCpu() {
-    long end = System.nanoTime() + 50_000_000;
-    double x = 0;
-    while (System.nanoTime() < end) {
-      x += Math.sqrt(x + 1);
-    }
-    assertTrue(x > 0);
-  }
-
-  /** The sum of the samples named {@code name}, which must exist. */
   private double value(String name) {
-    double sum = 0;
-    boolean found = false;
-    for (MetricFamilySnapshot family : DirectoryScraper.scrapeOnce(dir).families()) {
-      for (Sample sample : family.samples()) {
-        if (sample.name().equals(name)) {
-          sum += sample.value();
-          found = true;
-        }
-      }
-    }
-    assertTrue(found, "no sample " + name);
-    return sum;
+    return JvmFamiliesTest.value(dir, name);
   }
 }
