@@ -19,7 +19,7 @@ connections="${CONNECTIONS:-64}"
 threads="${THREADS:-2}"
 rounds="${ROUNDS:-4}"
 mkdir -p "$out"
-command -v wrk >/dev/null || { echo "jvm-metrics.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
+need_wrk jvm-metrics.sh
 
 server=""
 cleanup() { [ -z "$server" ] || kill "$server" 2>/dev/null || true; wait 2>/dev/null || true; }

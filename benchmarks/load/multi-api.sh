@@ -27,7 +27,7 @@ warmup="${WARMUP:-20s}"
 connections="${CONNECTIONS:-64}"
 threads="${THREADS:-2}"
 mkdir -p "$out"
-command -v wrk >/dev/null || { echo "multi-api.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
+need_wrk multi-api.sh
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }

@@ -10,11 +10,9 @@
 #   ROUNDS=5 benchmarks/load/restarts.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-if [ -z "${RESTARTS_LOCKED:-}" ]; then
-  RESTARTS_LOCKED=1 exec flock /tmp/bench.lock "$0" "$@"
-fi
 # shellcheck source=../lib/load.sh
 . "$root/benchmarks/lib/load.sh"
+hold_bench_lock "$0" "$@"
 rounds="${ROUNDS:-3}"
 port=$(free_port)
 export FORKSERVE_ADMIN_TOKEN

@@ -22,7 +22,7 @@ threads="${THREADS:-2}"
 tokens_repeat="${TOKENS_REPEAT:-25000}" # x 8 words = 200,000 tokens per stream
 jar="$root/examples/target/forkserve-examples-0.1.0-SNAPSHOT.jar"
 mkdir -p "$out"
-command -v wrk >/dev/null || { echo "types.sh: needs wrk (apt-get install wrk)" >&2; exit 1; }
+need_wrk types.sh
 if ! ls "$root"/runtime/target/lib/*.jar >/dev/null 2>&1 || [ ! -f "$jar" ]; then
   mvn -q -B -ntp -DskipTests -f "$root/pom.xml" package
 fi

@@ -19,12 +19,10 @@
 # the Accept header and gzip that Prometheus 2.x sends, so OpenMetrics) or text.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-# the whole run holds the machine's benchmark lock (servers of other runs would share the cores)
-if [ -z "${JVM_E2E_LOCKED:-}" ]; then
-  JVM_E2E_LOCKED=1 exec flock /tmp/bench.lock "$0" "$@"
-fi
 # shellcheck source=../lib/load.sh
 . "$root/benchmarks/lib/load.sh"
+# the whole run holds the machine's benchmark lock (servers of other runs would share the cores)
+hold_bench_lock "$0" "$@"
 here="$root/benchmarks/scrape"
 out="$root/bench-out/scrape"
 rounds="${ROUNDS:-4}"
@@ -35,7 +33,7 @@ warmup="${WARMUP:-40}"
 format="${FORMAT:-prometheus}"
 api="${API:-echo}"
 mkdir -p "$out"
-command -v wrk >/dev/null || { echo "jvm-e2e.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
+need_wrk jvm-e2e.sh
 
 api_flags=()
 body='{"input": "hello forkserve"}'

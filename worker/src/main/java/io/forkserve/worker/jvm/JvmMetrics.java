@@ -85,7 +85,8 @@ public final class JvmMetrics implements AutoCloseable {
 
   /**
    * Registers the families in {@code registry}, writes the first sample, and samples every
-   * {@link #PERIOD} from then on, all samples on one thread of its own; {@code process} is the value of the {@code worker} label.
+   * {@link #PERIOD} from then on, all samples on one thread of its own; {@code process} is the
+   * value of the {@code worker} label.
    * IllegalArgumentException if one of the names is already registered there.
    */
   public static JvmMetrics start(MetricsRegistry registry, String process) {
